@@ -1,0 +1,2 @@
+import HeraldCore
+@main struct Bench { static func main() { print(HeraldVersion.string) } }

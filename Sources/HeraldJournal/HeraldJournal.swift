@@ -1,0 +1,1 @@
+// Placeholder: this module's types arrive with the durable-delivery work.

@@ -1,0 +1,2 @@
+import HeraldHTTP
+print(CurlVersion.current.summary)
