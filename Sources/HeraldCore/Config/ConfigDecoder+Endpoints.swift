@@ -1,0 +1,207 @@
+import Foundation
+
+extension ConfigDecoder {
+    static let endpointKeys = [
+        "url", "enabled", "description", "headers", "format", "signing", "timeout", "concurrency", "rate_limit",
+        "retry", "ordering", "allow_insecure",
+    ]
+    /// Mapping-valued keys whose entries merge with `defaults` one level deep.
+    static let mergedKeys: Set<String> = ["headers", "retry"]
+
+    func decodeEndpoints(_ node: YAMLNode?, defaults: YAMLNode?) -> [EndpointConfig]? {
+        var defaultPairs: [YAMLPair] = []
+        if let defaults {
+            let allowed = Self.endpointKeys.filter { $0 != "url" }
+            if reader.fields(defaults, of: "'defaults'", allowed: allowed) != nil, case .mapping(let pairs) = defaults.kind {
+                defaultPairs = pairs
+            }
+        }
+        guard let node else { return nil }
+        guard case .mapping(let pairs) = node.kind else {
+            reader.error("'endpoints' must be a mapping of names to endpoints, found \(node.kindName)", at: node.mark)
+            return nil
+        }
+        var endpoints: [EndpointConfig] = []
+        var seen: [String: SourceMark] = [:]
+        for pair in pairs {
+            guard let name = pair.key.scalar, Self.isValidName(name) else {
+                reader.error("endpoint names are letters, digits, '-', '_' and '.'", at: pair.key.mark)
+                continue
+            }
+            if let first = seen[name] {
+                reader.error("duplicate endpoint '\(name)' (first defined at \(first))", at: pair.key.mark)
+                continue
+            }
+            seen[name] = pair.key.mark
+            let merged = Self.merge(defaults: defaultPairs, into: pair.value)
+            if let endpoint = decodeEndpoint(name: name, merged) { endpoints.append(endpoint) }
+        }
+        return endpoints
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }
+    }
+
+    /// The endpoint's own keys over `defaults`, merging `headers` and `retry` key by key.
+    private static func merge(defaults: [YAMLPair], into node: YAMLNode) -> YAMLNode {
+        guard !defaults.isEmpty, case .mapping(var own) = node.kind else { return node }
+        for inherited in defaults {
+            guard let key = inherited.key.scalar else { continue }
+            if let index = own.firstIndex(where: { $0.key.scalar == key }) {
+                if mergedKeys.contains(key), case .mapping(let base) = inherited.value.kind, case .mapping(let over) = own[index].value.kind {
+                    let overKeys = Set(over.compactMap { $0.key.scalar })
+                    let combined = base.filter { !overKeys.contains($0.key.scalar ?? "") } + over
+                    own[index].value = YAMLNode(.mapping(combined), at: own[index].value.mark)
+                }
+            } else {
+                own.append(inherited)
+            }
+        }
+        return YAMLNode(.mapping(own), at: node.mark)
+    }
+
+    private func decodeEndpoint(name: String, _ node: YAMLNode) -> EndpointConfig? {
+        let what = "endpoint '\(name)'"
+        guard let fields = reader.fields(node, of: what, allowed: Self.endpointKeys, required: ["url"]) else {
+            if node.isNull { reader.error("\(what) needs at least a 'url'", at: node.mark) }
+            return nil
+        }
+        let allowInsecure = fields["allow_insecure"].flatMap { reader.bool($0, "'allow_insecure'") } ?? false
+        var url: EndpointURL?
+        if let urlNode = fields["url"], let text = reader.string(urlNode, "'url'", secret: true) {
+            switch EndpointURL.parse(text) {
+            case .success(let parsed):
+                if parsed.scheme == "http", !parsed.isLoopback, !allowInsecure {
+                    reader.error("\(what) uses http:// to a non-loopback host; use https:// (webhooks carry business data) or set allow_insecure: true", at: urlNode.mark)
+                }
+                url = parsed
+            case .failure(let problem):
+                reader.error("\(what): \(problem.message)", at: urlNode.mark)
+            }
+        }
+        var format = PayloadFormat.json
+        if let node = fields["format"], let text = reader.string(node, "'format'") {
+            if let value = PayloadFormat(rawValue: text) {
+                format = value
+            } else {
+                reader.error("unknown format '\(text)' (one of: \(PayloadFormat.allCases.map(\.rawValue).joined(separator: ", ")))", at: node.mark,
+                             suggestion: Suggestion.closest(to: text, in: PayloadFormat.allCases.map(\.rawValue)).map { "did you mean '\($0)'?" })
+            }
+        }
+        let headers = fields["headers"].map(decodeHeaders) ?? []
+        let signing = fields["signing"].flatMap(decodeSigning)
+        let retry = fields["retry"].flatMap(decodeRetry) ?? .standard
+        let ordering: OrderingConfig? = fields["ordering"].flatMap { node in
+            guard let ordering = reader.fields(node, of: "'ordering'", allowed: ["key"], required: ["key"]),
+                let key = ordering["key"].flatMap({ reader.fieldPath($0, "'ordering.key'") })
+            else { return nil }
+            return OrderingConfig(key: key)
+        }
+        let timeout = fields["timeout"].flatMap { reader.duration($0, "'timeout'") } ?? .seconds(10)
+        let concurrency = fields["concurrency"].flatMap { reader.int($0, "'concurrency'", in: 1...1024) } ?? 8
+        let rate = fields["rate_limit"].flatMap { reader.rate($0, "'rate_limit'") }
+        let enabled = fields["enabled"].flatMap { reader.bool($0, "'enabled'") } ?? true
+        if let node = fields["timeout"], timeout == .zero { reader.error("'timeout' must be more than 0", at: node.mark) }
+        guard let url else { return nil }
+        return EndpointConfig(
+            name: name, url: url, enabled: enabled, headers: headers, format: format, signing: signing, timeout: timeout,
+            concurrency: concurrency, rateLimit: rate, retry: retry, ordering: ordering, allowInsecure: allowInsecure
+        )
+    }
+
+    private func decodeHeaders(_ node: YAMLNode) -> [HTTPHeader] {
+        guard case .mapping(let pairs) = node.kind else {
+            if !node.isNull { reader.error("'headers' must be a mapping of header names to values, found \(node.kindName)", at: node.mark) }
+            return []
+        }
+        var headers: [HTTPHeader] = []
+        for pair in pairs {
+            guard let name = pair.key.scalar, HTTPHeader.isValidName(name) else {
+                reader.error("invalid header name '\(pair.key.scalar ?? "")'", at: pair.key.mark)
+                continue
+            }
+            if HTTPHeader.reserved.contains(name.lowercased()) {
+                reader.error("header '\(name)' is set by Herald and cannot be configured", at: pair.key.mark)
+                continue
+            }
+            guard let value = reader.string(pair.value, "header '\(name)'", secret: true) else { continue }
+            if value.contains(where: { $0 == "\r" || $0 == "\n" }) {
+                reader.error("header '\(name)' contains a line break", at: pair.value.mark)
+                continue
+            }
+            headers.append(HTTPHeader(name, value))
+        }
+        return headers
+    }
+
+    private func decodeSigning(_ node: YAMLNode) -> SigningConfig? {
+        guard let fields = reader.fields(node, of: "'signing'", allowed: ["scheme", "secret", "secret_file", "header", "prefix"], required: ["scheme"]),
+            let schemeNode = fields["scheme"], let schemeText = reader.string(schemeNode, "'signing.scheme'")
+        else { return nil }
+        guard let scheme = SigningConfig.Scheme(rawValue: schemeText) else {
+            let names = SigningConfig.Scheme.allCases.map(\.rawValue)
+            reader.error("unknown signing scheme '\(schemeText)' (one of: \(names.joined(separator: ", ")))", at: schemeNode.mark,
+                         suggestion: Suggestion.closest(to: schemeText, in: names).map { "did you mean '\($0)'?" })
+            return nil
+        }
+        var secrets: [(String, SourceMark)] = []
+        if let secret = fields["secret"] { secrets = reader.strings(secret, "'signing.secret'", secret: true) ?? [] }
+        if let fileNode = fields["secret_file"], let path = reader.string(fileNode, "'signing.secret_file'") {
+            do {
+                let text = try String(contentsOfFile: reader.resolvedPath(path), encoding: .utf8)
+                let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+                reader.secrets.insert(value)
+                secrets.append((value, fileNode.mark))
+            } catch {
+                reader.error("cannot read secret_file '\(path)'", at: fileNode.mark)
+                return nil
+            }
+        }
+        if secrets.isEmpty, fields["secret"] == nil, fields["secret_file"] == nil {
+            reader.error("'signing' needs 'secret' (or a list of secrets) or 'secret_file'", at: fields.mark)
+        }
+        for (secret, mark) in secrets where secret.isEmpty {
+            reader.error("signing secret is empty", at: mark)
+        }
+        if scheme == .standardWebhooks {
+            for (secret, mark) in secrets where !secret.isEmpty && StandardWebhooksSecret.key(from: secret) == nil {
+                reader.error("a standard-webhooks secret must be 'whsec_' followed by base64 (24 to 64 bytes)", at: mark)
+            }
+        }
+        let header = fields["header"].flatMap { reader.string($0, "'signing.header'") } ?? (scheme == .hmacSHA256 ? "X-Hub-Signature-256" : "webhook-signature")
+        let prefix = fields["prefix"].flatMap { reader.string($0, "'signing.prefix'") } ?? (scheme == .hmacSHA256 ? "sha256=" : "")
+        if scheme == .standardWebhooks, let node = fields["header"] ?? fields["prefix"] {
+            reader.error("'header' and 'prefix' apply to hmac-sha256 only; standard-webhooks always uses webhook-signature", at: node.mark)
+        }
+        return SigningConfig(scheme: scheme, secrets: secrets.map(\.0), header: header, prefix: prefix)
+    }
+
+    private func decodeRetry(_ node: YAMLNode) -> RetryConfig? {
+        guard let fields = reader.fields(node, of: "'retry'", allowed: ["schedule", "max_age"]) else { return nil }
+        var retry = RetryConfig.standard
+        if let scheduleNode = fields["schedule"] {
+            guard case .sequence(let items) = scheduleNode.kind else {
+                reader.error("'retry.schedule' must be a list of durations such as [5s, 5m, 30m]", at: scheduleNode.mark)
+                return nil
+            }
+            retry.schedule = items.compactMap { reader.duration($0, "each retry delay") }
+        }
+        if let maxAge = fields["max_age"].flatMap({ reader.duration($0, "'retry.max_age'") }) { retry.maxAge = maxAge }
+        return retry
+    }
+}
+
+extension HTTPHeader {
+    /// Headers Herald owns: configuring them would break delivery or signatures.
+    static let reserved: Set<String> = [
+        "content-length", "host", "transfer-encoding", "webhook-id", "webhook-timestamp", "webhook-signature", "connection",
+    ]
+
+    /// RFC 9110 token characters.
+    static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// Parses config durations: `500ms`, `10s`, `5m`, `2h`, `3d`, and sums like `1h30m`.
+public enum ConfigDuration {
+    public static func parse(_ text: String) -> Duration? {
+        let bytes = Array(text.utf8)
+        guard !bytes.isEmpty else { return nil }
+        var total = Duration.zero
+        var index = 0
+        while index < bytes.count {
+            var value: Int64 = 0
+            let digitsStart = index
+            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
+                let (product, overflow) = value.multipliedReportingOverflow(by: 10)
+                guard !overflow else { return nil }
+                value = product + Int64(bytes[index] - 0x30)
+                index += 1
+            }
+            guard index > digitsStart else { return nil }
+            let unitStart = index
+            while index < bytes.count, bytes[index] >= 0x61, bytes[index] <= 0x7A { index += 1 }
+            let unit = String(decoding: bytes[unitStart..<index], as: UTF8.self)
+            guard value < 1_000_000_000 else { return nil }
+            switch unit {
+            case "ms": total += .milliseconds(value)
+            case "s": total += .seconds(value)
+            case "m": total += .seconds(value * 60)
+            case "h": total += .seconds(value * 3600)
+            case "d": total += .seconds(value * 86_400)
+            default: return nil
+            }
+        }
+        return total
+    }
+
+    /// The shortest config spelling of a duration, for messages and `explain`.
+    public static func format(_ duration: Duration) -> String {
+        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        if ms % 86_400_000 == 0, ms > 0 { return "\(ms / 86_400_000)d" }
+        if ms % 3_600_000 == 0, ms > 0 { return "\(ms / 3_600_000)h" }
+        if ms % 60_000 == 0, ms > 0 { return "\(ms / 60_000)m" }
+        if ms % 1000 == 0 { return "\(ms / 1000)s" }
+        return "\(ms)ms"
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// Loads and validates a config file: YAML syntax, keys, types, references, URLs, environment.
+public enum ConfigLoader {
+    /// Parses `text` as if read from `path`; every problem comes back at once.
+    public static func load(text: String, path: String, environment: [String: String]) -> Result<HeraldConfig, ConfigErrors> {
+        let reader = ConfigReader(file: path, environment: environment)
+        let root: YAMLNode
+        do {
+            guard let document = try YAMLParser.parse(text) else {
+                return .failure(ConfigErrors([ConfigDiagnostic(file: path, mark: nil, message: "the config is empty")]))
+            }
+            root = document
+        } catch {
+            return .failure(ConfigErrors([ConfigDiagnostic(file: path, mark: error.mark, message: error.message)]))
+        }
+        guard let config = ConfigDecoder(reader: reader).decode(root), reader.diagnostics.isEmpty else {
+            return .failure(ConfigErrors(reader.diagnostics))
+        }
+        return .success(config)
+    }
+
+    /// Reads and loads the file at `path`.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> Result<HeraldConfig, ConfigErrors> {
+        let text: String
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                return .failure(ConfigErrors([ConfigDiagnostic(file: path, mark: nil, message: "the config is not valid UTF-8")]))
+            }
+            text = decoded
+        } catch {
+            let reason = (error as NSError).localizedFailureReason ?? "cannot read the file"
+            let message = FileManager.default.fileExists(atPath: path) ? "cannot read the config: \(reason)" : "no such config file"
+            return .failure(ConfigErrors([ConfigDiagnostic(file: path, mark: nil, message: message)]))
+        }
+        return load(text: text, path: path, environment: environment)
+    }
+}

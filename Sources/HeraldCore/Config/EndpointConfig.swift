@@ -1,0 +1,68 @@
+/// A destination: where deliveries go and how they are sent. Keys set under `defaults` fill in
+/// whatever an endpoint leaves out.
+public struct EndpointConfig: Sendable {
+    public var name: String
+    public var url: EndpointURL
+    public var enabled: Bool
+    public var headers: [HTTPHeader]
+    public var format: PayloadFormat
+    public var signing: SigningConfig?
+    public var timeout: Duration
+    /// Requests in flight at once to this endpoint.
+    public var concurrency: Int
+    public var rateLimit: Rate?
+    public var retry: RetryConfig
+    public var ordering: OrderingConfig?
+    public var allowInsecure: Bool
+}
+
+/// A header name and value, in the order configured.
+public struct HTTPHeader: Sendable, Equatable {
+    public var name: String
+    public var value: String
+
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// The body format an endpoint receives.
+public enum PayloadFormat: String, Sendable, CaseIterable {
+    case json, form, xml, cloudevents, slack, teams, mattermost, discord
+}
+
+/// How requests to an endpoint are signed.
+public struct SigningConfig: Sendable {
+    public enum Scheme: String, Sendable, CaseIterable {
+        case standardWebhooks = "standard-webhooks"
+        case hmacSHA256 = "hmac-sha256"
+    }
+
+    public var scheme: Scheme
+    /// Several secrets during a rotation: every one signs, newest first.
+    public var secrets: [String]
+    /// For `hmac-sha256`: the header carrying the digest, and its prefix.
+    public var header: String
+    public var prefix: String
+}
+
+/// When failed deliveries are tried again, and for how long.
+public struct RetryConfig: Sendable, Equatable {
+    /// Delay before each retry; its length is the number of retries.
+    public var schedule: [Duration]
+    /// A delivery older than this goes to the dead letters instead of being retried.
+    public var maxAge: Duration
+
+    /// Standard Webhooks' schedule.
+    public static let standard = RetryConfig(
+        schedule: [.seconds(5), .seconds(300), .seconds(1800), .seconds(7200), .seconds(18_000), .seconds(36_000),
+                   .seconds(50_400), .seconds(72_000), .seconds(86_400)],
+        maxAge: .seconds(3 * 86_400)
+    )
+}
+
+/// Per-key ordering of an endpoint's deliveries (planned; validated now so configs stay valid).
+public struct OrderingConfig: Sendable {
+    public var key: FieldPath
+}

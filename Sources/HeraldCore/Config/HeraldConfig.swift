@@ -1,0 +1,55 @@
+/// A loaded, validated config: one immutable value that a reload replaces whole.
+public struct HeraldConfig: Sendable {
+    /// The file it was loaded from, as given.
+    public var path: String
+    public var version: Int
+    /// Journal, checkpoints, delivery log and dead letters (relative paths resolve against the config's folder).
+    public var stateDir: String
+    public var watch: Bool
+    public var shutdownGrace: Duration
+    public var source: SourceConfig
+    public var journal: JournalConfig
+    public var endpoints: [EndpointConfig]
+    public var routes: [RouteConfig]
+    public var admin: AdminConfig?
+    /// Every value that came from the environment or a secret file, for redaction.
+    public var secrets: Set<String>
+
+    public func endpoint(named name: String) -> EndpointConfig? {
+        endpoints.first { $0.name == name }
+    }
+}
+
+/// Where events come from.
+public struct SourceConfig: Sendable {
+    public enum Input: Sendable, Equatable {
+        case file(String)
+        case stdin
+    }
+
+    public enum StartAt: String, Sendable {
+        case beginning
+        case end
+    }
+
+    public var input: Input
+    /// Where a first run (no checkpoint yet) starts reading the file.
+    public var startAt: StartAt
+    public var typeField: FieldPath
+    public var idField: FieldPath
+    public var maxLineBytes: Int
+    /// With `stdin`, how long to keep delivering after end of input before exiting.
+    public var drainTimeout: Duration
+}
+
+/// The on-disk journal's limits.
+public struct JournalConfig: Sendable {
+    /// Past this size Herald stops reading the source until deliveries settle (backpressure).
+    public var maxBytes: Int64
+}
+
+/// The admin HTTP listener (health, readiness, metrics, deliveries).
+public struct AdminConfig: Sendable {
+    public var host: String
+    public var port: Int
+}

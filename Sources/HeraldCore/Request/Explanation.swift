@@ -1,0 +1,42 @@
+/// What Herald would do with one input line under a config, without sending anything:
+/// the basis of `herald explain`.
+public struct Explanation: Sendable {
+    public enum Outcome: Sendable {
+        case rejected(EventRejection)
+        case routed(Event, [RoutedDelivery])
+    }
+
+    /// One request that would be sent, or why it could not be built.
+    public struct RoutedDelivery: Sendable {
+        public var route: String
+        public var endpoint: String
+        public var request: Result<DeliveryRequest, RequestRenderer.Failure>
+    }
+
+    public var outcome: Outcome
+    /// Endpoints skipped because they are disabled, by route.
+    public var disabled: [(route: String, endpoint: String)]
+
+    public init(line: [UInt8], config: HeraldConfig, router: Router, timestamp: Int64) {
+        let decoder = EventDecoder(typeField: config.source.typeField, idField: config.source.idField, maxLineBytes: config.source.maxLineBytes)
+        switch decoder.decode(line) {
+        case .failure(let rejection):
+            outcome = .rejected(rejection)
+            disabled = []
+        case .success(let event):
+            var deliveries: [RoutedDelivery] = []
+            var disabled: [(String, String)] = []
+            for match in router.match(event) {
+                for endpoint in match.endpoints {
+                    let request = Result { () throws(RequestRenderer.Failure) in
+                        try RequestRenderer.request(for: event, route: match.route, endpoint: endpoint, timestamp: timestamp)
+                    }
+                    deliveries.append(RoutedDelivery(route: match.route.name, endpoint: endpoint.name, request: request))
+                }
+                disabled.append(contentsOf: match.disabledEndpoints.map { (match.route.name, $0) })
+            }
+            outcome = .routed(event, deliveries)
+            self.disabled = disabled
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import HeraldCore
+
+struct ExplainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Show which routes an event matches and the exact requests Herald would send. Sends nothing.",
+        discussion: """
+            The event comes from the argument, or else one event per line from standard input:
+              herald explain '{"type":"order.created","id":"o-1","data":{"currency":"EUR"}}'
+              tail -n 3 events.jsonl | herald explain
+            Credentials and configured secrets are shown as [redacted].
+            """
+    )
+
+    @OptionGroup var options: ConfigOptions
+
+    @Argument(help: "An event as one JSON object; read from standard input when omitted.")
+    var event: String?
+
+    func run() async throws {
+        let config = loadConfigOrExit(options.config)
+        let router = Router(config: config)
+        let redactor = Redactor(secrets: config.secrets)
+        let lines: [[UInt8]]
+        if let event {
+            lines = [Array(event.utf8)]
+        } else {
+            let input = FileHandle.standardInput.readDataToEndOfFile()
+            lines = input.split(separator: 0x0A).map { Array($0) }.filter { !$0.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D } }
+        }
+        guard !lines.isEmpty else {
+            printError("herald explain: no event given (pass one as an argument or on standard input)")
+            throw ExitCode(ExitStatus.usage)
+        }
+        var failed = false
+        let timestamp = Int64(Date().timeIntervalSince1970)
+        for (index, line) in lines.enumerated() {
+            if index > 0 { Swift.print("") }
+            let explanation = Explanation(line: line, config: config, router: router, timestamp: timestamp)
+            failed = report(explanation, redactor: redactor) || failed
+        }
+        if failed { throw ExitCode(ExitStatus.invalid) }
+    }
+
+    /// Prints one explanation; returns true when the event was rejected.
+    private func report(_ explanation: Explanation, redactor: Redactor) -> Bool {
+        switch explanation.outcome {
+        case .rejected(let rejection):
+            Swift.print("rejected (\(rejection.reason.rawValue)): \(rejection.message)")
+            return true
+        case .routed(let event, let deliveries):
+            let idNote = event.idIsDerived ? " (derived from the line: the event has no id field)" : ""
+            Swift.print("event \(event.type) id \(event.id)\(idNote)")
+            if deliveries.isEmpty && explanation.disabled.isEmpty {
+                Swift.print("matches no route: it would be counted as unrouted and not sent")
+            }
+            for delivery in deliveries {
+                Swift.print("\nroute \(delivery.route) -> endpoint \(delivery.endpoint)")
+                switch delivery.request {
+                case .failure(let failure):
+                    Swift.print("  cannot build the request: \(failure.message)")
+                case .success(let request):
+                    Swift.print("  \(request.method) \(redactor.redact(request.url))")
+                    for header in request.headers.map(redactor.redact(header:)) {
+                        Swift.print("  \(header.name): \(header.value)")
+                    }
+                    Swift.print("")
+                    Swift.print("  " + redactor.redact(String(decoding: request.body, as: UTF8.self)))
+                }
+            }
+            for (route, endpoint) in explanation.disabled {
+                Swift.print("\nroute \(route) -> endpoint \(endpoint): disabled (enabled: false), receives nothing")
+            }
+            return false
+        }
+    }
+}

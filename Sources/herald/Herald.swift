@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import HeraldCore
+import HeraldHTTP
+
+@main
+struct Herald: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "herald",
+        abstract: "Delivers the events your application writes as JSON lines to webhooks, durably.",
+        discussion: "Start with `herald check` on your config, then `herald explain '{\"type\":\"order.created\"}'`.",
+        version: "herald \(HeraldVersion.string), \(CurlVersion.current.summary)",
+        subcommands: [RunCommand.self, CheckCommand.self, ExplainCommand.self]
+    )
+
+    /// Exit codes: 0 success, 1 invalid config or input, 2 usage, 3 runtime failure.
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                print(message)
+                Foundation.exit(0)
+            }
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            Foundation.exit(code == .validationFailure ? ExitStatus.usage : (code == .failure ? ExitStatus.runtime : code.rawValue))
+        }
+    }
+}
+
+/// Herald's documented exit codes.
+enum ExitStatus {
+    static let invalid: Int32 = 1
+    static let usage: Int32 = 2
+    static let runtime: Int32 = 3
+}
+
+/// Flags every command that reads a config shares.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: [.short, .customLong("config")], help: "The config file.")
+    var config: String = "config.yaml"
+}
+
+/// Writes to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Loads the config or prints every problem and exits 1.
+func loadConfigOrExit(_ path: String) -> HeraldConfig {
+    switch ConfigLoader.load(path: path) {
+    case .success(let config):
+        return config
+    case .failure(let errors):
+        for diagnostic in errors.diagnostics { printError(diagnostic.description) }
+        printError("\(errors.diagnostics.count) error\(errors.diagnostics.count == 1 ? "" : "s") in \(path)")
+        Foundation.exit(ExitStatus.invalid)
+    }
+}

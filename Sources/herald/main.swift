@@ -1,2 +1,0 @@
-import HeraldHTTP
-print(CurlVersion.current.summary)
