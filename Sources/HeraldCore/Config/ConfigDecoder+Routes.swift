@@ -1,13 +1,12 @@
 extension ConfigDecoder {
     static let routeKeys = ["name", "description", "events", "where", "to", "transform", "template"]
 
-    func decodeRoutes(_ node: YAMLNode?, endpoints: [EndpointConfig]) -> [RouteConfig]? {
+    func decodeRoutes(_ node: YAMLNode?, endpointNames: [String]) -> [RouteConfig]? {
         guard let node else { return nil }
         guard case .sequence(let items) = node.kind else {
             reader.error("'routes' must be a list of routes, found \(node.kindName)", at: node.mark)
             return nil
         }
-        let endpointNames = endpoints.map(\.name)
         var names: [String: SourceMark] = [:]
         var routes: [RouteConfig] = []
         for item in items {

@@ -20,7 +20,7 @@ struct ConfigDecoder {
         let source = top["source"].flatMap(decodeSource)
         let journal = decodeJournal(top["journal"])
         let endpoints = decodeEndpoints(top["endpoints"], defaults: top["defaults"])
-        let routes = decodeRoutes(top["routes"], endpoints: endpoints ?? [])
+        let routes = decodeRoutes(top["routes"], endpointNames: Self.declaredNames(top["endpoints"]))
         let admin = top["admin"].flatMap(decodeAdmin)
 
         guard reader.diagnostics.isEmpty, let source, let endpoints, let routes else { return nil }
@@ -29,6 +29,13 @@ struct ConfigDecoder {
             shutdownGrace: grace, source: source, journal: journal, endpoints: endpoints, routes: routes,
             admin: admin, secrets: reader.secrets
         )
+    }
+
+    /// Endpoint names as written, including endpoints that failed to decode, so that one bad
+    /// endpoint does not also make every route that names it an error.
+    static func declaredNames(_ node: YAMLNode?) -> [String] {
+        guard let node, case .mapping(let pairs) = node.kind else { return [] }
+        return pairs.compactMap { $0.key.scalar }
     }
 
     private func decodeSource(_ node: YAMLNode) -> SourceConfig? {

@@ -28,6 +28,7 @@ final class ConfigReader {
             return nil
         }
         var result = Fields(mark: node.mark)
+        var suggested: Set<String> = []
         for pair in pairs {
             guard let key = pair.key.scalar else {
                 error("keys in \(what) must be plain names", at: pair.key.mark)
@@ -38,14 +39,17 @@ final class ConfigReader {
                 continue
             }
             guard allowed.contains(key) else {
-                error("unknown key '\(key)' in \(what)", at: pair.key.mark, suggestion: Suggestion.closest(to: key, in: allowed).map { "did you mean '\($0)'?" })
+                let suggestion = Suggestion.closest(to: key, in: allowed)
+                if let suggestion { suggested.insert(suggestion) }
+                error("unknown key '\(key)' in \(what)", at: pair.key.mark, suggestion: suggestion.map { "did you mean '\($0)'?" })
                 continue
             }
             result.keyMarks[key] = pair.key.mark
             result.nodes[key] = pair.value
             result.order.append(key)
         }
-        for key in required where result.nodes[key] == nil || result.nodes[key]!.isNull {
+        // A misspelt required key was already reported with its fix.
+        for key in required where (result.nodes[key] == nil || result.nodes[key]!.isNull) && !suggested.contains(key) {
             error("missing required key '\(key)' in \(what)", at: result.keyMarks[key] ?? node.mark)
         }
         return result
@@ -140,9 +144,9 @@ final class ConfigReader {
 
     /// A config-relative path made absolute.
     func resolvedPath(_ path: String) -> String {
-        if path.hasPrefix("/") { return path }
+        if path.hasPrefix("/") { return URL(fileURLWithPath: path).standardized.path }
         let base = directory.isEmpty ? FileManager.default.currentDirectoryPath : directory
-        return (base as NSString).appendingPathComponent(path)
+        return URL(fileURLWithPath: base).appendingPathComponent(path).standardized.path
     }
 
     /// A YAML value as JSON for `where` and `set`: plain scalars resolve to null, booleans and numbers.

@@ -54,6 +54,11 @@ public struct RetryConfig: Sendable, Equatable {
     /// A delivery older than this goes to the dead letters instead of being retried.
     public var maxAge: Duration
 
+    public init(schedule: [Duration], maxAge: Duration) {
+        self.schedule = schedule
+        self.maxAge = maxAge
+    }
+
     /// Standard Webhooks' schedule.
     public static let standard = RetryConfig(
         schedule: [.seconds(5), .seconds(300), .seconds(1800), .seconds(7200), .seconds(18_000), .seconds(36_000),

@@ -2,7 +2,7 @@
 enum Suggestion {
     /// The closest candidate within a small edit distance, if any.
     static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
-        let limit = max(1, min(3, word.count / 3 + 1))
+        let limit = word.count <= 4 ? 1 : (word.count <= 8 ? 2 : 3)
         var best: (String, Int)?
         for candidate in candidates {
             let distance = editDistance(Array(word.lowercased().utf8), Array(candidate.lowercased().utf8))
