@@ -45,6 +45,13 @@ public struct SigningConfig: Sendable {
     /// For `hmac-sha256`: the header carrying the digest, and its prefix.
     public var header: String
     public var prefix: String
+
+    public init(scheme: Scheme, secrets: [String], header: String, prefix: String) {
+        self.scheme = scheme
+        self.secrets = secrets
+        self.header = header
+        self.prefix = prefix
+    }
 }
 
 /// When failed deliveries are tried again, and for how long.
