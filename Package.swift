@@ -79,6 +79,6 @@ let package = Package(
         .testTarget(name: "HeraldJournalTests", dependencies: ["HeraldJournal"], swiftSettings: strict),
         .testTarget(name: "HeraldHTTPTests", dependencies: ["HeraldHTTP"], swiftSettings: strict),
         .testTarget(name: "HeraldSourceTests", dependencies: ["HeraldSource"], swiftSettings: strict),
-        .testTarget(name: "HeraldIntegrationTests", dependencies: ["HeraldCore", "HeraldHTTP"], swiftSettings: strict),
+        .testTarget(name: "HeraldIntegrationTests", dependencies: ["herald", "HeraldCore", "HeraldHTTP"], swiftSettings: strict),
     ]
 )

@@ -1,2 +1,114 @@
+import Foundation
 import HeraldCore
-@main struct Bench { static func main() { print(HeraldVersion.string) } }
+
+/// Measures Herald's hot path without the network: decode + route (+ request rendering with
+/// `--render`) over generated JSON lines of about 400 bytes. Run in release mode:
+///   swift run -c release herald-bench [--lines 1000000] [--render]
+@main
+struct Bench {
+    static func main() throws {
+        let arguments = CommandLine.arguments
+        func value(_ flag: String) -> String? {
+            arguments.firstIndex(of: flag).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+        }
+        let count = value("--lines").flatMap(Int.init) ?? 1_000_000
+        let render = arguments.contains("--render")
+        let config = try ConfigLoader.load(text: benchConfig, path: "bench.yaml", environment: [:]).get()
+        let router = Router(config: config)
+        let decoder = EventDecoder(typeField: config.source.typeField, idField: config.source.idField, maxLineBytes: config.source.maxLineBytes)
+
+        // The input goes to a file first and is streamed back in 1 MiB chunks, as a tail would,
+        // so peak RSS reflects the pipeline rather than the input.
+        let path = value("--file") ?? NSTemporaryDirectory() + "herald-bench-\(count).jsonl"
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: Data(generate(count)))
+        }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw CocoaError(.fileNoSuchFile) }
+        var totalBytes = 0
+        var routed = 0, deliveries = 0, rejected = 0, bodyBytes = 0, lineNumber = 0
+        var carry: [UInt8] = []
+        let clock = ContinuousClock()
+        let start = clock.now
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            totalBytes += chunk.count
+            carry.append(contentsOf: chunk)
+            var lineStart = 0
+            for index in carry.indices where carry[index] == 0x0A {
+                lineNumber += 1
+                let line = Array(carry[lineStart..<index])
+                lineStart = index + 1
+                switch decoder.decode(line, lineNumber: lineNumber) {
+                case .failure: rejected += 1
+                case .success(let event):
+                    let matches = router.match(event)
+                    if !matches.isEmpty { routed += 1 }
+                    for match in matches {
+                        deliveries += match.endpoints.count
+                        guard render else { continue }
+                        for endpoint in match.endpoints {
+                            if let request = try? RequestRenderer.request(for: event, route: match.route, endpoint: endpoint, timestamp: 1_700_000_000) {
+                                bodyBytes += request.body.count
+                            }
+                        }
+                    }
+                }
+            }
+            carry.removeFirst(lineStart)
+        }
+        let elapsed = clock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        print("lines: \(lineNumber) (avg \(totalBytes / max(lineNumber, 1)) bytes), routed: \(routed), deliveries: \(deliveries), rejected: \(rejected)\(render ? ", rendered bytes: \(bodyBytes)" : "")")
+        print(String(format: "decode + route%@: %.2f s, %.0f lines/s, %.1f MB/s", render ? " + render + sign" : "", seconds, Double(count) / seconds, Double(totalBytes) / seconds / 1e6))
+        print("peak RSS: \(usage.ru_maxrss / 1024) MiB")
+    }
+
+    /// Realistic mixed events: orders, shipments, users; 1 in 1000 lines is malformed.
+    static func generate(_ count: Int) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(count * 420)
+        let types = ["order.created", "order.paid", "shipment.delivered", "user.signed_up", "cart.updated", "payment.captured"]
+        let currencies = ["EUR", "USD", "GBP"]
+        for index in 0..<count {
+            if index % 1000 == 999 {
+                output.append(contentsOf: "{\"type\":\"broken\",\n".utf8.dropLast())
+                output.append(0x0A)
+                continue
+            }
+            let type = types[index % types.count]
+            let line = """
+                {"id":"evt_\(index)","type":"\(type)","created_at":"2026-11-25T09:00:\(index % 60)Z","data":{"order_id":"A-\(100000 + index)",\
+                "currency":"\(currencies[index % 3])","total_cents":\(index % 10000),"customer":{"id":"c-\(index % 977)","email":"user\(index % 977)@example.com",\
+                "name":"Customer \(index % 977)","tier":"\(index % 5 == 0 ? "gold" : "basic")"},"items":[{"sku":"SKU-\(index % 300)","qty":\(1 + index % 4),\
+                "price_cents":1299},{"sku":"SKU-\(index % 301)","qty":1,"price_cents":499}],"shipping":{"method":"standard","country":"PT"},"note":"café ☕"}}
+                """
+            output.append(contentsOf: line.utf8)
+            output.append(0x0A)
+        }
+        return output
+    }
+
+    static let benchConfig = """
+        version: 1
+        source: { file: ./events.jsonl }
+        endpoints:
+          erp:
+            url: https://erp.example.com/hooks
+            signing: { scheme: standard-webhooks, secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw }
+          chat: { url: https://chat.example.com/hooks }
+          audit: { url: https://audit.example.com/hooks }
+        routes:
+          - name: eur-orders
+            events: ["order.*"]
+            where: { data.currency: EUR }
+            to: erp
+            transform:
+              pick: [id, type, data]
+              rename: { data.order_id: data.orderId }
+              set: { source: bench }
+          - { name: gold, events: ["*"], where: { data.customer.tier: gold, data.total_cents: { gte: 100 } }, to: chat }
+          - { name: shipments, events: [shipment.delivered, shipment.failed], to: audit }
+          - { name: payments, events: [payment.captured], where: { data.currency: { in: [EUR, USD] } }, to: [erp, audit] }
+        """
+}
