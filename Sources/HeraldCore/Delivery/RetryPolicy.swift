@@ -1,0 +1,70 @@
+/// What one attempt produced, as the retry policy sees it.
+public enum AttemptResult: Sendable, Equatable {
+    /// The endpoint answered; `retryAfter` is its `Retry-After`, already parsed.
+    case status(Int, retryAfter: Duration?)
+    /// No usable answer: connection refused, timeout, TLS or DNS failure.
+    case transportError(String)
+
+    public var summary: String {
+        switch self {
+        case .status(let code, _): "HTTP \(code)"
+        case .transportError(let message): message
+        }
+    }
+}
+
+/// What to do with a delivery after an attempt.
+public enum RetryDecision: Sendable, Equatable {
+    case delivered
+    case retry(after: Duration)
+    case dead(reason: String)
+    /// 410 Gone: the receiver retired the endpoint.
+    case endpointGone
+}
+
+/// Decides retries per DESIGN.md §4: 2xx succeeds; network errors, timeouts, 3xx, 408, 429 and
+/// 5xx retry on the schedule with ±20% jitter (`Retry-After` honoured up to the schedule's
+/// largest step); other 4xx are permanent; an exhausted schedule or `max_age` dead-letters.
+/// Pure: time and randomness are inputs.
+public struct RetryPolicy: Sendable {
+    public var config: RetryConfig
+
+    public init(_ config: RetryConfig) { self.config = config }
+
+    /// - Parameters:
+    ///   - attempts: attempts made so far, this one included (1 after the first).
+    ///   - age: time since the event was journaled.
+    ///   - jitter: a random number in -1...1 (0 in tests that want the exact schedule).
+    public func decide(_ result: AttemptResult, attempts: Int, age: Duration, jitter: Double) -> RetryDecision {
+        let retryAfter: Duration?
+        switch result {
+        case .status(let code, _) where (200..<300).contains(code):
+            return .delivered
+        case .status(410, _):
+            return .endpointGone
+        case .status(let code, let after) where Self.isRetryable(code):
+            retryAfter = after
+        case .status(let code, _):
+            return .dead(reason: "permanent failure: HTTP \(code)")
+        case .transportError:
+            retryAfter = nil
+        }
+        guard attempts - 1 < config.schedule.count else {
+            return .dead(reason: "retry schedule exhausted after \(attempts) attempts; last: \(result.summary)")
+        }
+        let step = config.schedule[attempts - 1]
+        var delay = step * (1 + 0.2 * max(-1, min(1, jitter)))
+        if let retryAfter, let largest = config.schedule.max() {
+            delay = max(delay, min(retryAfter, largest))
+        }
+        if age + delay > config.maxAge {
+            return .dead(reason: "max_age \(ConfigDuration.format(config.maxAge)) exceeded after \(attempts) attempts; last: \(result.summary)")
+        }
+        return .retry(after: delay)
+    }
+
+    /// 3xx (redirects are never followed), 408, 429 and 5xx.
+    public static func isRetryable(_ code: Int) -> Bool {
+        (300..<400).contains(code) || code == 408 || code == 429 || (500..<600).contains(code)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+
+/// Writes one structured line per log call to stderr: logfmt by default
+/// (`time=… level=info msg="…" endpoint=erp`), or JSON.
+public struct LogfmtLogHandler: LogHandler {
+    public enum Format: String, Sendable, CaseIterable {
+        case logfmt, json
+    }
+
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    private let label: String
+    private let format: Format
+
+    public init(label: String, format: Format = .logfmt, level: Logger.Level = .info) {
+        self.label = label
+        self.format = format
+        logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var fields: [(String, String)] = [
+            ("time", Self.timestamp()), ("level", event.level.rawValue), ("msg", event.message.description),
+        ]
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, new in new }).sorted(by: { $0.key < $1.key }) {
+            fields.append((key, "\(value)"))
+        }
+        let line: String
+        switch format {
+        case .logfmt:
+            line = fields.map { "\($0.0)=\(Self.logfmtValue($0.1))" }.joined(separator: " ")
+        case .json:
+            var object = JSONObject()
+            for (key, value) in fields { object[key] = .string(value) }
+            line = JSONWriter.encode(.object(object))
+        }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+
+    private static func logfmtValue(_ value: String) -> String {
+        let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.isNewline }
+        guard needsQuotes else { return value }
+        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+        return "\"\(escaped)\""
+    }
+
+    private static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec, now.tv_nsec / 1_000_000)
+    }
+}
