@@ -16,6 +16,8 @@ final class CommitQueue: @unchecked Sendable {
         var pendingCount = 0
         var bytesOnDisk: Int64 = 0
         var noSpace = false
+        var commits = 0
+        var appendsCommitted = 0
     }
 
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)

@@ -63,6 +63,12 @@ public final class Journal: Sendable {
     /// Total size of the segment files.
     public var bytesOnDisk: Int64 { queue.currentStats.bytesOnDisk }
 
+    /// Write + fdatasync rounds so far; `appendsCommitted / commits` is the group-commit factor.
+    public var commits: Int { queue.currentStats.commits }
+
+    /// `append` calls made durable so far.
+    public var appendsCommitted: Int { queue.currentStats.appendsCommitted }
+
     /// False when the journal has reached `options.maxBytes` or the disk is full: the caller
     /// should stop reading its source until settled deliveries free space (backpressure).
     public func hasRoom() -> Bool {
@@ -102,6 +108,8 @@ private func runWriter(store: JournalStore, queue: CommitQueue) {
                 store.apply(waiter.batch.effects, segment: segment, base: base)
                 base += Int64(waiter.batch.bytes.count)
             }
+            store.commits += 1
+            store.appendsCommitted += waiters.count
             outcome = .success(())
         } catch {
             outcome = .failure(error)

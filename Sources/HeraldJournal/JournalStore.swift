@@ -54,11 +54,17 @@ final class JournalStore: @unchecked Sendable {
         self.lockFD = lockFD
     }
 
+    /// Successful write + fdatasync rounds, and the `append` calls they carried.
+    var commits = 0
+    var appendsCommitted = 0
+
     var stats: CommitQueue.Stats {
         CommitQueue.Stats(
             pendingCount: entries.count,
             bytesOnDisk: segments.values.reduce(0) { $0 + $1.size },
-            noSpace: noSpace)
+            noSpace: noSpace,
+            commits: commits,
+            appendsCommitted: appendsCommitted)
     }
 
     // MARK: Opening and recovery
