@@ -6,6 +6,12 @@ import Glibc
 /// Appends are group-committed: one writer thread takes every batch appended since its last
 /// `fdatasync`, writes them with one `write`, syncs once and then resumes all their callers.
 /// Only one `Journal` may have a directory open at a time (an `flock` on `journal.lock`).
+///
+/// The directory holds `segment-00000001.log`, `segment-00000002.log`, … (format in
+/// `RecordCodec`). Space is freed after each batch: settled segments are deleted oldest
+/// first, and an oldest segment that holds only a few live deliveries is compacted (they are
+/// re-enqueued at the head with their current attempts, notBefore and lastError, and the
+/// segment deleted), so one long-retrying delivery cannot pin the segments after it.
 public final class Journal: Sendable {
     public let directory: String
     public let options: JournalOptions
@@ -38,9 +44,12 @@ public final class Journal: Sendable {
 
     /// Appends `records` in order; returns once they are on disk (fdatasync'd).
     ///
-    /// Records of one call are written together, never split across segments' failures: if
-    /// the batch fails (`.noSpace`, `.io`) none of them is kept. Cancelling the calling task
-    /// does not withdraw records already handed to the writer.
+    /// The records of one call go into one write in one segment. If that write fails
+    /// (`.noSpace`, `.io`), the segment is cut back, none of the batch's records is kept, and
+    /// every caller in the batch gets the error. An `.enqueue` of an id that is already
+    /// pending replaces it; `.attempt`, `.ack` and `.dead` of an unknown id are kept on disk
+    /// but change nothing. Cancelling the calling task does not withdraw records already
+    /// handed to the writer.
     public func append(_ records: [JournalRecord]) async throws(JournalError) {
         guard !records.isEmpty else { return }
         let batch = try EncodedBatch(records)

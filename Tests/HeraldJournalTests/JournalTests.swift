@@ -142,6 +142,8 @@ struct JournalTests {
             try await group.waitForAll()
         }
         #expect(journal.pendingCount == 32 * 40)
+        #expect(journal.appendsCommitted == 32 * 40)
+        #expect(journal.commits < journal.appendsCommitted, "concurrent appends share fdatasyncs")
         await journal.close()
         let recovery = try await recover(dir) { $0.segmentBytes = 64 << 10 }
         #expect(recovery.pending.count == 32 * 40)
@@ -151,6 +153,25 @@ struct JournalTests {
             let mine = recovery.pending.map(\.id).filter { $0.hasPrefix("msg_\(task)_") }
             #expect(mine == (0..<40).map { "msg_\(task)_\($0)" }, "one task's appends keep their order")
         }
+    }
+
+    @Test("a payload of several MiB, larger than a batch and a segment, is written whole and read back")
+    func largePayload() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let options: (inout JournalOptions) -> Void = {
+            $0.segmentBytes = 1 << 20
+            $0.maxBatchBytes = 256 << 10
+        }
+        let (journal, _) = try openJournal(dir, configure: options)
+        let big = delivery("msg_big", payloadSize: 5 << 20)
+        async let small: Void = journal.append([.enqueue(delivery("msg_small"))])
+        try await journal.append([.enqueue(big)])
+        try await small
+        await journal.close()
+        let recovery = try await recover(dir, configure: options)
+        #expect(recovery.pending.count == 2)
+        #expect(recovery.pending.first { $0.id == "msg_big" } == big)
     }
 
     @Test("segments rotate at segmentBytes and are deleted once all their deliveries settle")
