@@ -227,3 +227,21 @@ struct HTTPClientTests {
         #expect(result.error?.kind == .cancelled)
     }
 }
+
+@Suite("HTTPClient through a proxy")
+struct HTTPClientProxyTests {
+    @Test("a request for an http URL goes to the proxy with the absolute target")
+    func forwardProxy() async throws {
+        let recorder = Recorder()
+        try await withServer(handler: { recorder.record($0); return ServerResponse(status: 202) }) { proxy, client in
+            let result = await client.send(
+                HTTPRequest(url: "http://receiver.invalid/hooks", body: [7], proxy: proxy.baseURL))
+            #expect(result.error == nil)
+            #expect(result.status == 202)
+            let received = try #require(recorder.all.first)
+            #expect(received.target == "http://receiver.invalid/hooks")
+            #expect(received.headers.first(named: "host") == "receiver.invalid")
+            #expect(received.body == [7])
+        }
+    }
+}

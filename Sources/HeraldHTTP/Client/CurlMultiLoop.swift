@@ -42,6 +42,9 @@ final class CurlMultiLoop: @unchecked Sendable {
         self.multi = multi
         self.configuration = configuration
         _ = herald_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
+        if configuration.maxCachedConnections > 0 {
+            _ = herald_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, configuration.maxCachedConnections)
+        }
         if configuration.maxConnectionsPerHost > 0 {
             _ = herald_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxConnectionsPerHost)
         }
@@ -190,6 +193,10 @@ final class CurlMultiLoop: @unchecked Sendable {
         _ = herald_easy_getinfo_long(handle, CURLINFO_NUM_CONNECTS, &connects)
         var micros: curl_off_t = 0
         _ = herald_easy_getinfo_off(handle, CURLINFO_TOTAL_TIME_T, &micros)
+        var code = code
+        if code != CURLE_OK && cancelled == nil && Self.answeredBeforeBodyWasSent(handle, code: code, status: status) {
+            code = CURLE_OK
+        }
 
         var error: HTTPTransportError?
         if let cancelled {
@@ -215,6 +222,21 @@ final class CurlMultiLoop: @unchecked Sendable {
         transfer.releaseRequestMemory()
         recycle(transfer.easy)
         transfer.continuation.resume(returning: result)
+    }
+
+    /// A server may answer and close the stream before reading the whole request body (nginx's `return 204` resets
+    /// an HTTP/2 stream this way); libcurl then fails the send although a complete final response arrived.
+    /// That response is the server's answer, so it counts as a success rather than a transport error.
+    private static func answeredBeforeBodyWasSent(_ handle: UnsafeMutableRawPointer, code: CURLcode, status: Int) -> Bool {
+        guard code == CURLE_HTTP2_STREAM || code == CURLE_HTTP2 || code == CURLE_SEND_ERROR, status >= 200 else {
+            return false
+        }
+        if status == 204 || status == 304 { return true }
+        var expected: curl_off_t = -1
+        _ = herald_easy_getinfo_off(handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &expected)
+        var received: curl_off_t = 0
+        _ = herald_easy_getinfo_off(handle, CURLINFO_SIZE_DOWNLOAD_T, &received)
+        return expected >= 0 && received == expected
     }
 
     private func recycle(_ easy: CurlEasyHandle) {

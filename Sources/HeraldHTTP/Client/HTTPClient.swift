@@ -11,12 +11,21 @@ public final class HTTPClient: Sendable {
         public var maxResponseBytes: Int = 64 * 1024
         /// Open connections per host; 0 means no limit (concurrency is the caller's to bound).
         public var maxConnectionsPerHost: Int = 0
+        /// Idle connections kept open for reuse (libcurl's default shrinks to 4 per active transfer, so a lull would
+        /// close them); libcurl still closes connections idle for about two minutes.
+        public var maxCachedConnections: Int = 256
         /// Idle libcurl easy handles kept for reuse.
         public var maxIdleHandles: Int = 256
 
-        public init(maxResponseBytes: Int = 64 * 1024, maxConnectionsPerHost: Int = 0, maxIdleHandles: Int = 256) {
+        public init(
+            maxResponseBytes: Int = 64 * 1024,
+            maxConnectionsPerHost: Int = 0,
+            maxCachedConnections: Int = 256,
+            maxIdleHandles: Int = 256
+        ) {
             self.maxResponseBytes = maxResponseBytes
             self.maxConnectionsPerHost = maxConnectionsPerHost
+            self.maxCachedConnections = maxCachedConnections
             self.maxIdleHandles = maxIdleHandles
         }
     }
