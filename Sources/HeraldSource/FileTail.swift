@@ -1,0 +1,245 @@
+import Dispatch
+import Glibc
+import Synchronization
+
+/// Follows one file like `tail -F`, yielding batches of complete lines and the checkpoint after them.
+///
+/// An I/O shell around ``TailState``: it observes the path and the open descriptor whenever a read
+/// reaches the end of the file, and carries out the state machine's actions. It wakes on inotify
+/// events for the file's directory and, in any case, every `pollInterval`. Blocking work runs on a
+/// private dispatch queue, never on the cooperative pool; calls to ``next()`` are served one at a time.
+///
+/// Follows rename rotation without loss (the old file is read to its end, late writes included, once
+/// the new one has data), deletion and re-creation, a file absent at start, and copytruncate —
+/// which is lossy when the file refills past the old offset before the tail notices (see
+/// ``TailState``); prefer rename rotation.
+public final class FileTail: LineSource, @unchecked Sendable {
+    public let configuration: Configuration
+    private let queue: DispatchQueue
+    private let waker = Waker()
+    private let stopped = Atomic<Bool>(false)
+    /// Confined to `queue`.
+    private let core: Core
+
+    /// `onNotice` is called on the tail's queue whenever it opens or repositions a file.
+    public init(_ configuration: Configuration, onNotice: (@Sendable (Notice) -> Void)? = nil) {
+        self.configuration = configuration
+        self.queue = DispatchQueue(label: "herald.source.tail")
+        self.core = Core(configuration: configuration, waker: waker, onNotice: onNotice)
+    }
+
+    public convenience init(path: String, startAt: StartPosition = .beginning, checkpoint: Checkpoint? = nil) {
+        self.init(Configuration(path: path, startAt: startAt, checkpoint: checkpoint))
+    }
+
+    public func next() async throws -> LineBatch? {
+        if stopped.load(ordering: .acquiring) { return nil }
+        let cancelled = CancellationFlag()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<LineBatch?, any Error>) in
+                queue.async {
+                    continuation.resume(with: Result { try self.core.produce(stopped: self.stopped, cancelled: cancelled) })
+                }
+            }
+        } onCancel: {
+            cancelled.set()
+            waker.wake()
+        }
+    }
+
+    public func stop() {
+        stopped.store(true, ordering: .releasing)
+        waker.wake()
+    }
+}
+
+extension FileTail {
+    /// The tail's mutable side: descriptor, reader, state machine. Used only on the tail's queue.
+    fileprivate final class Core {
+        private let configuration: Configuration
+        private let waker: Waker
+        private let onNotice: (@Sendable (Notice) -> Void)?
+        private let watcher: DirectoryWatcher?
+        private var state: TailState
+        private var reader: LineReader
+        private var fd: Int32 = -1
+        private var identity = FileIdentity(device: 0, inode: 0)
+        /// The open file's first bytes, as long as known, for checkpoints.
+        private var fingerprint = Fingerprint([])
+        /// A descriptor for the file the path named at the last observation, when it was not the open one.
+        private var candidate: Int32 = -1
+
+        init(configuration: Configuration, waker: Waker, onNotice: (@Sendable (Notice) -> Void)?) {
+            self.configuration = configuration
+            self.waker = waker
+            self.onNotice = onNotice
+            self.state = TailState(path: configuration.path, checkpoint: configuration.checkpoint, startAt: configuration.startAt)
+            self.reader = LineReader(limits: configuration.limits)
+            let (directory, name) = Self.split(configuration.path)
+            self.watcher = configuration.useInotify ? DirectoryWatcher(directory: directory, fileName: name) : nil
+        }
+
+        deinit {
+            if fd >= 0 { close(fd) }
+            if candidate >= 0 { close(candidate) }
+        }
+
+        func produce(stopped: borrowing Atomic<Bool>, cancelled: CancellationFlag) throws -> LineBatch? {
+            let limits = configuration.limits
+            var lines: [SourceLine] = []
+            var bytes = 0
+            var checkpoint: Checkpoint?
+            func full() -> Bool { lines.count >= limits.maxBatchLines || bytes >= limits.maxBatchBytes }
+            func batch() -> LineBatch { LineBatch(lines: lines, checkpoint: checkpoint ?? currentCheckpoint()) }
+
+            while true {
+                if stopped.load(ordering: .acquiring) { return nil }
+                if fd >= 0 {
+                    while !full(), let line = reader.nextLine() {
+                        lines.append(line)
+                        bytes += line.bytes.count
+                    }
+                    if full() { return batch() }
+                    if case .bytes = try reader.fill(fd: fd, positional: true) { continue }
+                }
+                let action = state.decide(observe())
+                switch action {
+                case .read:
+                    // The file is longer than what was read: read again, but do not spin if it is not.
+                    if fd >= 0, case .bytes = try reader.fill(fd: fd, positional: true) { continue }
+                    if !lines.isEmpty { return batch() }
+                    try waitForChange(stopped: stopped, cancelled: cancelled)
+                case .drain:
+                    continue
+                case .restartAtZero(let reason):
+                    if !lines.isEmpty { checkpoint = currentCheckpoint() }
+                    reader.reset(offset: 0, linesBefore: 0)
+                    fingerprint = Posix.fingerprint(fd: fd)
+                    onNotice?(Notice(reason: reason, identity: identity, offset: 0))
+                    if !lines.isEmpty { return batch() }
+                case .open(let position, let reason):
+                    if fd >= 0 {
+                        if let line = reader.flushPartial() {
+                            lines.append(line)
+                            bytes += line.bytes.count
+                        }
+                        if !lines.isEmpty { checkpoint = currentCheckpoint() }
+                    }
+                    adoptCandidate(at: position, reason: reason)
+                    if !lines.isEmpty { return batch() }
+                case .wait:
+                    if !lines.isEmpty { return batch() }
+                    try waitForChange(stopped: stopped, cancelled: cancelled)
+                }
+            }
+        }
+
+        /// The position after the last line returned from the open file.
+        private func currentCheckpoint() -> Checkpoint? {
+            guard fd >= 0 else { return nil }
+            let offset = reader.lineEndOffset
+            if fingerprint.bytes.count < min(Int64(Fingerprint.maxBytes), offset) {
+                fingerprint = Posix.fingerprint(fd: fd)
+            }
+            return Checkpoint(
+                path: configuration.path,
+                identity: identity,
+                offset: offset,
+                fingerprint: fingerprint,
+                lineNumber: reader.linesBefore
+            )
+        }
+
+        /// Looks at the open descriptor and at what the path names now. When the path names another
+        /// file, it is opened now (as `candidate`) so that the file decided on is the file opened.
+        private func observe() -> TailObservation {
+            closeCandidate()
+            var descriptor: FileObservation?
+            if fd >= 0, let status = Posix.status(fd: fd) {
+                let current = Posix.fingerprint(fd: fd)
+                descriptor = FileObservation(identity: identity, size: Int64(status.st_size), fingerprint: current)
+                if current.isConsistent(with: fingerprint) { fingerprint = fingerprint.longer(current) }
+            }
+            var path: FileObservation?
+            if let status = Posix.status(path: configuration.path) {
+                if let descriptor, Posix.identity(of: status) == descriptor.identity {
+                    path = FileObservation(identity: descriptor.identity, size: Int64(status.st_size), fingerprint: descriptor.fingerprint)
+                } else {
+                    let opened = open(configuration.path, O_RDONLY | O_CLOEXEC)
+                    if opened >= 0, let status = Posix.status(fd: opened) {
+                        candidate = opened
+                        path = FileObservation(
+                            identity: Posix.identity(of: status),
+                            size: Int64(status.st_size),
+                            fingerprint: Posix.fingerprint(fd: opened)
+                        )
+                    } else if opened >= 0 {
+                        close(opened)
+                    }
+                }
+            }
+            return TailObservation(path: path, descriptor: descriptor, readOffset: reader.readOffset, atEOF: true)
+        }
+
+        private func adoptCandidate(at position: OpenPosition, reason: TailReason) {
+            precondition(candidate >= 0, "TailState opened a file that was not observed")
+            if fd >= 0 { close(fd) }
+            fd = candidate
+            candidate = -1
+            let status = Posix.status(fd: fd)
+            identity = status.map(Posix.identity(of:)) ?? FileIdentity(device: 0, inode: 0)
+            fingerprint = Posix.fingerprint(fd: fd)
+            let offset: Int64
+            switch position {
+            case .offset(let start, let linesBefore):
+                offset = start
+                reader.reset(offset: start, linesBefore: linesBefore)
+            case .end:
+                offset = Int64(status?.st_size ?? 0)
+                let midLine = offset > 0 && Posix.byte(fd: fd, at: offset - 1) != 0x0A
+                reader.reset(offset: offset, linesBefore: nil, skipFirstLine: midLine)
+            }
+            onNotice?(Notice(reason: reason, identity: identity, offset: offset))
+        }
+
+        private func closeCandidate() {
+            if candidate >= 0 {
+                close(candidate)
+                candidate = -1
+            }
+        }
+
+        /// Blocks until inotify reports something about the file, the poll interval passes, or a
+        /// stop or cancellation wakes it.
+        private func waitForChange(stopped: borrowing Atomic<Bool>, cancelled: CancellationFlag) throws {
+            closeCandidate()
+            let interval = configuration.pollInterval
+            let deadline = DispatchTime.now().uptimeNanoseconds
+                + UInt64(interval.components.seconds) * 1_000_000_000
+                + UInt64(interval.components.attoseconds / 1_000_000_000)
+            while true {
+                if stopped.load(ordering: .acquiring) { return }
+                if cancelled.isSet { throw CancellationError() }
+                let now = DispatchTime.now().uptimeNanoseconds
+                guard now < deadline else {
+                    watcher?.ensureWatching()
+                    return
+                }
+                let timeout = Int32(clamping: (deadline - now + 999_999) / 1_000_000)
+                var fds = [waker.fd]
+                if let watcher, watcher.isWatching { fds.append(watcher.fd) }
+                let result = Posix.poll(fds, timeoutMilliseconds: timeout)
+                if result.readable[0] { waker.reset() }
+                if result.readable.count > 1, result.readable[1], let watcher, watcher.drainRelevant() {
+                    return
+                }
+            }
+        }
+
+        private static func split(_ path: String) -> (directory: String, name: String) {
+            guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+            let directory = String(path[..<slash])
+            return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
+        }
+    }
+}
