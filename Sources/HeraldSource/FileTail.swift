@@ -68,6 +68,8 @@ extension FileTail {
         private var fingerprint = Fingerprint([])
         /// A descriptor for the file the path named at the last observation, when it was not the open one.
         private var candidate: Int32 = -1
+        /// The last read of the open file reached its end.
+        private var atEOF = false
 
         init(configuration: Configuration, waker: Waker, onNotice: (@Sendable (Notice) -> Void)?) {
             self.configuration = configuration
@@ -100,20 +102,23 @@ extension FileTail {
                         bytes += line.bytes.count
                     }
                     if full() { return batch() }
-                    if case .bytes = try reader.fill(fd: fd, positional: true) { continue }
+                    // Once at the end, look before reading again: new bytes may belong to a
+                    // truncated and refilled file, which must be read from 0, not from here.
+                    if !atEOF {
+                        if try readChunk() { continue }
+                    }
                 }
                 let action = state.decide(observe())
                 switch action {
-                case .read:
-                    // The file is longer than what was read: read again, but do not spin if it is not.
-                    if fd >= 0, case .bytes = try reader.fill(fd: fd, positional: true) { continue }
+                case .read, .drain:
+                    if try readChunk() || action == .drain { continue }
+                    // The file looked longer than what was read, but read nothing: do not spin.
                     if !lines.isEmpty { return batch() }
                     try waitForChange(stopped: stopped, cancelled: cancelled)
-                case .drain:
-                    continue
                 case .restartAtZero(let reason):
                     if !lines.isEmpty { checkpoint = currentCheckpoint() }
                     reader.reset(offset: 0, linesBefore: 0)
+                    atEOF = false
                     fingerprint = Posix.fingerprint(fd: fd)
                     onNotice?(Notice(reason: reason, identity: identity, offset: 0))
                     if !lines.isEmpty { return batch() }
@@ -126,12 +131,24 @@ extension FileTail {
                         if !lines.isEmpty { checkpoint = currentCheckpoint() }
                     }
                     adoptCandidate(at: position, reason: reason)
+                    atEOF = false
                     if !lines.isEmpty { return batch() }
                 case .wait:
                     if !lines.isEmpty { return batch() }
                     try waitForChange(stopped: stopped, cancelled: cancelled)
                 }
             }
+        }
+
+        /// Reads the next chunk of the open file; false at its end.
+        private func readChunk() throws -> Bool {
+            guard fd >= 0 else { return false }
+            if case .bytes = try reader.fill(fd: fd, positional: true) {
+                atEOF = false
+                return true
+            }
+            atEOF = true
+            return false
         }
 
         /// The position after the last line returned from the open file.

@@ -19,7 +19,7 @@ public struct SourceLine: Sendable, Equatable {
 }
 
 /// Complete lines handed to the consumer in one go, with the position to commit once they are durable.
-public struct LineBatch: Sendable {
+public struct LineBatch: Sendable, Equatable {
     public var lines: [SourceLine]
     /// The position just after the batch's last line; `nil` for sources that cannot resume (stdin, pipes).
     public var checkpoint: Checkpoint?
