@@ -13,6 +13,9 @@ final class DirectoryWatcher {
     private let directory: String
     private let name: [UInt8]
     private var watch: Int32 = -1
+    /// The name the followed file was last renamed to (rename rotation), whose late writes matter too.
+    private var movedName: [UInt8]?
+    private var moveCookie: UInt32?
     private var buffer = [UInt8](repeating: 0, count: 64 << 10)
 
     /// `nil` when inotify is unavailable (the tail then polls alone).
@@ -37,8 +40,9 @@ final class DirectoryWatcher {
         watch = inotify_add_watch(fd, directory, Self.mask)
     }
 
-    /// Reads every pending record; true when one concerns the file, the directory itself, or the
-    /// queue overflowed (then anything may have happened).
+    /// Reads every pending record; true when one concerns the file (under its name, or the name it
+    /// was last renamed to), the directory itself, or the queue overflowed (then anything may have
+    /// happened).
     func drainRelevant() -> Bool {
         var relevant = false
         while true {
@@ -52,7 +56,20 @@ final class DirectoryWatcher {
                 } else if record.mask & InotifyRecord.ignored != 0 {
                     if record.watch == watch { watch = -1 }
                     relevant = true
-                } else if record.name.isEmpty || record.name == name {
+                } else if record.name.isEmpty {
+                    if record.mask & UInt32(IN_MOVE_SELF) != 0 {
+                        // The directory moved: the watch now follows it, not the path. Watch the path again.
+                        inotify_rm_watch(fd, watch)
+                        watch = -1
+                    }
+                    relevant = true
+                } else if record.name == name {
+                    if record.mask & UInt32(IN_MOVED_FROM) != 0 { moveCookie = record.cookie }
+                    relevant = true
+                } else if record.mask & UInt32(IN_MOVED_TO) != 0, record.cookie == moveCookie {
+                    movedName = record.name
+                    relevant = true
+                } else if record.name == movedName {
                     relevant = true
                 }
             }

@@ -155,6 +155,30 @@ struct FileTailTests {
         #expect(try await linesArriving(from: tail).isEmpty)
     }
 
+    @Test("with inotify, writes (also late writes to the renamed file) wake the tail long before the safety poll")
+    func inotifyWakesTail() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("app.log")
+        let old = Writer(path)
+        var configuration = tailConfiguration(path)
+        configuration.pollInterval = .seconds(600)
+        let tail = FileTail(configuration)
+        /// Starts waiting for one line, lets the tail block, then writes it.
+        func arrives(_ write: () -> Void) async throws -> [String] {
+            let waiting = Task { try await collect(tail, count: 1, within: .seconds(10)) }
+            try await Task.sleep(for: .milliseconds(100))  // pacing only: let the tail block first
+            write()
+            return try await waiting.value.lines.map(\.text)
+        }
+        #expect(try await arrives { old.write("one\n") } == ["one"])
+        #expect(try await arrives { old.write("two\n") } == ["two"])
+        #expect(rename(path, path + ".1") == 0)
+        _ = Writer(path)
+        #expect(try await arrives { old.write("late\n") } == ["late"])
+        #expect(try await arrives { Writer(path).write("new\n") } == ["new"])
+    }
+
     @Test("copytruncate: the tail restarts from 0 once it sees the file shorter than what it read")
     func copyTruncate() async throws {
         let directory = TemporaryDirectory()
