@@ -40,6 +40,11 @@ final class DirectoryWatcher {
         watch = inotify_add_watch(fd, directory, Self.mask)
     }
 
+    /// Also wakes on events for `otherName`, another name of the followed file.
+    func follow(otherName: String) {
+        movedName = Array(otherName.utf8)
+    }
+
     /// Reads every pending record; true when one concerns the file (under its name, or the name it
     /// was last renamed to), the directory itself, or the queue overflowed (then anything may have
     /// happened).

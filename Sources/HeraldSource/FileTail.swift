@@ -68,6 +68,8 @@ extension FileTail {
         private var fingerprint = Fingerprint([])
         /// A descriptor for the file the path named at the last observation, when it was not the open one.
         private var candidate: Int32 = -1
+        /// A descriptor for the checkpoint's file found under another name, at the last observation.
+        private var renamedCandidate: Int32 = -1
         /// The last read of the open file reached its end.
         private var atEOF = false
 
@@ -84,6 +86,7 @@ extension FileTail {
         deinit {
             if fd >= 0 { close(fd) }
             if candidate >= 0 { close(candidate) }
+            if renamedCandidate >= 0 { close(renamedCandidate) }
         }
 
         func produce(stopped: borrowing Atomic<Bool>, cancelled: CancellationFlag) throws -> LineBatch? {
@@ -130,9 +133,12 @@ extension FileTail {
                         }
                         if !lines.isEmpty { checkpoint = currentCheckpoint() }
                     }
-                    adoptCandidate(at: position, reason: reason)
+                    adopt(&candidate, at: position, reason: reason)
                     atEOF = false
                     if !lines.isEmpty { return batch() }
+                case .openRenamed(let position):
+                    adopt(&renamedCandidate, at: position, reason: .resumedRenamed)
+                    atEOF = false
                 case .wait:
                     if !lines.isEmpty { return batch() }
                     try waitForChange(stopped: stopped, cancelled: cancelled)
@@ -195,10 +201,20 @@ extension FileTail {
                     }
                 }
             }
-            return TailObservation(path: path, descriptor: descriptor, readOffset: reader.readOffset, atEOF: true)
+            var renamed: FileObservation?
+            if state.wantsRenamedCheckpointFile, path?.identity != state.checkpoint?.identity {
+                renamed = findRenamedCheckpointFile()
+            }
+            return TailObservation(
+                path: path,
+                descriptor: descriptor,
+                renamedCheckpointFile: renamed,
+                readOffset: reader.readOffset,
+                atEOF: true
+            )
         }
 
-        private func adoptCandidate(at position: OpenPosition, reason: TailReason) {
+        private func adopt(_ candidate: inout Int32, at position: OpenPosition, reason: TailReason) {
             precondition(candidate >= 0, "TailState opened a file that was not observed")
             if fd >= 0 { close(fd) }
             fd = candidate
@@ -224,6 +240,42 @@ extension FileTail {
                 close(candidate)
                 candidate = -1
             }
+            if renamedCandidate >= 0 {
+                close(renamedCandidate)
+                renamedCandidate = -1
+            }
+        }
+
+        /// Looks in the path's directory for another name of the checkpoint's file (`app.log.1` after
+        /// a rename rotation while stopped) and opens it as `renamedCandidate`.
+        private func findRenamedCheckpointFile() -> FileObservation? {
+            guard let checkpoint = state.checkpoint else { return nil }
+            let (directoryPath, name) = Self.split(configuration.path)
+            guard let directory = opendir(directoryPath) else { return nil }
+            defer { closedir(directory) }
+            while let entry = readdir(directory) {
+                guard UInt64(entry.pointee.d_ino) == checkpoint.inode else { continue }
+                let entryName = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                guard entryName != name, entryName != ".", entryName != ".." else { continue }
+                let opened = open(directoryPath + "/" + entryName, O_RDONLY | O_CLOEXEC)
+                guard opened >= 0 else { continue }
+                guard let status = Posix.status(fd: opened), Posix.identity(of: status) == checkpoint.identity,
+                    status.st_mode & S_IFMT == S_IFREG
+                else {
+                    close(opened)
+                    continue
+                }
+                renamedCandidate = opened
+                watcher?.follow(otherName: entryName)
+                return FileObservation(
+                    identity: checkpoint.identity,
+                    size: Int64(status.st_size),
+                    fingerprint: Posix.fingerprint(fd: opened)
+                )
+            }
+            return nil
         }
 
         /// Blocks until inotify reports something about the file, the poll interval passes, or a

@@ -23,14 +23,24 @@ public struct TailObservation: Sendable, Equatable {
     public var path: FileObservation?
     /// The file behind the open descriptor; `nil` when none is open.
     public var descriptor: FileObservation?
+    /// The checkpoint's file found under another name in the same directory (it was renamed by a
+    /// rotation while Herald was stopped). Looked for only while ``TailState/wantsRenamedCheckpointFile``.
+    public var renamedCheckpointFile: FileObservation?
     /// Bytes consumed from the open descriptor: the offset of the next read.
     public var readOffset: Int64
     /// The last read on the open descriptor returned no bytes.
     public var atEOF: Bool
 
-    public init(path: FileObservation?, descriptor: FileObservation? = nil, readOffset: Int64 = 0, atEOF: Bool = true) {
+    public init(
+        path: FileObservation?,
+        descriptor: FileObservation? = nil,
+        renamedCheckpointFile: FileObservation? = nil,
+        readOffset: Int64 = 0,
+        atEOF: Bool = true
+    ) {
         self.path = path
         self.descriptor = descriptor
+        self.renamedCheckpointFile = renamedCheckpointFile
         self.readOffset = readOffset
         self.atEOF = atEOF
     }
@@ -50,6 +60,9 @@ public enum TailReason: String, Sendable, Equatable {
     case firstRun = "first_run"
     /// The checkpoint's file is still there, unchanged before the checkpoint: resume after it.
     case resumed
+    /// The checkpoint's file was renamed (rotated) while stopped: resume in it under its new name,
+    /// then follow the path.
+    case resumedRenamed = "resumed_renamed"
     /// A checkpoint exists but the path now names another file, or the file shrank or was rewritten: from 0.
     case checkpointMismatch = "checkpoint_mismatch"
     /// The path had no file (at start, or after the previous one went away) and now has one: from 0.
@@ -67,6 +80,9 @@ public enum TailAction: Sendable, Equatable {
     /// Open the file the path names now (the one observed), closing the current descriptor if any,
     /// whose unterminated last line is delivered as a line first.
     case open(OpenPosition, TailReason)
+    /// Open the checkpoint's file under the other name it was observed with
+    /// (``TailObservation/renamedCheckpointFile``); the path's file follows once it is read to its end.
+    case openRenamed(OpenPosition)
     /// Read more from the open descriptor.
     case read
     /// The path names another file: read the open descriptor to its end, then observe again.
@@ -120,6 +136,12 @@ public struct TailState: Sendable {
         }
     }
 
+    /// True while a checkpoint waits to be resumed: the shell should then look for the checkpoint's
+    /// file under another name when the path does not name it.
+    public var wantsRenamedCheckpointFile: Bool {
+        checkpoint != nil
+    }
+
     public var isDraining: Bool {
         if case .draining = phase { true } else { false }
     }
@@ -137,6 +159,13 @@ public struct TailState: Sendable {
 
     private mutating func decideWithoutFile(_ observation: TailObservation) -> TailAction {
         let firstRun = phase == .initial && checkpoint == nil
+        if let checkpoint, observation.path.map({ !resumes(checkpoint, in: $0) }) ?? true,
+            let renamed = observation.renamedCheckpointFile, resumes(checkpoint, in: renamed)
+        {
+            self.checkpoint = nil
+            phase = .reading(renamed.identity, renamed.fingerprint)
+            return .openRenamed(.offset(checkpoint.offset, linesBefore: checkpoint.lineNumber))
+        }
         guard let file = observation.path else {
             phase = .waiting
             return .wait
@@ -145,8 +174,6 @@ public struct TailState: Sendable {
         phase = .reading(file.identity, file.fingerprint)
         if let checkpoint {
             if resumes(checkpoint, in: file) {
-                let saved = Fingerprint(hex: checkpoint.fingerprint) ?? Fingerprint([])
-                phase = .reading(file.identity, file.fingerprint.longer(saved))
                 return .open(.offset(checkpoint.offset, linesBefore: checkpoint.lineNumber), .resumed)
             }
             return .open(.offset(0, linesBefore: 0), .checkpointMismatch)

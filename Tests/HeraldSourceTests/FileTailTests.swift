@@ -85,7 +85,9 @@ struct FileTailTests {
         let first = FileTail(tailConfiguration(path))
         let checkpoint = try #require(try await first.next()?.checkpoint)
         first.stop()
-        #expect(rename(path, path + ".1") == 0)
+        // Moved out of the directory (so not found as a renamed sibling), keeping its inode in use.
+        #expect(mkdir(directory.file("archive"), 0o700) == 0)
+        #expect(rename(path, directory.file("archive/app.log")) == 0)
         append(path, "new-1\nnew-2\nnew-3\n")
         #expect(identity(of: path)?.inode != checkpoint.inode)
 
@@ -94,6 +96,29 @@ struct FileTailTests {
         let (lines, _) = try await collect(second, count: 3)
         #expect(lines.map(\.text) == ["new-1", "new-2", "new-3"])
         #expect(reasons.reasons == [.checkpointMismatch])
+    }
+
+    @Test("a checkpoint whose file was renamed by a rotation while stopped: its rest, then the new file")
+    func resumeInRenamedFile() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("app.log")
+        append(path, numbered(1...10).map { $0 + "\n" }.joined())
+        let first = FileTail(tailConfiguration(path, limits: LineLimits(maxBatchLines: 4)))
+        let checkpoint = try #require(try await first.next()?.checkpoint)
+        first.stop()
+        #expect(rename(path, path + ".1") == 0)
+        append(path, "new-1\nnew-2\n")
+
+        let reasons = NoticeLog()
+        let second = FileTail(tailConfiguration(path, checkpoint: checkpoint), onNotice: reasons.record)
+        let (lines, batches) = try await collect(second, count: 8)
+        #expect(lines.map(\.text) == numbered(5...10) + ["new-1", "new-2"])
+        #expect(lines.map(\.lineNumber) == [5, 6, 7, 8, 9, 10, 1, 2])
+        #expect(reasons.reasons == [.resumedRenamed, .rotated])
+        #expect(batches.first?.checkpoint?.inode == checkpoint.inode)
+        #expect(batches.last?.checkpoint?.inode == identity(of: path)?.inode)
+        #expect(try await linesArriving(from: second).isEmpty)
     }
 
     @Test("a checkpoint whose file kept its inode but changed its first bytes reads it from 0")

@@ -28,11 +28,21 @@ struct Step: Sendable {
 private func step(
     path: FileObservation?,
     descriptor: FileObservation? = nil,
+    renamed: FileObservation? = nil,
     readOffset: Int64 = 0,
     atEOF: Bool = true,
     _ expected: TailAction
 ) -> Step {
-    Step(observation: TailObservation(path: path, descriptor: descriptor, readOffset: readOffset, atEOF: atEOF), expected: expected)
+    Step(
+        observation: TailObservation(
+            path: path,
+            descriptor: descriptor,
+            renamedCheckpointFile: renamed,
+            readOffset: readOffset,
+            atEOF: atEOF
+        ),
+        expected: expected
+    )
 }
 
 struct Scenario: Sendable, CustomTestStringConvertible {
@@ -103,6 +113,35 @@ private let scenarios: [Scenario] = [
         name: "checkpoint's file absent at start, then another file appears: read it from 0",
         checkpoint: checkpoint(fileA, offset: 8),
         steps: [step(path: nil, .wait), step(path: seen(fileB, size: 20), .open(.offset(0, linesBefore: 0), .checkpointMismatch))]
+    ),
+    Scenario(
+        name: "checkpoint's file renamed while stopped: finish it from the checkpoint, then the new file from 0",
+        checkpoint: checkpoint(fileA, offset: 8),
+        steps: [
+            step(path: seen(fileB, size: 30), renamed: seen(fileA, size: 50), .openRenamed(.offset(8, linesBefore: 7))),
+            step(path: seen(fileB, size: 30), descriptor: seen(fileA, size: 50), readOffset: 50, .drain),
+            step(path: seen(fileB, size: 30), descriptor: seen(fileA, size: 50), readOffset: 50, .open(.offset(0, linesBefore: 0), .rotated)),
+        ]
+    ),
+    Scenario(
+        name: "checkpoint's file renamed while stopped and the path absent: resume it, wait for the path",
+        checkpoint: checkpoint(fileA, offset: 8),
+        steps: [
+            step(path: nil, renamed: seen(fileA, size: 50), .openRenamed(.offset(8, linesBefore: 7))),
+            step(path: nil, descriptor: seen(fileA, size: 50), readOffset: 50, .wait),
+        ]
+    ),
+    Scenario(
+        name: "a renamed file that is not the checkpoint's (shorter, or other first bytes) is ignored",
+        checkpoint: checkpoint(fileA, offset: 8),
+        steps: [
+            step(path: seen(fileB, size: 30), renamed: seen(fileA, size: 4), .open(.offset(0, linesBefore: 0), .checkpointMismatch))
+        ]
+    ),
+    Scenario(
+        name: "the path still names the checkpoint's file: a renamed observation does not matter",
+        checkpoint: checkpoint(fileA, offset: 8),
+        steps: [step(path: seen(fileA, size: 50), renamed: seen(fileA, size: 50), .open(.offset(8, linesBefore: 7), .resumed))]
     ),
     Scenario(
         name: "the file grew past what was read: keep reading",
