@@ -37,7 +37,9 @@ public final class DescriptorLineSource: LineSource, @unchecked Sendable {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<LineBatch?, any Error>) in
                 queue.async {
                     continuation.resume(
-                        with: Result { try self.core.produce(waker: self.waker, stopped: self.stopped, cancelled: cancelled) }
+                        with: Result {
+                            try self.core.produce(waker: self.waker, stopped: self.stopped, cancelled: cancelled)
+                        }
                     )
                 }
             }

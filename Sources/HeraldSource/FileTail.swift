@@ -38,7 +38,8 @@ public final class FileTail: LineSource, @unchecked Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<LineBatch?, any Error>) in
                 queue.async {
-                    continuation.resume(with: Result { try self.core.produce(stopped: self.stopped, cancelled: cancelled) })
+                    continuation.resume(
+                        with: Result { try self.core.produce(stopped: self.stopped, cancelled: cancelled) })
                 }
             }
         } onCancel: {
@@ -77,7 +78,8 @@ extension FileTail {
             self.configuration = configuration
             self.waker = waker
             self.onNotice = onNotice
-            self.state = TailState(path: configuration.path, checkpoint: configuration.checkpoint, startAt: configuration.startAt)
+            self.state = TailState(
+                path: configuration.path, checkpoint: configuration.checkpoint, startAt: configuration.startAt)
             self.reader = LineReader(limits: configuration.limits)
             let (directory, name) = Self.split(configuration.path)
             self.watcher = configuration.useInotify ? DirectoryWatcher(directory: directory, fileName: name) : nil
@@ -186,7 +188,8 @@ extension FileTail {
             var path: FileObservation?
             if let status = Posix.status(path: configuration.path) {
                 if let descriptor, Posix.identity(of: status) == descriptor.identity {
-                    path = FileObservation(identity: descriptor.identity, size: Int64(status.st_size), fingerprint: descriptor.fingerprint)
+                    path = FileObservation(
+                        identity: descriptor.identity, size: Int64(status.st_size), fingerprint: descriptor.fingerprint)
                 } else {
                     let opened = open(configuration.path, O_RDONLY | O_CLOEXEC)
                     if opened >= 0, let status = Posix.status(fd: opened) {
@@ -283,7 +286,8 @@ extension FileTail {
         private func waitForChange(stopped: borrowing Atomic<Bool>, cancelled: CancellationFlag) throws {
             closeCandidate()
             let interval = configuration.pollInterval
-            let deadline = DispatchTime.now().uptimeNanoseconds
+            let deadline =
+                DispatchTime.now().uptimeNanoseconds
                 + UInt64(interval.components.seconds) * 1_000_000_000
                 + UInt64(interval.components.attoseconds / 1_000_000_000)
             while true {

@@ -67,7 +67,9 @@ struct LineReader {
                     base.update(from: old.baseAddress! + scan, count: carry)
                 }
                 while true {
-                    n = positional ? pread(fd, base + carry, chunkBytes, off_t(offset)) : read(fd, base + carry, chunkBytes)
+                    n =
+                        positional
+                        ? pread(fd, base + carry, chunkBytes, off_t(offset)) : read(fd, base + carry, chunkBytes)
                     if n < 0 && errno == EINTR { continue }
                     if n < 0 { failure = errno }
                     break

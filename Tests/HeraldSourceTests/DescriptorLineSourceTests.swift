@@ -101,4 +101,3 @@ struct DescriptorLineSourceTests {
         await #expect(throws: CancellationError.self) { try await waiting.value }
     }
 }
-

@@ -6,7 +6,9 @@ import Testing
 
 @Suite("FileTail with real files")
 struct FileTailTests {
-    @Test("every line is delivered once, in order, while a writer appends in chunks that split lines", arguments: [true, false])
+    @Test(
+        "every line is delivered once, in order, while a writer appends in chunks that split lines",
+        arguments: [true, false])
     func concurrentWriter(useInotify: Bool) async throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }

@@ -33,7 +33,9 @@ struct InotifyRecordTests {
 
     @Test("a truncated trailing record is ignored")
     func truncatedRecord() {
-        let buffer = record(watch: 1, mask: 0x2, name: "a", padTo: 16) + record(watch: 1, mask: 0x2, name: "b", padTo: 16).prefix(20)
+        let buffer =
+            record(watch: 1, mask: 0x2, name: "a", padTo: 16)
+            + record(watch: 1, mask: 0x2, name: "b", padTo: 16).prefix(20)
         let records = buffer.withUnsafeBytes { InotifyRecord.parse($0) }
         #expect(records.count == 1)
     }

@@ -9,7 +9,9 @@ private func seen(_ identity: FileIdentity, size: Int64, _ firstBytes: String = 
     FileObservation(identity: identity, size: size, fingerprint: Fingerprint(Array(firstBytes.utf8).prefix(Int(size))))
 }
 
-private func checkpoint(_ identity: FileIdentity, offset: Int64, _ firstBytes: String = "{\"a\":1}\n", path: String = path) -> Checkpoint {
+private func checkpoint(
+    _ identity: FileIdentity, offset: Int64, _ firstBytes: String = "{\"a\":1}\n", path: String = path
+) -> Checkpoint {
     Checkpoint(
         path: path,
         identity: identity,
@@ -91,7 +93,9 @@ private let scenarios: [Scenario] = [
     Scenario(
         name: "same inode but other first bytes (inode reused or rewritten): read from 0",
         checkpoint: checkpoint(fileA, offset: 8),
-        steps: [step(path: seen(fileA, size: 50, "{\"b\":2}\n"), .open(.offset(0, linesBefore: 0), .checkpointMismatch))]
+        steps: [
+            step(path: seen(fileA, size: 50, "{\"b\":2}\n"), .open(.offset(0, linesBefore: 0), .checkpointMismatch))
+        ]
     ),
     Scenario(
         name: "same file shorter than the checkpoint (truncated while stopped): read from 0",
@@ -112,7 +116,10 @@ private let scenarios: [Scenario] = [
     Scenario(
         name: "checkpoint's file absent at start, then another file appears: read it from 0",
         checkpoint: checkpoint(fileA, offset: 8),
-        steps: [step(path: nil, .wait), step(path: seen(fileB, size: 20), .open(.offset(0, linesBefore: 0), .checkpointMismatch))]
+        steps: [
+            step(path: nil, .wait),
+            step(path: seen(fileB, size: 20), .open(.offset(0, linesBefore: 0), .checkpointMismatch)),
+        ]
     ),
     Scenario(
         name: "checkpoint's file renamed while stopped: finish it from the checkpoint, then the new file from 0",
@@ -120,7 +127,9 @@ private let scenarios: [Scenario] = [
         steps: [
             step(path: seen(fileB, size: 30), renamed: seen(fileA, size: 50), .openRenamed(.offset(8, linesBefore: 7))),
             step(path: seen(fileB, size: 30), descriptor: seen(fileA, size: 50), readOffset: 50, .drain),
-            step(path: seen(fileB, size: 30), descriptor: seen(fileA, size: 50), readOffset: 50, .open(.offset(0, linesBefore: 0), .rotated)),
+            step(
+                path: seen(fileB, size: 30), descriptor: seen(fileA, size: 50), readOffset: 50,
+                .open(.offset(0, linesBefore: 0), .rotated)),
         ]
     ),
     Scenario(
@@ -135,13 +144,19 @@ private let scenarios: [Scenario] = [
         name: "a renamed file that is not the checkpoint's (shorter, or other first bytes) is ignored",
         checkpoint: checkpoint(fileA, offset: 8),
         steps: [
-            step(path: seen(fileB, size: 30), renamed: seen(fileA, size: 4), .open(.offset(0, linesBefore: 0), .checkpointMismatch))
+            step(
+                path: seen(fileB, size: 30), renamed: seen(fileA, size: 4),
+                .open(.offset(0, linesBefore: 0), .checkpointMismatch))
         ]
     ),
     Scenario(
         name: "the path still names the checkpoint's file: a renamed observation does not matter",
         checkpoint: checkpoint(fileA, offset: 8),
-        steps: [step(path: seen(fileA, size: 50), renamed: seen(fileA, size: 50), .open(.offset(8, linesBefore: 7), .resumed))]
+        steps: [
+            step(
+                path: seen(fileA, size: 50), renamed: seen(fileA, size: 50), .open(.offset(8, linesBefore: 7), .resumed)
+            )
+        ]
     ),
     Scenario(
         name: "the file grew past what was read: keep reading",
@@ -176,7 +191,9 @@ private let scenarios: [Scenario] = [
         name: "copytruncate: the open file is shorter than what was read: restart at 0",
         steps: [
             step(path: seen(fileA, size: 50), fromZero),
-            step(path: seen(fileA, size: 0), descriptor: seen(fileA, size: 0), readOffset: 50, .restartAtZero(.truncated)),
+            step(
+                path: seen(fileA, size: 0), descriptor: seen(fileA, size: 0), readOffset: 50, .restartAtZero(.truncated)
+            ),
             step(path: seen(fileA, size: 0), descriptor: seen(fileA, size: 0), readOffset: 0, .wait),
             step(path: seen(fileA, size: 30), descriptor: seen(fileA, size: 30), readOffset: 0, .read),
         ]
@@ -208,7 +225,9 @@ private let scenarios: [Scenario] = [
             step(path: seen(fileB, size: 0), descriptor: seen(fileA, size: 70), readOffset: 50, .read),
             step(path: seen(fileB, size: 12), descriptor: seen(fileA, size: 70), readOffset: 70, .drain),
             step(path: seen(fileB, size: 12), descriptor: seen(fileA, size: 75), readOffset: 70, .read),
-            step(path: seen(fileB, size: 12), descriptor: seen(fileA, size: 75), readOffset: 75, .open(.offset(0, linesBefore: 0), .rotated)),
+            step(
+                path: seen(fileB, size: 12), descriptor: seen(fileA, size: 75), readOffset: 75,
+                .open(.offset(0, linesBefore: 0), .rotated)),
             step(path: seen(fileB, size: 12), descriptor: seen(fileB, size: 12), readOffset: 12, .wait),
         ]
     ),
@@ -218,7 +237,9 @@ private let scenarios: [Scenario] = [
             step(path: seen(fileA, size: 50), fromZero),
             step(path: nil, descriptor: seen(fileA, size: 50), readOffset: 50, .wait),
             step(path: seen(fileB, size: 9), descriptor: seen(fileA, size: 50), readOffset: 50, .drain),
-            step(path: seen(fileB, size: 9), descriptor: seen(fileA, size: 50), readOffset: 50, .open(.offset(0, linesBefore: 0), .rotated)),
+            step(
+                path: seen(fileB, size: 9), descriptor: seen(fileA, size: 50), readOffset: 50,
+                .open(.offset(0, linesBefore: 0), .rotated)),
         ]
     ),
     Scenario(
@@ -227,7 +248,9 @@ private let scenarios: [Scenario] = [
             step(path: seen(fileA, size: 50), fromZero),
             step(path: seen(fileB, size: 9), descriptor: seen(fileA, size: 50), readOffset: 50, .drain),
             step(path: nil, descriptor: seen(fileA, size: 50), readOffset: 50, .wait),
-            step(path: seen(fileB, size: 9), descriptor: seen(fileA, size: 50), readOffset: 50, .open(.offset(0, linesBefore: 0), .rotated)),
+            step(
+                path: seen(fileB, size: 9), descriptor: seen(fileA, size: 50), readOffset: 50,
+                .open(.offset(0, linesBefore: 0), .rotated)),
         ]
     ),
     Scenario(

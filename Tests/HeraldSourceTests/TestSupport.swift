@@ -86,7 +86,9 @@ func collect(
 }
 
 /// Lines that arrive within `window` (normally none). The source is stopped afterwards.
-func linesArriving(from source: some LineSource, within window: Duration = .milliseconds(400)) async throws -> [SourceLine] {
+func linesArriving(from source: some LineSource, within window: Duration = .milliseconds(400)) async throws
+    -> [SourceLine]
+{
     let (lines, _) = try await collect(source, count: Int.max, within: window)
     return lines
 }
