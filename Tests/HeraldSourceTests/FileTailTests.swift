@@ -325,6 +325,20 @@ struct FileTailTests {
         #expect(lines.map { Array($0.bytes) } == odd)
     }
 
+    @Test("a FIFO or a directory at the path is not followed (as if absent), and does not block the tail")
+    func notARegularFile() async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let fifo = directory.file("fifo.log")
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let fifoTail = FileTail(tailConfiguration(fifo))
+        #expect(try await linesArriving(from: fifoTail).isEmpty)
+        let subdirectory = directory.file("dir.log")
+        #expect(mkdir(subdirectory, 0o700) == 0)
+        let directoryTail = FileTail(tailConfiguration(subdirectory))
+        #expect(try await linesArriving(from: directoryTail).isEmpty)
+    }
+
     @Test("stop() ends a next() that is waiting for lines")
     func stopInterrupts() async throws {
         let directory = TemporaryDirectory()
