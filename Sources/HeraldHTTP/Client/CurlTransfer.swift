@@ -1,0 +1,195 @@
+import CCurl
+
+/// The state of one in-flight request: its easy handle, the request memory libcurl points into, and the response so far.
+///
+/// Confined to the ``CurlMultiLoop`` thread; libcurl's callbacks reach it through an unretained context pointer
+/// while the loop's `active` table keeps it alive.
+final class CurlTransfer {
+    let id: UInt64
+    let continuation: CheckedContinuation<HTTPResult, Never>
+    let easy: CurlEasyHandle
+    private let maxResponseBytes: Int
+    /// The request body; `CURLOPT_POSTFIELDS` points here without copying, so it lives as long as the transfer.
+    private var bodyStorage: UnsafeMutableRawBufferPointer?
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+
+    var responseHeaders: [HTTPHeader] = []
+    var responseBody: [UInt8] = []
+    var bodyTruncated = false
+
+    init(id: UInt64, continuation: CheckedContinuation<HTTPResult, Never>, easy: CurlEasyHandle, maxResponseBytes: Int) {
+        self.id = id
+        self.continuation = continuation
+        self.easy = easy
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    deinit {
+        releaseRequestMemory()
+    }
+
+    /// Frees the body copy and header list; call only once libcurl no longer uses the easy handle for this transfer.
+    func releaseRequestMemory() {
+        bodyStorage?.deallocate()
+        bodyStorage = nil
+        if let headerList { curl_slist_free_all(headerList) }
+        headerList = nil
+    }
+
+    /// Applies every option of `request` to the freshly reset easy handle.
+    func configure(_ request: HTTPRequest) -> HTTPTransportError? {
+        let h = easy.handle
+        var failure: CURLcode = CURLE_OK
+        func check(_ code: CURLcode) {
+            if code != CURLE_OK && failure == CURLE_OK { failure = code }
+        }
+        let context = Unmanaged.passUnretained(self).toOpaque()
+
+        check(herald_easy_setopt_str(h, CURLOPT_URL, request.url))
+        check(herald_easy_setopt_ptr(h, CURLOPT_ERRORBUFFER, easy.errorBuffer))
+        check(herald_easy_setopt_ptr(h, CURLOPT_PRIVATE, context))
+        check(herald_easy_setopt_long(h, CURLOPT_NOSIGNAL, 1))
+        check(herald_easy_setopt_long(h, CURLOPT_FOLLOWLOCATION, 0))
+        check(herald_easy_setopt_long(h, CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS)))
+        check(herald_easy_setopt_long(h, CURLOPT_TIMEOUT_MS, max(1, Int(request.timeout.roundedUpMilliseconds))))
+        if let connectTimeout = request.connectTimeout {
+            check(herald_easy_setopt_long(h, CURLOPT_CONNECTTIMEOUT_MS, max(1, Int(connectTimeout.roundedUpMilliseconds))))
+        }
+        check(herald_easy_setopt_str(h, CURLOPT_PROXY, request.proxy ?? ""))
+
+        let tls = request.tls
+        if let caFile = tls.caFile { check(herald_easy_setopt_str(h, CURLOPT_CAINFO, caFile)) }
+        if let clientCert = tls.clientCert { check(herald_easy_setopt_str(h, CURLOPT_SSLCERT, clientCert)) }
+        if let clientKey = tls.clientKey { check(herald_easy_setopt_str(h, CURLOPT_SSLKEY, clientKey)) }
+        if tls.insecureSkipVerify {
+            check(herald_easy_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 0))
+            check(herald_easy_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 0))
+        }
+
+        check(
+            herald_easy_setopt_write_cb(h, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+                let length = size * count
+                guard let data, let context else { return length }
+                let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+                transfer.receiveBody(UnsafeRawBufferPointer(start: data, count: length))
+                return length
+            })
+        check(herald_easy_setopt_ptr(h, CURLOPT_WRITEDATA, context))
+        check(
+            herald_easy_setopt_write_cb(h, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+                let length = size * count
+                guard let data, let context else { return length }
+                let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+                transfer.receiveHeaderLine(UnsafeRawBufferPointer(start: data, count: length))
+                return length
+            })
+        check(herald_easy_setopt_ptr(h, CURLOPT_HEADERDATA, context))
+
+        if let invalid = configureMethodAndBody(request, check: check) { return invalid }
+        if let invalid = configureHeaders(request) { return invalid }
+        check(herald_easy_setopt_slist(h, CURLOPT_HTTPHEADER, headerList))
+
+        if failure != CURLE_OK {
+            return HTTPTransportError(
+                kind: .invalidRequest, code: Int(failure.rawValue),
+                message: String(cString: curl_easy_strerror(failure)))
+        }
+        return nil
+    }
+
+    private func configureMethodAndBody(_ request: HTTPRequest, check: (CURLcode) -> Void) -> HTTPTransportError? {
+        let h = easy.handle
+        let method = request.method
+        guard !method.isEmpty, method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            return HTTPTransportError(kind: .invalidRequest, code: 0, message: "invalid method '\(method)'")
+        }
+        switch method {
+        case "GET":
+            check(herald_easy_setopt_long(h, CURLOPT_HTTPGET, 1))
+            return nil
+        case "HEAD":
+            check(herald_easy_setopt_long(h, CURLOPT_NOBODY, 1))
+            return nil
+        default:
+            break
+        }
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, request.body.count), alignment: 1)
+        request.body.withUnsafeBytes { storage.copyMemory(from: $0) }
+        bodyStorage = storage
+        check(herald_easy_setopt_long(h, CURLOPT_POST, 1))
+        check(herald_easy_setopt_off(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)))
+        check(herald_easy_setopt_ptr(h, CURLOPT_POSTFIELDS, storage.baseAddress))
+        if method != "POST" {
+            check(herald_easy_setopt_str(h, CURLOPT_CUSTOMREQUEST, method))
+        }
+        return nil
+    }
+
+    private func configureHeaders(_ request: HTTPRequest) -> HTTPTransportError? {
+        var list: UnsafeMutablePointer<curl_slist>?
+        var hasContentType = false
+        func append(_ line: String) {
+            if let extended = curl_slist_append(list, line) { list = extended }
+        }
+        for header in request.headers {
+            let name = header.name
+            let badName = name.isEmpty || name.utf8.contains { $0 <= 0x20 || $0 == 0x3A || $0 >= 0x7F }
+            let badValue = header.value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 }
+            if badName || badValue {
+                if let list { curl_slist_free_all(list) }
+                return HTTPTransportError(kind: .invalidRequest, code: 0, message: "invalid header '\(name)'")
+            }
+            if name.asciiCaseInsensitiveEquals("content-type") { hasContentType = true }
+            // libcurl drops "Name:" and sends "Name;" as an empty header.
+            append(header.value.isEmpty ? "\(name);" : "\(name): \(header.value)")
+        }
+        // No "Expect: 100-continue" round trip; no form-urlencoded type the caller did not ask for.
+        append("Expect:")
+        if !hasContentType { append("Content-Type:") }
+        headerList = list
+        return nil
+    }
+
+    func receiveBody(_ bytes: UnsafeRawBufferPointer) {
+        let room = maxResponseBytes - responseBody.count
+        if bytes.count <= room {
+            responseBody.append(contentsOf: bytes)
+        } else {
+            if room > 0 { responseBody.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[..<room])) }
+            bodyTruncated = true
+        }
+    }
+
+    /// Collects `Name: value` lines; a status line starts a new response (after a `1xx` or a proxy's `CONNECT` answer).
+    func receiveHeaderLine(_ bytes: UnsafeRawBufferPointer) {
+        var end = bytes.count
+        while end > 0 && (bytes[end - 1] == 0x0A || bytes[end - 1] == 0x0D) { end -= 1 }
+        guard end > 0 else { return }
+        if end >= 5 && bytes[0] == 0x48 && bytes[1] == 0x54 && bytes[2] == 0x54 && bytes[3] == 0x50 && bytes[4] == 0x2F {
+            responseHeaders.removeAll(keepingCapacity: true)
+            return
+        }
+        if bytes[0] == 0x20 || bytes[0] == 0x09, !responseHeaders.isEmpty {
+            let continuation = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<end]), as: UTF8.self)
+            responseHeaders[responseHeaders.count - 1].value += " " + continuation.trimmingSpaces()
+            return
+        }
+        guard let colon = bytes[..<end].firstIndex(of: 0x3A) else { return }
+        let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<colon]), as: UTF8.self)
+        var valueStart = colon + 1
+        while valueStart < end && (bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09) { valueStart += 1 }
+        var valueEnd = end
+        while valueEnd > valueStart && (bytes[valueEnd - 1] == 0x20 || bytes[valueEnd - 1] == 0x09) { valueEnd -= 1 }
+        let value = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]), as: UTF8.self)
+        responseHeaders.append(HTTPHeader(name, value))
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" { scalars.removeFirst() }
+        while let last = scalars.last, last == " " || last == "\t" { scalars.removeLast() }
+        return String(scalars)
+    }
+}

@@ -1,0 +1,126 @@
+import DequeModule
+import Glibc
+
+/// The hand-off between appending tasks and the journal's writer thread.
+///
+/// Everything here is guarded by one pthread mutex, paired with a condition variable so the
+/// writer can sleep until work arrives or a batch deadline passes (`Synchronization.Mutex` has
+/// no condition variable). The lock is held only to move batches and counters, never for I/O.
+final class CommitQueue: @unchecked Sendable {
+    struct Waiter {
+        var batch: EncodedBatch
+        var continuation: CheckedContinuation<Void, any Error>
+    }
+
+    struct Stats {
+        var pendingCount = 0
+        var bytesOnDisk: Int64 = 0
+        var noSpace = false
+        var commits = 0
+        var appendsCommitted = 0
+    }
+
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var waiting: Deque<Waiter> = []
+    private var waitingBytes = 0
+    private var closing = false
+    private var stopped = false
+    private var stats = Stats()
+    private var closeWaiters: [CheckedContinuation<Void, Never>] = []
+
+    init() {
+        pthread_mutex_init(mutex, nil)
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
+        pthread_cond_init(condition, &attributes)
+        pthread_condattr_destroy(&attributes)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    private func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+
+    /// Queues a batch for the writer; false once the journal is closing.
+    func submit(_ waiter: Waiter) -> Bool {
+        withLock {
+            guard !closing else { return false }
+            waitingBytes += waiter.batch.bytes.count
+            waiting.append(waiter)
+            pthread_cond_signal(condition)
+            return true
+        }
+    }
+
+    /// Blocks the writer until there is work, then returns the next batch: every waiting
+    /// caller up to `maxBytes` (at least one). If fewer than `expected` callers are waiting,
+    /// waits up to `delay` for more to join. Returns nil when closing and drained.
+    func nextBatch(maxBytes: Int, expected: Int, delay: Duration) -> [Waiter]? {
+        withLock {
+            while waiting.isEmpty && !closing {
+                pthread_cond_wait(condition, mutex)
+            }
+            if waiting.isEmpty { return nil }
+            if waiting.count < expected && waitingBytes < maxBytes && !closing {
+                var deadline = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &deadline)
+                let (seconds, attoseconds) = delay.components
+                var nanoseconds = Int(deadline.tv_nsec) + Int(attoseconds / 1_000_000_000)
+                deadline.tv_sec += Int(seconds) + nanoseconds / 1_000_000_000
+                nanoseconds %= 1_000_000_000
+                deadline.tv_nsec = nanoseconds
+                while waiting.count < expected && waitingBytes < maxBytes && !closing {
+                    if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { break }
+                }
+            }
+            var batch: [Waiter] = [waiting.removeFirst()]
+            var bytes = batch[0].batch.bytes.count
+            while let next = waiting.first, bytes + next.batch.bytes.count <= maxBytes {
+                bytes += next.batch.bytes.count
+                batch.append(waiting.removeFirst())
+            }
+            waitingBytes -= bytes
+            return batch
+        }
+    }
+
+    func publish(_ newStats: Stats) {
+        withLock { stats = newStats }
+    }
+
+    var currentStats: Stats {
+        withLock { stats }
+    }
+
+    /// Asks the writer to drain and stop; `continuation` (if any) resumes once it has.
+    func requestClose(_ continuation: CheckedContinuation<Void, Never>?) {
+        let resumeNow: Bool = withLock {
+            closing = true
+            pthread_cond_signal(condition)
+            if stopped { return true }
+            if let continuation { closeWaiters.append(continuation) }
+            return false
+        }
+        if resumeNow { continuation?.resume() }
+    }
+
+    /// Called by the writer as it exits.
+    func writerStopped() {
+        let waiters: [CheckedContinuation<Void, Never>] = withLock {
+            stopped = true
+            defer { closeWaiters = [] }
+            return closeWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}

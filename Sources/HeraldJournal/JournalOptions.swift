@@ -1,0 +1,29 @@
+/// How a `Journal` sizes its files and batches its writes. Defaults suit a sidecar on one host.
+public struct JournalOptions: Sendable {
+    /// Size budget: `hasRoom()` turns false when the segments reach it (default 1 GiB).
+    public var maxBytes: Int64 = 1 << 30
+    /// A segment is sealed and a new one started past this size (default 64 MiB). Capped at a
+    /// quarter of `maxBytes` so that settling deliveries can always free space.
+    public var segmentBytes: Int64 = 64 << 20
+    /// Upper bound on the bytes written by one `write` + `fdatasync` (default 4 MiB); a single
+    /// `append` larger than this is written alone.
+    public var maxBatchBytes: Int = 4 << 20
+    /// How long the writer waits for more appenders to join a batch when fewer than the last
+    /// batch's number of callers are waiting (default 1 ms). A lone appender never waits.
+    public var maxBatchDelay: Duration = .milliseconds(1)
+    /// The oldest sealed segment is compacted (its live deliveries re-appended at the head, the
+    /// file deleted) when it holds at most this many live deliveries (default 64)…
+    public var compactionMaxLive: Int = 64
+    /// …and their records take at most this fraction of the segment (default 0.25).
+    public var compactionMaxLiveFraction: Double = 0.25
+
+    /// Test hook: called before each batch write with its size; a non-nil errno makes the
+    /// writer write half the batch and then fail with that errno, as a full disk would.
+    var injectWriteFailure: (@Sendable (Int) -> Int32?)?
+
+    public init() {}
+
+    var effectiveSegmentBytes: Int64 {
+        max(4096, min(segmentBytes, maxBytes / 4))
+    }
+}

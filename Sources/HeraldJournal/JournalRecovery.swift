@@ -1,0 +1,25 @@
+/// Where a segment stopped being readable, and why.
+public struct TornTail: Sendable, Equatable, CustomStringConvertible {
+    /// Segment file name, e.g. `segment-00000003.log`.
+    public var segment: String
+    /// Byte offset of the first record that could not be read.
+    public var offset: Int64
+    public var reason: String
+
+    public var description: String { "\(segment) at byte \(offset): \(reason)" }
+}
+
+/// What `Journal.open` found on disk.
+public struct JournalRecovery: Sendable {
+    /// Every unsettled delivery in its current state (attempts, notBefore, lastError applied),
+    /// in the order the deliveries were first enqueued.
+    public var pending: [PendingDelivery]
+    /// The torn or corrupt record at which the last segment was truncated, if any.
+    public var truncatedTail: TornTail?
+    /// Corrupt records in earlier segments; the rest of each such segment was skipped.
+    public var skippedSegmentTails: [TornTail]
+    /// Segment files read.
+    public var segmentsRead: Int
+    /// Valid records read across all segments.
+    public var recordsRead: Int
+}

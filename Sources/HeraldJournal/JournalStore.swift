@@ -1,0 +1,355 @@
+import OrderedCollections
+import Glibc
+
+/// The journal's files and index: segments on disk, and which deliveries each still holds.
+///
+/// Confined to one thread at a time: `Journal.open` builds it and runs recovery, then hands
+/// it to the writer thread, which alone touches it until it stops (hence `@unchecked Sendable`).
+final class JournalStore: @unchecked Sendable {
+    struct Segment {
+        let number: UInt32
+        var size: Int64
+        /// Ids whose current enqueue record lives in this segment and are not settled.
+        var live: Set<String> = []
+        /// Bytes of those enqueue records.
+        var liveBytes: Int64 = 0
+    }
+
+    struct Entry {
+        var segment: UInt32
+        var offset: Int64
+        var length: Int
+        var attempts: Int
+        var notBefore: Int64
+        var lastError: String?
+    }
+
+    let directory: String
+    let options: JournalOptions
+    private(set) var segments: OrderedDictionary<UInt32, Segment> = [:]
+    private(set) var entries: [String: Entry] = [:]
+    private var headFD: Int32 = -1
+    private let lockFD: Int32
+    private(set) var noSpace = false
+    /// Set when a failed write could not be undone; every later write fails with it.
+    private var broken: JournalError?
+
+    static func segmentName(_ number: UInt32) -> String {
+        let digits = String(number)
+        return "segment-" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits + ".log"
+    }
+
+    static func segmentNumber(fromName name: String) -> UInt32? {
+        guard name.hasPrefix("segment-"), name.hasSuffix(".log") else { return nil }
+        let digits = name.dropFirst("segment-".count).dropLast(".log".count)
+        guard digits.count >= 8, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return UInt32(digits)
+    }
+
+    func path(_ number: UInt32) -> String { "\(directory)/\(Self.segmentName(number))" }
+
+    private init(directory: String, options: JournalOptions, lockFD: Int32) {
+        self.directory = directory
+        self.options = options
+        self.lockFD = lockFD
+    }
+
+    /// Successful write + fdatasync rounds, and the `append` calls they carried.
+    var commits = 0
+    var appendsCommitted = 0
+
+    var stats: CommitQueue.Stats {
+        CommitQueue.Stats(
+            pendingCount: entries.count,
+            bytesOnDisk: segments.values.reduce(0) { $0 + $1.size },
+            noSpace: noSpace,
+            commits: commits,
+            appendsCommitted: appendsCommitted)
+    }
+
+    // MARK: Opening and recovery
+
+    /// Takes the directory's lock, reads every segment, truncates a torn tail, and returns the
+    /// store ready for appends together with what was recovered.
+    static func open(directory: String, options: JournalOptions) throws(JournalError) -> (JournalStore, JournalRecovery) {
+        try FileIO.makeDirectory(directory)
+        let lockPath = "\(directory)/journal.lock"
+        let lockFD = try FileIO.open(lockPath, O_RDWR | O_CREAT)
+        if flock(lockFD, LOCK_EX | LOCK_NB) != 0 {
+            let code = Glibc.errno
+            Glibc.close(lockFD)
+            if code == EWOULDBLOCK {
+                throw JournalError(
+                    .locked, "\(directory) is already in use by another journal (lock held on \(lockPath))",
+                    errno: code)
+            }
+            throw FileIO.error("flock", lockPath, code)
+        }
+        let store = JournalStore(directory: directory, options: options, lockFD: lockFD)
+        do {
+            let recovery = try store.recover()
+            try store.maintain()
+            return (store, recovery)
+        } catch {
+            store.closeFiles()
+            throw error
+        }
+    }
+
+    private struct Recovered {
+        var order: Int
+        var delivery: PendingDelivery
+        var segment: UInt32
+        var offset: Int64
+        var length: Int
+    }
+
+    private func recover() throws(JournalError) -> JournalRecovery {
+        let numbers = try FileIO.list(directory).compactMap(Self.segmentNumber(fromName:)).sorted()
+        var recovered: [String: Recovered] = [:]
+        var order = 0
+        var truncatedTail: TornTail?
+        var skipped: [TornTail] = []
+        var recordsRead = 0
+
+        for (index, number) in numbers.enumerated() {
+            let isLast = index == numbers.count - 1
+            let segmentPath = path(number)
+            let bytes = try FileIO.readFile(segmentPath)
+            var problem: TornTail?
+            var validEnd = 0
+            switch RecordCodec.parseSegmentHeader(bytes) {
+            case .failure(let headerProblem):
+                problem = TornTail(segment: Self.segmentName(number), offset: 0, reason: headerProblem.reason)
+            case .success:
+                var offset = RecordCodec.segmentHeaderSize
+                scan: while true {
+                    switch RecordCodec.readFrame(bytes, at: offset) {
+                    case .end:
+                        break scan
+                    case .torn(let reason), .corrupt(let reason):
+                        problem = TornTail(segment: Self.segmentName(number), offset: Int64(offset), reason: reason)
+                        break scan
+                    case .record(let record, let length):
+                        recordsRead += 1
+                        switch record {
+                        case .enqueue(let delivery):
+                            let firstOrder = recovered[delivery.id]?.order ?? order
+                            order += 1
+                            recovered[delivery.id] = Recovered(
+                                order: firstOrder, delivery: delivery, segment: number, offset: Int64(offset),
+                                length: length)
+                        case .attempt(let id, let attempts, let notBefore, let error):
+                            recovered[id]?.delivery.attempts = attempts
+                            recovered[id]?.delivery.notBefore = notBefore
+                            recovered[id]?.delivery.lastError = error
+                        case .ack(let id), .dead(let id, _):
+                            recovered[id] = nil
+                        }
+                        offset += length
+                    }
+                }
+                validEnd = offset
+            }
+            if let problem {
+                if isLast {
+                    truncatedTail = problem
+                } else {
+                    skipped.append(problem)
+                }
+            }
+            var size = Int64(bytes.count)
+            if isLast {
+                let fd = try FileIO.open(segmentPath, O_WRONLY | O_APPEND)
+                headFD = fd
+                if problem != nil {
+                    try FileIO.truncate(fd, to: Int64(validEnd), path: segmentPath)
+                    size = Int64(validEnd)
+                    if validEnd == 0 {
+                        try FileIO.writeAll(fd, RecordCodec.segmentHeader(number: number), path: segmentPath)
+                        size = Int64(RecordCodec.segmentHeaderSize)
+                    }
+                    try FileIO.fdatasync(fd, path: segmentPath)
+                }
+            }
+            segments[number] = Segment(number: number, size: size)
+        }
+        if segments.isEmpty {
+            try createSegment(1)
+        }
+
+        for (id, item) in recovered {
+            entries[id] = Entry(
+                segment: item.segment, offset: item.offset, length: item.length,
+                attempts: item.delivery.attempts, notBefore: item.delivery.notBefore,
+                lastError: item.delivery.lastError)
+            segments[item.segment]?.live.insert(id)
+            segments[item.segment]?.liveBytes += Int64(item.length)
+        }
+        let pending = recovered.values.sorted { $0.order < $1.order }.map(\.delivery)
+        return JournalRecovery(
+            pending: pending, truncatedTail: truncatedTail, skippedSegmentTails: skipped,
+            segmentsRead: numbers.count, recordsRead: recordsRead)
+    }
+
+    // MARK: Writing
+
+    /// Creates segment `number` with its header, durable in the directory, as the new head.
+    private func createSegment(_ number: UInt32) throws(JournalError) {
+        let segmentPath = path(number)
+        let fd = try FileIO.open(segmentPath, O_WRONLY | O_CREAT | O_EXCL | O_APPEND)
+        do {
+            try FileIO.writeAll(fd, RecordCodec.segmentHeader(number: number), path: segmentPath)
+            try FileIO.fdatasync(fd, path: segmentPath)
+            try FileIO.fsyncDirectory(directory)
+        } catch {
+            Glibc.close(fd)
+            try? FileIO.unlink(segmentPath)
+            throw error
+        }
+        if headFD >= 0 { Glibc.close(headFD) }
+        headFD = fd
+        segments[number] = Segment(number: number, size: Int64(RecordCodec.segmentHeaderSize))
+    }
+
+    private var headNumber: UInt32 { segments.keys.last! }
+
+    /// Writes `bytes` at the end of the head segment (rotating first if it would overflow) and
+    /// fdatasyncs. Returns the segment and offset where `bytes` begins. On failure, the segment
+    /// is truncated back to its previous length, so nothing half-written survives as valid.
+    func write(_ bytes: [UInt8]) throws(JournalError) -> (segment: UInt32, offset: Int64) {
+        do {
+            let result = try writeUnchecked(bytes)
+            noSpace = false
+            return result
+        } catch {
+            if error.code == .noSpace { noSpace = true }
+            throw error
+        }
+    }
+
+    private func writeUnchecked(_ bytes: [UInt8]) throws(JournalError) -> (segment: UInt32, offset: Int64) {
+        let head = segments[headNumber]!
+        if head.size > Int64(RecordCodec.segmentHeaderSize)
+            && head.size + Int64(bytes.count) > options.effectiveSegmentBytes
+        {
+            try createSegment(head.number + 1)
+        }
+        let number = headNumber
+        let segmentPath = path(number)
+        let start = segments[number]!.size
+        if let broken { throw broken }
+        do throws(JournalError) {
+            if let inject = options.injectWriteFailure, let code = inject(bytes.count) {
+                try FileIO.writeAll(headFD, Array(bytes.prefix(bytes.count / 2)), path: segmentPath)
+                throw FileIO.error("write", segmentPath, code)
+            }
+            try FileIO.writeAll(headFD, bytes, path: segmentPath)
+            try FileIO.fdatasync(headFD, path: segmentPath)
+        } catch {
+            // Cut back to the last good offset. If even that fails, later appends must not land
+            // after the garbage (recovery would stop there), so the journal refuses them.
+            do throws(JournalError) {
+                try FileIO.truncate(headFD, to: start, path: segmentPath)
+                try FileIO.fdatasync(headFD, path: segmentPath)
+            } catch let repair {
+                broken = JournalError(
+                    .io, "\(segmentPath) could not be cut back after a failed write (\(repair.message)); reopen the journal")
+            }
+            throw error
+        }
+        segments[number]!.size = start + Int64(bytes.count)
+        return (number, start)
+    }
+
+    /// Applies a durable batch's effects to the index, in log order.
+    func apply(_ effects: [EncodedBatch.Effect], segment: UInt32, base: Int64) {
+        for effect in effects {
+            switch effect {
+            case .enqueue(let id, let offset, let length, let attempts, let notBefore, let lastError):
+                removeLive(id)
+                entries[id] = Entry(
+                    segment: segment, offset: base + Int64(offset), length: length, attempts: attempts,
+                    notBefore: notBefore, lastError: lastError)
+                segments[segment]!.live.insert(id)
+                segments[segment]!.liveBytes += Int64(length)
+            case .attempt(let id, let attempts, let notBefore, let error):
+                entries[id]?.attempts = attempts
+                entries[id]?.notBefore = notBefore
+                entries[id]?.lastError = error
+            case .settle(let id):
+                removeLive(id)
+            }
+        }
+    }
+
+    private func removeLive(_ id: String) {
+        guard let entry = entries.removeValue(forKey: id) else { return }
+        segments[entry.segment]?.live.remove(id)
+        segments[entry.segment]?.liveBytes -= Int64(entry.length)
+    }
+
+    // MARK: Freeing space
+
+    /// Deletes settled segments oldest first, compacts an oldest segment that holds only a few
+    /// live deliveries, and starts afresh when everything is settled and the head is large.
+    func maintain() throws(JournalError) {
+        while segments.count > 1, let oldest = segments.values.first {
+            if oldest.live.isEmpty {
+                try deleteSegment(oldest.number)
+            } else if oldest.live.count <= options.compactionMaxLive
+                && Double(oldest.liveBytes) <= Double(oldest.size) * options.compactionMaxLiveFraction
+            {
+                try compact(oldest.number)
+            } else {
+                return
+            }
+        }
+        if entries.isEmpty, let head = segments.values.last,
+            head.size >= max(options.effectiveSegmentBytes / 4, Int64(RecordCodec.segmentHeaderSize) + 1)
+        {
+            try createSegment(head.number + 1)
+            try deleteSegment(head.number)
+        }
+    }
+
+    private func deleteSegment(_ number: UInt32) throws(JournalError) {
+        try FileIO.unlink(path(number))
+        try FileIO.fsyncDirectory(directory)
+        segments[number] = nil
+        noSpace = false
+    }
+
+    /// Re-appends the live deliveries of segment `number` at the head, carrying their current
+    /// attempts/notBefore/lastError, then deletes the segment.
+    private func compact(_ number: UInt32) throws(JournalError) {
+        let segmentPath = path(number)
+        let fd = try FileIO.open(segmentPath, O_RDONLY)
+        defer { Glibc.close(fd) }
+        let ids = segments[number]!.live.sorted { entries[$0]!.offset < entries[$1]!.offset }
+        var records: [JournalRecord] = []
+        for id in ids {
+            let entry = entries[id]!
+            let frame = try FileIO.pread(fd, count: entry.length, offset: entry.offset, path: segmentPath)
+            guard case .record(.enqueue(var delivery), _) = RecordCodec.readFrame(frame, at: 0) else {
+                throw JournalError(.corrupt, "\(segmentPath) at byte \(entry.offset): enqueue record of \(id) unreadable")
+            }
+            delivery.attempts = entry.attempts
+            delivery.notBefore = entry.notBefore
+            delivery.lastError = entry.lastError
+            records.append(.enqueue(delivery))
+        }
+        let batch = try EncodedBatch(records)
+        let (segment, base) = try write(batch.bytes)
+        apply(batch.effects, segment: segment, base: base)
+        try deleteSegment(number)
+    }
+
+    func closeFiles() {
+        if headFD >= 0 {
+            Glibc.close(headFD)
+            headFD = -1
+        }
+        Glibc.close(lockFD)
+    }
+}

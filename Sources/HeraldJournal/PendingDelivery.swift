@@ -1,0 +1,44 @@
+/// One event on its way to one endpoint, as the journal keeps it until it is settled.
+public struct PendingDelivery: Sendable, Equatable {
+    /// Delivery id (e.g. `msg_…`), unique across the journal; also the receiver's idempotency key.
+    public var id: String
+    /// Endpoint name.
+    public var endpoint: String
+    public var route: String
+    public var eventID: String
+    public var eventType: String
+    /// Unix milliseconds when the delivery was first journaled.
+    public var enqueuedAt: Int64
+    /// Attempts made so far.
+    public var attempts: Int
+    /// Unix milliseconds: earliest next attempt (0 means now).
+    public var notBefore: Int64
+    /// Summary of the last failed attempt.
+    public var lastError: String?
+    /// Opaque bytes (the caller's encoded request); may be several MiB.
+    public var payload: [UInt8]
+
+    public init(
+        id: String,
+        endpoint: String,
+        route: String,
+        eventID: String,
+        eventType: String,
+        enqueuedAt: Int64,
+        attempts: Int = 0,
+        notBefore: Int64 = 0,
+        lastError: String? = nil,
+        payload: [UInt8]
+    ) {
+        self.id = id
+        self.endpoint = endpoint
+        self.route = route
+        self.eventID = eventID
+        self.eventType = eventType
+        self.enqueuedAt = enqueuedAt
+        self.attempts = attempts
+        self.notBefore = notBefore
+        self.lastError = lastError
+        self.payload = payload
+    }
+}

@@ -1,0 +1,12 @@
+import Synchronization
+
+/// Set from a task's cancellation handler, read by the thread that waits on its behalf.
+final class CancellationFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+
+    func set() {
+        flag.store(true, ordering: .releasing)
+    }
+}

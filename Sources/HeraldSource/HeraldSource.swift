@@ -1,1 +1,0 @@
-// Placeholder: this module's types arrive with the durable-delivery work.

@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process for tests that need a real third-party peer (nginx, openssl).
+struct ChildProcess {
+    let pid: pid_t
+
+    /// Starts `arguments[0]` (an absolute path) with the rest as its arguments; output goes to /dev/null.
+    static func start(_ arguments: [String]) -> ChildProcess? {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
+        return rc == 0 ? ChildProcess(pid: pid) : nil
+    }
+
+    /// Runs a command to completion; its exit status, or -1.
+    static func run(_ arguments: [String]) -> Int32 {
+        guard let child = start(arguments) else { return -1 }
+        return child.wait()
+    }
+
+    func wait() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -1
+    }
+
+    func terminate() {
+        kill(pid, SIGTERM)
+        _ = wait()
+    }
+}
+
+/// A fresh directory under /tmp, removed by the caller with `removeDirectory`.
+func makeTemporaryDirectory() -> String {
+    var template = Array("/tmp/herald-http-test-XXXXXX".utf8CString)
+    return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+}
+
+func removeDirectory(_ path: String) {
+    _ = ChildProcess.run(["/bin/rm", "-rf", path])
+}
+
+func writeFile(_ path: String, _ text: String) {
+    guard let file = fopen(path, "w") else { return }
+    fputs(text, file)
+    fclose(file)
+}
+
+func fileExists(_ path: String) -> Bool {
+    access(path, X_OK) == 0
+}
