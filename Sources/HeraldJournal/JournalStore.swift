@@ -1,5 +1,5 @@
-import OrderedCollections
 import Glibc
+import OrderedCollections
 
 /// The journal's files and index: segments on disk, and which deliveries each still holds.
 ///
@@ -71,7 +71,8 @@ final class JournalStore: @unchecked Sendable {
 
     /// Takes the directory's lock, reads every segment, truncates a torn tail, and returns the
     /// store ready for appends together with what was recovered.
-    static func open(directory: String, options: JournalOptions) throws(JournalError) -> (JournalStore, JournalRecovery) {
+    static func open(directory: String, options: JournalOptions) throws(JournalError) -> (JournalStore, JournalRecovery)
+    {
         try FileIO.makeDirectory(directory)
         let lockPath = "\(directory)/journal.lock"
         let lockFD = try FileIO.open(lockPath, O_RDWR | O_CREAT)
@@ -254,7 +255,8 @@ final class JournalStore: @unchecked Sendable {
                 try FileIO.fdatasync(headFD, path: segmentPath)
             } catch let repair {
                 broken = JournalError(
-                    .io, "\(segmentPath) could not be cut back after a failed write (\(repair.message)); reopen the journal")
+                    .io,
+                    "\(segmentPath) could not be cut back after a failed write (\(repair.message)); reopen the journal")
             }
             throw error
         }
@@ -332,7 +334,8 @@ final class JournalStore: @unchecked Sendable {
             let entry = entries[id]!
             let frame = try FileIO.pread(fd, count: entry.length, offset: entry.offset, path: segmentPath)
             guard case .record(.enqueue(var delivery), _) = RecordCodec.readFrame(frame, at: 0) else {
-                throw JournalError(.corrupt, "\(segmentPath) at byte \(entry.offset): enqueue record of \(id) unreadable")
+                throw JournalError(
+                    .corrupt, "\(segmentPath) at byte \(entry.offset): enqueue record of \(id) unreadable")
             }
             delivery.attempts = entry.attempts
             delivery.notBefore = entry.notBefore

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import HeraldJournal
 
 @Suite("Journal")
@@ -94,7 +95,8 @@ struct JournalTests {
         let recovery = try await recover(dir)
         #expect(recovery.pending.map(\.id) == ["msg_1"])
         let tail = try #require(recovery.truncatedTail)
-        #expect(tail == TornTail(segment: "segment-00000001.log", offset: Int64(secondStart), reason: "checksum mismatch"))
+        #expect(
+            tail == TornTail(segment: "segment-00000001.log", offset: Int64(secondStart), reason: "checksum mismatch"))
     }
 
     @Test("a corrupt record in an earlier segment skips the rest of that segment and is reported")
@@ -116,9 +118,10 @@ struct JournalTests {
         try Data(bytes).write(to: URL(fileURLWithPath: firstPath))
 
         let recovery = try await recover(dir, configure: smallSegments)
-        #expect(recovery.skippedSegmentTails == [
-            TornTail(segment: segments[0], offset: Int64(secondRecord), reason: "checksum mismatch")
-        ])
+        #expect(
+            recovery.skippedSegmentTails == [
+                TornTail(segment: segments[0], offset: Int64(secondRecord), reason: "checksum mismatch")
+            ])
         #expect(recovery.truncatedTail == nil)
         let ids = Set(recovery.pending.map(\.id))
         #expect(ids.contains("msg_0"))
