@@ -31,6 +31,8 @@ final class JournalStore: @unchecked Sendable {
     private var headFD: Int32 = -1
     private let lockFD: Int32
     private(set) var noSpace = false
+    /// Segments whose live records failed to read back during compaction.
+    private var uncompactable: Set<UInt32> = []
     /// Set when a failed write could not be undone; every later write fails with it.
     private var broken: JournalError?
 
@@ -301,8 +303,16 @@ final class JournalStore: @unchecked Sendable {
                 try deleteSegment(oldest.number)
             } else if oldest.live.count <= options.compactionMaxLive
                 && Double(oldest.liveBytes) <= Double(oldest.size) * options.compactionMaxLiveFraction
+                && !uncompactable.contains(oldest.number)
             {
-                try compact(oldest.number)
+                do throws(JournalError) {
+                    try compact(oldest.number)
+                } catch {
+                    // A record that no longer reads back will not read back next time either:
+                    // leave that segment until its deliveries settle instead of retrying.
+                    if error.code == .corrupt { uncompactable.insert(oldest.number) }
+                    throw error
+                }
             } else {
                 return
             }
