@@ -118,7 +118,10 @@ public struct DeadLetterStore: Sendable {
         var name = ""
         for byte in id.utf8 {
             let scalar = Unicode.Scalar(byte)
-            let safe = (byte < 0x80) && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "_-".unicodeScalars.contains(scalar))
+            let safe =
+                (byte < 0x80)
+                && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)
+                    || "_-".unicodeScalars.contains(scalar))
             if safe {
                 name.unicodeScalars.append(scalar)
             } else {

@@ -1,27 +1,41 @@
 /// How a `Journal` sizes its files and batches its writes. Defaults suit a sidecar on one host.
 public struct JournalOptions: Sendable {
     /// Size budget: `hasRoom()` turns false when the segments reach it (default 1 GiB).
-    public var maxBytes: Int64 = 1 << 30
+    public var maxBytes: Int64
     /// A segment is sealed and a new one started past this size (default 64 MiB). Capped at a
     /// quarter of `maxBytes` so that settling deliveries can always free space.
-    public var segmentBytes: Int64 = 64 << 20
+    public var segmentBytes: Int64
     /// Upper bound on the bytes written by one `write` + `fdatasync` (default 4 MiB); a single
     /// `append` larger than this is written alone.
-    public var maxBatchBytes: Int = 4 << 20
+    public var maxBatchBytes: Int
     /// How long the writer waits for more appenders to join a batch when fewer than the last
     /// batch's number of callers are waiting (default 1 ms). A lone appender never waits.
-    public var maxBatchDelay: Duration = .milliseconds(1)
+    public var maxBatchDelay: Duration
     /// The oldest sealed segment is compacted (its live deliveries re-appended at the head, the
     /// file deleted) when it holds at most this many live deliveries (default 64)…
-    public var compactionMaxLive: Int = 64
+    public var compactionMaxLive: Int
     /// …and their records take at most this fraction of the segment (default 0.25).
-    public var compactionMaxLiveFraction: Double = 0.25
+    public var compactionMaxLiveFraction: Double
 
     /// Test hook: called before each batch write with its size; a non-nil errno makes the
     /// writer write half the batch and then fail with that errno, as a full disk would.
-    var injectWriteFailure: (@Sendable (Int) -> Int32?)?
+    var injectWriteFailure: (@Sendable (Int) -> Int32?)? = nil
 
-    public init() {}
+    public init(
+        maxBytes: Int64 = 1 << 30,
+        segmentBytes: Int64 = 64 << 20,
+        maxBatchBytes: Int = 4 << 20,
+        maxBatchDelay: Duration = .milliseconds(1),
+        compactionMaxLive: Int = 64,
+        compactionMaxLiveFraction: Double = 0.25
+    ) {
+        self.maxBytes = maxBytes
+        self.segmentBytes = segmentBytes
+        self.maxBatchBytes = maxBatchBytes
+        self.maxBatchDelay = maxBatchDelay
+        self.compactionMaxLive = compactionMaxLive
+        self.compactionMaxLiveFraction = compactionMaxLiveFraction
+    }
 
     var effectiveSegmentBytes: Int64 {
         max(4096, min(segmentBytes, maxBytes / 4))

@@ -1,5 +1,5 @@
-import OrderedCollections
 import Glibc
+import OrderedCollections
 
 /// The journal's files and index: segments on disk, and which deliveries each still holds.
 ///
@@ -31,6 +31,8 @@ final class JournalStore: @unchecked Sendable {
     private var headFD: Int32 = -1
     private let lockFD: Int32
     private(set) var noSpace = false
+    /// Segments whose live records failed to read back during compaction.
+    private var uncompactable: Set<UInt32> = []
     /// Set when a failed write could not be undone; every later write fails with it.
     private var broken: JournalError?
 
@@ -71,7 +73,8 @@ final class JournalStore: @unchecked Sendable {
 
     /// Takes the directory's lock, reads every segment, truncates a torn tail, and returns the
     /// store ready for appends together with what was recovered.
-    static func open(directory: String, options: JournalOptions) throws(JournalError) -> (JournalStore, JournalRecovery) {
+    static func open(directory: String, options: JournalOptions) throws(JournalError) -> (JournalStore, JournalRecovery)
+    {
         try FileIO.makeDirectory(directory)
         let lockPath = "\(directory)/journal.lock"
         let lockFD = try FileIO.open(lockPath, O_RDWR | O_CREAT)
@@ -254,7 +257,8 @@ final class JournalStore: @unchecked Sendable {
                 try FileIO.fdatasync(headFD, path: segmentPath)
             } catch let repair {
                 broken = JournalError(
-                    .io, "\(segmentPath) could not be cut back after a failed write (\(repair.message)); reopen the journal")
+                    .io,
+                    "\(segmentPath) could not be cut back after a failed write (\(repair.message)); reopen the journal")
             }
             throw error
         }
@@ -299,8 +303,16 @@ final class JournalStore: @unchecked Sendable {
                 try deleteSegment(oldest.number)
             } else if oldest.live.count <= options.compactionMaxLive
                 && Double(oldest.liveBytes) <= Double(oldest.size) * options.compactionMaxLiveFraction
+                && !uncompactable.contains(oldest.number)
             {
-                try compact(oldest.number)
+                do throws(JournalError) {
+                    try compact(oldest.number)
+                } catch {
+                    // A record that no longer reads back will not read back next time either:
+                    // leave that segment until its deliveries settle instead of retrying.
+                    if error.code == .corrupt { uncompactable.insert(oldest.number) }
+                    throw error
+                }
             } else {
                 return
             }
@@ -332,7 +344,8 @@ final class JournalStore: @unchecked Sendable {
             let entry = entries[id]!
             let frame = try FileIO.pread(fd, count: entry.length, offset: entry.offset, path: segmentPath)
             guard case .record(.enqueue(var delivery), _) = RecordCodec.readFrame(frame, at: 0) else {
-                throw JournalError(.corrupt, "\(segmentPath) at byte \(entry.offset): enqueue record of \(id) unreadable")
+                throw JournalError(
+                    .corrupt, "\(segmentPath) at byte \(entry.offset): enqueue record of \(id) unreadable")
             }
             delivery.attempts = entry.attempts
             delivery.notBefore = entry.notBefore

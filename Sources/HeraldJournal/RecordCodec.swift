@@ -64,7 +64,8 @@ enum RecordCodec {
         let bodyLength = writer.bytes.count - start - frameHeaderSize
         guard bodyLength <= maxBodySize else {
             writer.bytes.removeSubrange(start...)
-            throw JournalError(.invalidArgument, "record for \(record.deliveryID) is \(bodyLength) bytes, above the limit")
+            throw JournalError(
+                .invalidArgument, "record for \(record.deliveryID) is \(bodyLength) bytes, above the limit")
         }
         writer.setFixed32(UInt32(bodyLength), at: start)
         let crc = writer.bytes.withUnsafeBytes { buffer in

@@ -36,7 +36,8 @@ public struct ReplaySpool: Sendable {
             throw JournalError(.invalidArgument, "dead-letter id \"\(id)\" cannot be spooled")
         }
         let stamp = String(max(0, now))
-        let name = String(repeating: "0", count: max(0, 15 - stamp.count)) + stamp
+        let name =
+            String(repeating: "0", count: max(0, 15 - stamp.count)) + stamp
             + "-\(getpid())-\(UInt32.random(in: 0...UInt32.max))\(Self.suffix)"
         let text = ([Self.header] + ids + [Self.trailer]).joined(separator: "\n") + "\n"
         try FileIO.writeAtomically(Array(text.utf8), directory: directory, name: name)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import HeraldJournal
 
 @Suite("CRC-32C")

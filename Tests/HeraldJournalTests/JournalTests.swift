@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+
 @testable import HeraldJournal
 
 @Suite("Journal")
@@ -94,7 +95,8 @@ struct JournalTests {
         let recovery = try await recover(dir)
         #expect(recovery.pending.map(\.id) == ["msg_1"])
         let tail = try #require(recovery.truncatedTail)
-        #expect(tail == TornTail(segment: "segment-00000001.log", offset: Int64(secondStart), reason: "checksum mismatch"))
+        #expect(
+            tail == TornTail(segment: "segment-00000001.log", offset: Int64(secondStart), reason: "checksum mismatch"))
     }
 
     @Test("a corrupt record in an earlier segment skips the rest of that segment and is reported")
@@ -116,9 +118,10 @@ struct JournalTests {
         try Data(bytes).write(to: URL(fileURLWithPath: firstPath))
 
         let recovery = try await recover(dir, configure: smallSegments)
-        #expect(recovery.skippedSegmentTails == [
-            TornTail(segment: segments[0], offset: Int64(secondRecord), reason: "checksum mismatch")
-        ])
+        #expect(
+            recovery.skippedSegmentTails == [
+                TornTail(segment: segments[0], offset: Int64(secondRecord), reason: "checksum mismatch")
+            ])
         #expect(recovery.truncatedTail == nil)
         let ids = Set(recovery.pending.map(\.id))
         #expect(ids.contains("msg_0"))
@@ -228,6 +231,39 @@ struct JournalTests {
         expected.notBefore = 150
         expected.lastError = "HTTP 502 (150)"
         #expect(recovery.pending == [expected])
+    }
+
+    @Test("a compacted segment that outlives a crash neither duplicates nor rolls back its deliveries")
+    func compactedSegmentSurvivesCrash() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let options: (inout JournalOptions) -> Void = { $0.segmentBytes = 8192 }
+        let (journal, _) = try openJournal(dir, configure: options)
+        try await journal.append([.enqueue(delivery("msg_stuck", payloadSize: 100))])
+        try await journal.append([.attempt(id: "msg_stuck", attempts: 1, notBefore: 7, error: "HTTP 502")])
+        let firstSegment = URL(fileURLWithPath: "\(dir.path)/segment-00000001.log")
+        var sealedCopy = Data()
+        var i = 0
+        while FileManager.default.fileExists(atPath: firstSegment.path) {
+            sealedCopy = try Data(contentsOf: firstSegment)
+            try await journal.append([.enqueue(delivery("msg_\(i)", payloadSize: 400))])
+            try await journal.append([.ack(id: "msg_\(i)")])
+            i += 1
+            try #require(i < 100, "segment 1 was never compacted")
+        }
+        await journal.close()
+        #expect(try dir.segmentFiles() == ["segment-00000002.log"])
+
+        // As if the process died after the compaction was synced but before the unlink.
+        try sealedCopy.write(to: firstSegment)
+        let (reopened, recovery) = try openJournal(dir, configure: options)
+        var expected = delivery("msg_stuck", payloadSize: 100)
+        expected.attempts = 1
+        expected.notBefore = 7
+        expected.lastError = "HTTP 502"
+        #expect(recovery.pending == [expected])
+        #expect(try dir.segmentFiles() == ["segment-00000002.log"], "the stale segment is deleted on open")
+        await reopened.close()
     }
 
     @Test("hasRoom turns false once bytesOnDisk reaches maxBytes and true again after acks")

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import HeraldJournal
 
 /// A fresh directory under the system temp dir, removed by `cleanUp()`.
@@ -28,7 +29,9 @@ struct TemporaryDirectory {
     }
 }
 
-func delivery(_ id: String, payloadSize: Int = 16, attempts: Int = 0, enqueuedAt: Int64 = 1_700_000_000_000) -> PendingDelivery {
+func delivery(_ id: String, payloadSize: Int = 16, attempts: Int = 0, enqueuedAt: Int64 = 1_700_000_000_000)
+    -> PendingDelivery
+{
     PendingDelivery(
         id: id, endpoint: "billing", route: "orders", eventID: "evt_\(id)", eventType: "order.created",
         enqueuedAt: enqueuedAt, attempts: attempts,
@@ -45,7 +48,9 @@ func openJournal(
 }
 
 /// Reopens the journal to read what recovery sees, then closes it again.
-func recover(_ directory: TemporaryDirectory, configure: (inout JournalOptions) -> Void = { _ in }) async throws -> JournalRecovery {
+func recover(_ directory: TemporaryDirectory, configure: (inout JournalOptions) -> Void = { _ in }) async throws
+    -> JournalRecovery
+{
     let (journal, recovery) = try openJournal(directory, configure: configure)
     await journal.close()
     return recovery
