@@ -75,7 +75,7 @@ let package = Package(
             path: "Benchmarks/HeraldBench",
             swiftSettings: strict
         ),
-        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldHTTP"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "HeraldJournalTests", dependencies: ["HeraldJournal"], swiftSettings: strict),
         .testTarget(name: "HeraldHTTPTests", dependencies: ["HeraldHTTP"], swiftSettings: strict),
         .testTarget(name: "HeraldSourceTests", dependencies: ["HeraldSource"], swiftSettings: strict),

@@ -1,3 +1,4 @@
+import HeraldHTTP
 import ArgumentParser
 import Foundation
 import HeraldCore

@@ -10,12 +10,16 @@ struct Herald: AsyncParsableCommand {
         abstract: "Delivers the events your application writes as JSON lines to webhooks, durably.",
         discussion: "Start with `herald check` on your config, then `herald explain '{\"type\":\"order.created\"}'`.",
         version: "herald \(HeraldVersion.string), \(CurlVersion.current.summary)",
-        subcommands: [RunCommand.self, CheckCommand.self, ExplainCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, ExplainCommand.self, SendCommand.self, ListenCommand.self, DeadCommand.self]
     )
 
     /// Exit codes: 0 success, 1 invalid config or input, 2 usage, 3 runtime failure.
     static func main() async {
         signal(SIGPIPE, SIG_IGN)
+        // Before any signal source exists (PLATFORM.md): `run` handles these itself.
+        if CommandLine.arguments.dropFirst().first == "run" {
+            for number in [SIGHUP, SIGTERM, SIGINT] { signal(number, SIG_IGN) }
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -1,21 +1,74 @@
 import ArgumentParser
+import Dispatch
 import Foundation
 import HeraldCore
+import HeraldJournal
+import Logging
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the sidecar: read events, route them and deliver them."
+        abstract: "Run the sidecar: read events, route them and deliver them, durably.",
+        discussion: """
+            Tails source.file (or reads standard input with source.stdin), journals every delivery in
+            state_dir before its position is committed, and delivers with retries. SIGTERM or SIGINT:
+            stop reading, let requests in flight finish within shutdown_grace, exit 0; what is left
+            stays journaled for the next run. With stdin, exits once the input has ended and every
+            delivery finished, or drain_timeout passed.
+            """
     )
 
     @OptionGroup var options: ConfigOptions
+    @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
-        _ = loadConfigOrExit(options.config)
-        printError("""
-            herald run: delivery is not implemented in this version yet, so nothing would be sent.
-            The config is valid; use `herald explain` to see the requests each event would produce.
-            """)
-        throw ExitCode(ExitStatus.runtime)
+        let config = loadConfigOrExit(options.config)
+        logging.bootstrap()
+        let logger = Logger(label: "herald")
+        for warning in ConfigWarnings.list(for: config) { logger.warning("\(warning)") }
+        let signals = SignalStream.make()
+        do {
+            try await Sidecar(config: config, logger: logger).run(signals: signals)
+        } catch let error as JournalError where error.code == .locked {
+            logger.critical("another herald is already running on this state_dir", metadata: ["state_dir": "\(config.stateDir)"])
+            throw ExitCode(ExitStatus.runtime)
+        } catch {
+            logger.critical("herald stopped on an error", metadata: ["error": "\(error)"])
+            throw ExitCode(ExitStatus.runtime)
+        }
     }
 }
+
+/// Turns SIGTERM/SIGINT into `.stop` and SIGHUP into `.reload`. The signals were set to
+/// SIG_IGN first thing in `main` (a later SIG_IGN would disable these sources on Linux).
+enum SignalStream {
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+
+    static func make() -> AsyncStream<Sidecar.Signal> {
+        AsyncStream { continuation in
+            for (signal, meaning) in [(SIGTERM, Sidecar.Signal.stop), (SIGINT, .stop), (SIGHUP, .reload)] {
+                let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
+                source.setEventHandler { continuation.yield(meaning) }
+                source.resume()
+                sources.append(source)
+            }
+        }
+    }
+}
+
+/// `--log-format` and `--log-level`, shared by long-running commands.
+struct LoggingOptions: ParsableArguments {
+    @Option(help: "Log format: logfmt or json.")
+    var logFormat: LogfmtLogHandler.Format = .logfmt
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
+
+    func bootstrap() {
+        let format = logFormat, level = logLevel
+        LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, format: format, level: level) }
+    }
+}
+
+extension LogfmtLogHandler.Format: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,3 +1,4 @@
+import HeraldHTTP
 import Foundation
 import HeraldCore
 import Testing

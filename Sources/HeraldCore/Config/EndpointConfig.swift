@@ -1,3 +1,5 @@
+import HeraldHTTP
+
 /// A destination: where deliveries go and how they are sent. Keys set under `defaults` fill in
 /// whatever an endpoint leaves out.
 public struct EndpointConfig: Sendable {
@@ -14,17 +16,6 @@ public struct EndpointConfig: Sendable {
     public var retry: RetryConfig
     public var ordering: OrderingConfig?
     public var allowInsecure: Bool
-}
-
-/// A header name and value, in the order configured.
-public struct HTTPHeader: Sendable, Equatable {
-    public var name: String
-    public var value: String
-
-    public init(_ name: String, _ value: String) {
-        self.name = name
-        self.value = value
-    }
 }
 
 /// The body format an endpoint receives.

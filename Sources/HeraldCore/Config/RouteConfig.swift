@@ -7,6 +7,15 @@ public struct RouteConfig: Sendable {
     public var to: [String]
     public var transform: TransformConfig?
     public var template: String?
+
+    public init(name: String, events: [EventPattern], conditions: [WhereCondition], to: [String], transform: TransformConfig?, template: String?) {
+        self.name = name
+        self.events = events
+        self.conditions = conditions
+        self.to = to
+        self.transform = transform
+        self.template = template
+    }
 }
 
 /// Field operations applied to the event before formatting, in the order pick, drop, rename, set.

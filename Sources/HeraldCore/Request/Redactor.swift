@@ -1,3 +1,4 @@
+import HeraldHTTP
 /// Hides secrets in anything Herald shows: configured secret values anywhere in a string,
 /// and the whole value of credential headers.
 public struct Redactor: Sendable {

@@ -1,3 +1,4 @@
+import HeraldHTTP
 import Crypto
 
 /// Builds the request a route sends to an endpoint for an event: body, content type, the
@@ -37,20 +38,29 @@ public struct RequestRenderer: Sendable {
         }
     }
 
+    /// Content type of the bodies this version renders.
+    public static func contentType(for endpoint: EndpointConfig) -> String { "application/json" }
+
     /// The full request, signed, as it would be sent at `timestamp` (Unix seconds).
     public static func request(for event: Event, route: RouteConfig, endpoint: EndpointConfig, timestamp: Int64) throws(Failure) -> DeliveryRequest {
         let body = try body(for: event, route: route, endpoint: endpoint)
         let id = webhookID(eventID: event.id, route: route.name, endpoint: endpoint.name)
+        return request(webhookID: id, payload: StoredPayload(contentType: contentType(for: endpoint), body: body), endpoint: endpoint, timestamp: timestamp)
+    }
+
+    /// The request for an already rendered (journaled) payload under the endpoint's current
+    /// config: URL, headers and signature are applied at send time.
+    public static func request(webhookID: String, payload: StoredPayload, endpoint: EndpointConfig, timestamp: Int64) -> DeliveryRequest {
         var headers = [
-            HTTPHeader("Content-Type", "application/json"),
+            HTTPHeader("Content-Type", payload.contentType),
             HTTPHeader("User-Agent", userAgent),
-            HTTPHeader("webhook-id", id),
+            HTTPHeader("webhook-id", webhookID),
             HTTPHeader("webhook-timestamp", String(timestamp)),
         ]
         headers.append(contentsOf: endpoint.headers)
         if let signing = endpoint.signing {
-            headers.append(contentsOf: RequestSigner(signing).headers(webhookID: id, timestamp: timestamp, body: body))
+            headers.append(contentsOf: RequestSigner(signing).headers(webhookID: webhookID, timestamp: timestamp, body: payload.body))
         }
-        return DeliveryRequest(method: "POST", url: endpoint.url.text, headers: headers, body: body)
+        return DeliveryRequest(method: "POST", url: endpoint.url.text, headers: headers, body: payload.body)
     }
 }

@@ -1,3 +1,4 @@
+import HeraldHTTP
 import Crypto
 import Foundation
 

@@ -1,0 +1,91 @@
+import HeraldHTTP
+import HeraldJournal
+import Logging
+
+/// One delivery attempt and its bookkeeping I/O: build the request from the journaled payload
+/// and the endpoint's current config, send it, decide, and journal the outcome.
+struct AttemptContext: Sendable {
+    let client: HTTPClient
+    let journal: Journal
+    let deadLetters: DeadLetterStore
+    let stats: DeliveryStats
+    let logger: Logger
+    let now: @Sendable () -> Int64
+    let jitter: @Sendable () -> Double
+
+    func attempt(_ delivery: PendingDelivery, endpoint: EndpointConfig) async -> Dispatcher.Outcome {
+        guard let payload = StoredPayload(decoding: delivery.payload) else {
+            await bury(delivery, reason: "the journaled payload is unreadable", kind: "corrupt")
+            return .settled
+        }
+        let started = now()
+        let request = RequestRenderer.request(webhookID: delivery.id, payload: payload, endpoint: endpoint, timestamp: started / 1000)
+        let result = await client.send(HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body, timeout: endpoint.timeout))
+        let attempt: AttemptResult
+        if let status = result.status {
+            let retryAfter = result.headers.first(named: "Retry-After").flatMap { RetryAfter.parse($0, now: .milliseconds(started)) }
+            attempt = .status(status, retryAfter: retryAfter)
+        } else {
+            attempt = .transportError(result.error.map { "\($0.kind): \($0.message)" } ?? "no response")
+        }
+        var tried = delivery
+        tried.attempts += 1
+        tried.lastError = attempt.summary
+        let finished = now()
+        let decision = RetryPolicy(endpoint.retry).decide(attempt, attempts: tried.attempts, age: .milliseconds(finished - delivery.enqueuedAt), jitter: jitter())
+        var metadata = metadata(for: tried)
+        metadata["status"] = "\(attempt.summary)"
+        switch decision {
+        case .delivered:
+            stats.update { $0.delivered += 1 }
+            await record([.ack(id: delivery.id)], for: tried)
+            logger.debug("delivered", metadata: metadata)
+            return .settled
+        case .retry(let after):
+            tried.notBefore = finished + Int64(after.components.seconds * 1000 + after.components.attoseconds / 1_000_000_000_000_000)
+            stats.update { $0.retried += 1 }
+            await record([.attempt(id: tried.id, attempts: tried.attempts, notBefore: tried.notBefore, error: attempt.summary)], for: tried)
+            metadata["retry_in"] = "\(ConfigDuration.format(after))"
+            logger.warning("delivery failed, will retry", metadata: metadata)
+            return .retry(tried)
+        case .dead(let reason):
+            await bury(tried, reason: reason, kind: reason.hasPrefix("permanent") ? "permanent" : (reason.hasPrefix("max_age") ? "max_age" : "exhausted"))
+            return .settled
+        case .endpointGone:
+            let reason = "HTTP 410 Gone: the receiver retired endpoint '\(endpoint.name)'"
+            await bury(tried, reason: reason, kind: "gone")
+            return .endpointGone(reason)
+        }
+    }
+
+    /// Moves a delivery to the dead letters (fsynced) and then settles it in the journal.
+    func bury(_ delivery: PendingDelivery, reason: String, kind: String) async {
+        var metadata = metadata(for: delivery)
+        metadata["reason"] = "\(reason)"
+        do {
+            try deadLetters.add(delivery, reason: reason, at: now())
+        } catch {
+            // Not settled: the delivery stays in the journal and is tried again after a restart.
+            metadata["error"] = "\(error)"
+            logger.error("cannot write dead letter; the delivery stays pending", metadata: metadata)
+            return
+        }
+        stats.update { $0.dead[kind, default: 0] += 1 }
+        await record([.dead(id: delivery.id, reason: reason)], for: delivery)
+        logger.error("delivery dead-lettered", metadata: metadata)
+    }
+
+    private func record(_ records: [JournalRecord], for delivery: PendingDelivery) async {
+        do {
+            try await journal.append(records)
+        } catch {
+            var metadata = metadata(for: delivery)
+            metadata["error"] = "\(error)"
+            logger.error("cannot journal a delivery outcome; it may be sent again after a restart", metadata: metadata)
+        }
+    }
+
+    private func metadata(for delivery: PendingDelivery) -> Logger.Metadata {
+        ["event_id": "\(delivery.eventID)", "endpoint": "\(delivery.endpoint)", "route": "\(delivery.route)", "attempt": "\(delivery.attempts)"]
+    }
+}

@@ -1,0 +1,156 @@
+import Glibc
+import HeraldHTTP
+import HeraldJournal
+import Logging
+
+/// Sends journaled deliveries: one queue per endpoint with at most `concurrency` requests in
+/// flight, retries on the endpoint's schedule, dead letters for what cannot be delivered.
+/// Every outcome is journaled before the delivery is forgotten.
+///
+/// The actor only keeps the books; each attempt runs in its own task (HTTP, journal and dead
+/// letter I/O) and reports back, so no I/O happens while the actor is held.
+public actor Dispatcher {
+    /// What a finished attempt means for the books.
+    enum Outcome: Sendable {
+        case settled
+        case retry(PendingDelivery)
+        case endpointGone(String)
+    }
+
+    private let endpoints: [String: EndpointConfig]
+    private let context: AttemptContext
+    private let logger: Logger
+    private var queues: [String: DeliveryQueue] = [:]
+    private var pending: Set<String> = []
+    /// Endpoints that answered 410 Gone, with the reason their deliveries are dead-lettered.
+    private var gone: [String: String] = [:]
+    private var inFlight = 0
+    private var accepting = true
+    private var timer: Task<Void, Never>?
+    private var timerDeadline: Int64?
+
+    public init(config: HeraldConfig, client: HTTPClient, journal: Journal, deadLetters: DeadLetterStore, stats: DeliveryStats, logger: Logger,
+                now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds, jitter: @escaping @Sendable () -> Double = { Double.random(in: -1...1) }) {
+        endpoints = Dictionary(config.endpoints.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        context = AttemptContext(client: client, journal: journal, deadLetters: deadLetters, stats: stats, logger: logger, now: now, jitter: jitter)
+        self.logger = logger
+    }
+
+    /// Deliveries not yet settled (queued, waiting for a retry, or in flight).
+    public var pendingCount: Int { pending.count }
+
+    /// Requests in flight now.
+    public var inFlightCount: Int { inFlight }
+
+    /// Which of `ids` are already pending: a line re-read after a crash must not be enqueued twice.
+    public func alreadyPending(_ ids: [String]) -> Set<String> {
+        Set(ids.filter(pending.contains))
+    }
+
+    /// Takes journaled deliveries; ids already pending are ignored.
+    public func submit(_ deliveries: [PendingDelivery]) {
+        let now = context.now()
+        for delivery in deliveries where pending.insert(delivery.id).inserted {
+            if let reason = gone[delivery.endpoint] {
+                deadLetter(delivery, reason: reason, kind: "gone")
+            } else if let endpoint = endpoints[delivery.endpoint] {
+                queues[delivery.endpoint, default: DeliveryQueue(concurrency: endpoint.concurrency)].add(delivery, now: now)
+            } else {
+                deadLetter(delivery, reason: "endpoint '\(delivery.endpoint)' is no longer in the config", kind: "removed")
+            }
+        }
+        pump()
+    }
+
+    /// Stops starting requests; those in flight finish.
+    public func stop() {
+        accepting = false
+        timer?.cancel()
+        timer = nil
+    }
+
+    private func pump() {
+        guard accepting else { return }
+        let now = context.now()
+        var wakeup: Int64?
+        for name in queues.keys {
+            guard let endpoint = endpoints[name], endpoint.enabled else { continue }
+            for delivery in queues[name]!.takeStartable(now: now) {
+                inFlight += 1
+                let context = context
+                Task { [weak self] in
+                    let outcome = await context.attempt(delivery, endpoint: endpoint)
+                    await self?.finish(delivery, endpoint: name, outcome: outcome)
+                }
+            }
+            if let next = queues[name]!.nextWakeup { wakeup = min(wakeup ?? next, next) }
+        }
+        schedule(wakeup)
+    }
+
+    private func finish(_ delivery: PendingDelivery, endpoint: String, outcome: Outcome) {
+        inFlight -= 1
+        queues[endpoint]?.finished()
+        switch outcome {
+        case .settled:
+            pending.remove(delivery.id)
+        case .retry(let next):
+            if let reason = gone[endpoint] {
+                deadLetter(next, reason: reason, kind: "gone")
+            } else {
+                queues[endpoint]?.add(next, now: context.now())
+            }
+        case .endpointGone(let reason):
+            pending.remove(delivery.id)
+            if gone[endpoint] == nil {
+                gone[endpoint] = reason
+                logger.critical("endpoint retired by its receiver (HTTP 410 Gone): pausing it and dead-lettering its deliveries until the config changes",
+                                metadata: ["endpoint": "\(endpoint)"])
+                for held in queues[endpoint]?.removeAll() ?? [] { deadLetter(held, reason: reason, kind: "gone") }
+            }
+        }
+        pump()
+    }
+
+    /// Dead-letters a delivery that never reached an attempt; `pending` clears once it is durable.
+    private func deadLetter(_ delivery: PendingDelivery, reason: String, kind: String) {
+        let context = context
+        Task { [weak self] in
+            await context.bury(delivery, reason: reason, kind: kind)
+            await self?.forget(delivery.id)
+        }
+    }
+
+    private func forget(_ id: String) {
+        pending.remove(id)
+    }
+
+    /// Wakes the pump when the earliest delayed delivery is due.
+    private func schedule(_ wakeup: Int64?) {
+        guard let wakeup else { return }
+        if let current = timerDeadline, current <= wakeup, timer != nil { return }
+        timer?.cancel()
+        timerDeadline = wakeup
+        let delay = max(0, wakeup - context.now())
+        timer = Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(delay))
+            guard !Task.isCancelled else { return }
+            await self?.timerFired()
+        }
+    }
+
+    private func timerFired() {
+        timer = nil
+        timerDeadline = nil
+        pump()
+    }
+}
+
+/// Wall-clock milliseconds, the unit the journal stores times in.
+public enum UnixTime {
+    @Sendable public static func milliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    }
+}

@@ -1,0 +1,145 @@
+import HeraldJournal
+import HeraldSource
+import Logging
+
+/// Turns source batches into journaled deliveries: decode, route, render, journal (fsynced),
+/// then checkpoint, then hand to the dispatcher. The checkpoint never gets ahead of the journal.
+struct Ingestor: Sendable {
+    let config: HeraldConfig
+    let router: Router
+    let decoder: EventDecoder
+    let journal: Journal
+    let deadLetters: DeadLetterStore
+    let checkpoints: CheckpointStore?
+    let dispatcher: Dispatcher
+    let stats: DeliveryStats
+    let logger: Logger
+    let now: @Sendable () -> Int64
+
+    init(config: HeraldConfig, journal: Journal, deadLetters: DeadLetterStore, checkpoints: CheckpointStore?, dispatcher: Dispatcher,
+         stats: DeliveryStats, logger: Logger, now: @escaping @Sendable () -> Int64) {
+        self.config = config
+        router = Router(config: config)
+        decoder = EventDecoder(typeField: config.source.typeField, idField: config.source.idField, maxLineBytes: config.source.maxLineBytes)
+        self.journal = journal
+        self.deadLetters = deadLetters
+        self.checkpoints = checkpoints
+        self.dispatcher = dispatcher
+        self.stats = stats
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Reads until the source ends or the task is cancelled.
+    func run(_ source: any LineSource) async throws {
+        while let batch = try await source.next() {
+            try await ingest(batch)
+            try await waitForRoom()
+        }
+    }
+
+    func ingest(_ batch: LineBatch) async throws {
+        let enqueuedAt = now()
+        var deliveries: [PendingDelivery] = []
+        var unrenderable: [(PendingDelivery, String)] = []
+        var lines = 0, routed = 0, unrouted = 0
+        var rejected: [String: Int] = [:]
+        for line in batch.lines {
+            if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            lines += 1
+            let event: Event
+            switch decoder.decode(Array(line.bytes), lineNumber: line.lineNumber, totalLength: line.oversized) {
+            case .failure(let rejection):
+                rejected[rejection.reason.rawValue, default: 0] += 1
+                logger.warning("rejected input line", metadata: [
+                    "line": "\(line.lineNumber.map(String.init) ?? "?")", "reason": "\(rejection.reason.rawValue)", "error": "\(rejection.message)",
+                ])
+                continue
+            case .success(let decoded):
+                event = decoded
+            }
+            let matches = router.match(event)
+            if matches.allSatisfy({ $0.endpoints.isEmpty }) {
+                unrouted += 1
+                continue
+            }
+            routed += 1
+            for match in matches {
+                for endpoint in match.endpoints {
+                    let id = RequestRenderer.webhookID(eventID: event.id, route: match.route.name, endpoint: endpoint.name)
+                    var delivery = PendingDelivery(id: id, endpoint: endpoint.name, route: match.route.name, eventID: event.id, eventType: event.type,
+                                                   enqueuedAt: enqueuedAt, payload: [])
+                    do {
+                        let body = try RequestRenderer.body(for: event, route: match.route, endpoint: endpoint)
+                        delivery.payload = StoredPayload(contentType: RequestRenderer.contentType(for: endpoint), body: body).encoded()
+                        deliveries.append(delivery)
+                    } catch {
+                        delivery.payload = StoredPayload(contentType: "application/json", body: event.line).encoded()
+                        unrenderable.append((delivery, error.message))
+                    }
+                }
+            }
+        }
+        // A line re-read after a crash (journaled, checkpoint not yet saved) is already pending.
+        let known = await dispatcher.alreadyPending(deliveries.map(\.id))
+        var seen = Set<String>()
+        let fresh = deliveries.filter { !known.contains($0.id) && seen.insert($0.id).inserted }
+        try await appendDurably(fresh.map(JournalRecord.enqueue))
+        for (delivery, reason) in unrenderable { await bury(delivery, reason: reason) }
+        if let checkpoint = batch.checkpoint { try saveCheckpoint(checkpoint) }
+        stats.update { stats in
+            stats.linesRead += lines
+            stats.eventsRouted += routed
+            stats.eventsUnrouted += unrouted
+            stats.deliveriesEnqueued += fresh.count
+            stats.duplicatesSkipped += deliveries.count - fresh.count
+            for (reason, count) in rejected { stats.rejected[reason, default: 0] += count }
+        }
+        await dispatcher.submit(fresh)
+    }
+
+    /// Appends, retrying (without reading further) while the disk is full or failing.
+    private func appendDurably(_ records: [JournalRecord]) async throws {
+        var warned = false
+        while true {
+            do {
+                try await journal.append(records)
+                if warned { logger.info("journal writable again; reading resumes") }
+                return
+            } catch {
+                if !warned {
+                    logger.error("cannot write the journal; holding the source until it can", metadata: ["error": "\(error)"])
+                    warned = true
+                }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
+    private func bury(_ delivery: PendingDelivery, reason: String) async {
+        do {
+            try deadLetters.add(delivery, reason: reason, at: now())
+            stats.update { $0.dead["render", default: 0] += 1 }
+            logger.error("delivery dead-lettered", metadata: ["event_id": "\(delivery.eventID)", "endpoint": "\(delivery.endpoint)", "route": "\(delivery.route)", "reason": "\(reason)"])
+        } catch {
+            logger.error("cannot write dead letter for an unrenderable delivery", metadata: ["event_id": "\(delivery.eventID)", "error": "\(error)"])
+        }
+    }
+
+    private func saveCheckpoint(_ checkpoint: Checkpoint) throws {
+        do {
+            try checkpoints?.save(checkpoint)
+        } catch {
+            // Losing a checkpoint write only means re-reading lines that are already journaled.
+            logger.warning("cannot save the source checkpoint", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Backpressure: while the journal is at its size budget, the source is not read.
+    private func waitForRoom() async throws {
+        guard !journal.hasRoom() else { return }
+        logger.warning("journal at its size budget; pausing the source until deliveries settle", metadata: ["bytes": "\(journal.bytesOnDisk)"])
+        while !journal.hasRoom() { try await Task.sleep(for: .milliseconds(100)) }
+        logger.info("journal has room again; reading resumes")
+    }
+}

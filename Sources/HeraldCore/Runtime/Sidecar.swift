@@ -1,0 +1,145 @@
+import Foundation
+import HeraldHTTP
+import HeraldJournal
+import HeraldSource
+import Logging
+
+/// `herald run`: opens the state directory, recovers the journal, starts the dispatcher and
+/// the source, and runs until the source ends (stdin) or a stop is requested.
+///
+/// Layout of `state_dir`: `journal/` (segments), `dead/` (dead letters), `replay/` (requests
+/// from `herald dead replay`), `checkpoint.json` (the file source's committed position).
+public final class Sidecar: Sendable {
+    public enum Signal: Sendable {
+        case stop
+        case reload
+    }
+
+    private let config: HeraldConfig
+    private let logger: Logger
+    private let now: @Sendable () -> Int64
+    public let stats = DeliveryStats()
+
+    public init(config: HeraldConfig, logger: Logger, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds) {
+        self.config = config
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Runs until the end. Stdin: after end of input, delivers for up to `drain_timeout`,
+    /// leaving the rest journaled. On `.stop`: stops reading, lets requests in flight finish
+    /// for up to `shutdown_grace`, leaves the rest journaled.
+    public func run(signals: AsyncStream<Signal>) async throws {
+        let state = URL(fileURLWithPath: config.stateDir)
+        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        let (journal, recovery) = try Journal.open(directory: state.appendingPathComponent("journal").path,
+                                                   options: JournalOptions(maxBytes: config.journal.maxBytes))
+        if let torn = recovery.truncatedTail {
+            logger.warning("journal had a torn tail (a crash mid-write); truncated it", metadata: ["at": "\(torn)"])
+        }
+        for skipped in recovery.skippedSegmentTails {
+            logger.error("journal segment was corrupt; skipped the rest of it", metadata: ["at": "\(skipped)"])
+        }
+        let deadLetters = try DeadLetterStore(directory: state.appendingPathComponent("dead").path)
+        let spool = try ReplaySpool(directory: state.appendingPathComponent("replay").path)
+        let client = try HTTPClient()
+        let dispatcher = Dispatcher(config: config, client: client, journal: journal, deadLetters: deadLetters, stats: stats, logger: logger, now: now)
+        await dispatcher.submit(recovery.pending)
+
+        let source: any LineSource
+        var checkpoints: CheckpointStore?
+        let limits = LineLimits(maxLineBytes: config.source.maxLineBytes)
+        switch config.source.input {
+        case .file(let path):
+            let store = CheckpointStore(path: state.appendingPathComponent("checkpoint.json").path)
+            var checkpoint = try store.load()
+            if let saved = checkpoint, saved.path != path {
+                logger.warning("source file changed since the last run; starting the new file per start_at", metadata: ["old": "\(saved.path)", "new": "\(path)"])
+                checkpoint = nil
+            }
+            source = FileTail(FileTail.Configuration(path: path, startAt: config.source.startAt == .end ? .end : .beginning, checkpoint: checkpoint, limits: limits)) { [logger] notice in
+                logger.info("source file repositioned", metadata: ["reason": "\(notice.reason.rawValue)", "offset": "\(notice.offset)"])
+            }
+            checkpoints = store
+        case .stdin:
+            source = StdinSource(limits: limits)
+        }
+        logger.info("herald running", metadata: [
+            "config": "\(config.path)", "state_dir": "\(config.stateDir)", "pending": "\(recovery.pending.count)",
+            "routes": "\(config.routes.count)", "endpoints": "\(config.endpoints.count)",
+        ])
+
+        let ingestor = Ingestor(config: config, journal: journal, deadLetters: deadLetters, checkpoints: checkpoints, dispatcher: dispatcher,
+                                stats: stats, logger: logger, now: now)
+        let replayer = Replayer(spool: spool, deadLetters: deadLetters, journal: journal, dispatcher: dispatcher, stats: stats, logger: logger, now: now)
+
+        enum Ending { case sourceEnded, stopRequested, failed(any Error) }
+        let ending: Ending = await withTaskGroup(of: Ending?.self) { group in
+            group.addTask {
+                do {
+                    try await ingestor.run(source)
+                    return .sourceEnded
+                } catch is CancellationError {
+                    return nil
+                } catch {
+                    return .failed(error)
+                }
+            }
+            group.addTask { [logger] in
+                for await signal in signals {
+                    switch signal {
+                    case .stop: return .stopRequested
+                    case .reload: logger.warning("SIGHUP received: config reload is not implemented yet; restart herald to apply a new config")
+                    }
+                }
+                return nil
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    await replayer.takeRequests()
+                    try? await Task.sleep(for: .seconds(1))
+                }
+                return nil
+            }
+            var ending: Ending = .stopRequested
+            for await result in group {
+                if let result {
+                    ending = result
+                    break
+                }
+            }
+            source.stop()
+            group.cancelAll()
+            return ending
+        }
+
+        switch ending {
+        case .sourceEnded:
+            logger.info("end of input; delivering what is pending", metadata: ["drain_timeout": "\(ConfigDuration.format(config.source.drainTimeout))"])
+            await waitUntil(deadline: config.source.drainTimeout) { await dispatcher.pendingCount == 0 }
+        case .stopRequested:
+            logger.info("stopping: no more reading; waiting for requests in flight", metadata: ["shutdown_grace": "\(ConfigDuration.format(config.shutdownGrace))"])
+        case .failed(let error):
+            logger.error("source failed", metadata: ["error": "\(error)"])
+        }
+        await dispatcher.stop()
+        await waitUntil(deadline: config.shutdownGrace) { await dispatcher.inFlightCount == 0 }
+        let left = await dispatcher.pendingCount
+        await journal.close()
+        client.shutdown()
+        let summary = stats.snapshot
+        logger.info("herald stopped", metadata: [
+            "lines": "\(summary.linesRead)", "rejected": "\(summary.rejectedTotal)", "unrouted": "\(summary.eventsUnrouted)",
+            "delivered": "\(summary.delivered)", "retried": "\(summary.retried)", "dead": "\(summary.deadTotal)", "pending": "\(left)",
+        ])
+        if case .failed(let error) = ending { throw error }
+    }
+
+    private func waitUntil(deadline: Duration, _ condition: @Sendable () async -> Bool) async {
+        let clock = ContinuousClock()
+        let end = clock.now + deadline
+        while clock.now < end, !(await condition()) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
