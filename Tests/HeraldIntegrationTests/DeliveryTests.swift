@@ -1,0 +1,218 @@
+import Foundation
+import HeraldHTTP
+
+import Testing
+
+@Suite("herald run delivers to a real receiver")
+struct DeliveryTests {
+    @Test("pass-through bodies arrive byte for byte with the Standard Webhooks headers; SIGTERM exits 0")
+    func passThrough() async throws {
+        let receiver = try Receiver()
+        defer { receiver.stop() }
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url))
+        let lines = [
+            #"{"type":"a","id":"1"}"#,
+            #"{ "type" : "b" , "id":"2",   "n": 1.50e2, "s":"caf\u00e9 ☕ \"q\"" }"#,
+            #"{"id":"3","type":"c","nested":{"deep":[1,{"x":null}]}}"#,
+        ]
+        try harness.append(lines)
+        try harness.start()
+        #expect(await receiver.wait { $0.count >= 3 })
+        let bodies = Set(receiver.requests.map { String(decoding: $0.body, as: UTF8.self) })
+        #expect(bodies == Set(lines))
+        for request in receiver.requests {
+            #expect(request.headers.first(named: "content-type") == "application/json")
+            #expect(request.headers.first(named: "user-agent")?.hasPrefix("herald/") == true)
+            #expect(request.id.hasPrefix("msg_"))
+            let timestamp = try #require(Int(request.headers.first(named: "webhook-timestamp") ?? ""))
+            #expect(abs(timestamp - Int(Date().timeIntervalSince1970)) < 60)
+        }
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+        #expect(harness.log.contains("msg=\"herald stopped\""))
+    }
+
+    @Test("503 then 200: retried on the schedule under one webhook-id")
+    func retryThenSuccess() async throws {
+        let receiver = try Receiver { _, previous in ServerResponse(status: previous == 0 ? 503 : 200) }
+        defer { receiver.stop() }
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url, retry: "[300ms, 1s]"))
+        try harness.append([#"{"type":"order.created","id":"o-1"}"#])
+        try harness.start()
+        #expect(await receiver.wait { $0.count >= 2 })
+        let requests = receiver.requests
+        #expect(requests.count == 2)
+        #expect(requests[0].id == requests[1].id)
+        #expect(requests[0].body == requests[1].body)
+        let gap = requests[1].receivedAt - requests[0].receivedAt
+        #expect(gap >= .milliseconds(230) && gap < .seconds(3), "gap \(gap)")
+        #expect(harness.log.contains("msg=\"delivery failed, will retry\""))
+        #expect(harness.log.contains("status=\"HTTP 503\""))
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+        #expect(harness.log.contains("delivered=1"))
+    }
+
+    @Test("Retry-After is honoured up to the schedule's largest step")
+    func retryAfter() async throws {
+        let receiver = try Receiver { _, previous in
+            previous == 0 ? ServerResponse(status: 429, headers: [HTTPHeader("Retry-After", "2")]) : ServerResponse(status: 204)
+        }
+        defer { receiver.stop() }
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url, retry: "[100ms, 5s]"))
+        try harness.append([#"{"type":"x","id":"ra"}"#])
+        try harness.start()
+        #expect(await receiver.wait { $0.count >= 2 })
+        let requests = receiver.requests
+        let gap = requests[1].receivedAt - requests[0].receivedAt
+        #expect(gap >= .milliseconds(1900) && gap < .seconds(4), "gap \(gap)")
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+    }
+
+    @Test("400 is permanent: dead letter, listed, replayed while running, then delivered")
+    func deadLetterAndReplay() async throws {
+        let accepting = Locked(false)
+        let receiver = try Receiver { _, _ in ServerResponse(status: accepting.withLock { $0 } ? 204 : 400) }
+        defer { receiver.stop() }
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url))
+        try harness.append([#"{"type":"invoice.sent","id":"inv-9"}"#])
+        try harness.start()
+        #expect(await receiver.wait { $0.count >= 1 })
+        var listed = ""
+        for _ in 0..<100 {
+            listed = try harness.dead(["list"]).stdout
+            if listed.contains("1 dead letter") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(listed.contains("permanent failure: HTTP 400"))
+        #expect(listed.contains("invoice.sent"))
+        let json = try harness.dead(["list", "--json", "--endpoint", "receiver"]).stdout
+        #expect(json.contains(#""event_id":"inv-9""#))
+        #expect(try harness.dead(["list", "--endpoint", "other"]).stdout == "no dead letters\n")
+
+        accepting.withLock { $0 = true }
+        let replay = try harness.dead(["replay", "--event-type", "invoice.*"])
+        #expect(replay.status == 0)
+        #expect(replay.stdout.hasPrefix("queued 1 dead letter for replay"))
+        #expect(await receiver.wait { $0.count >= 2 })
+        #expect(receiver.requests[0].id == receiver.requests[1].id)
+        #expect(await waitUntil { (try? harness.dead(["list"]).stdout) == "no dead letters\n" })
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+    }
+
+    @Test("a stalled receiver times out and the delivery is retried")
+    func stalledServer() async throws {
+        let receiver = try Receiver { _, previous in previous == 0 ? ServerResponse(status: 204, delay: .seconds(3)) : ServerResponse(status: 204) }
+        defer { receiver.stop() }
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url, retry: "[200ms, 1s]", timeout: "500ms"))
+        try harness.append([#"{"type":"slow","id":"s-1"}"#])
+        try harness.start()
+        #expect(await receiver.wait { $0.count >= 2 })
+        let requests = receiver.requests
+        #expect(requests[0].id == requests[1].id)
+        #expect(harness.log.contains("timeout"))
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+    }
+
+    @Test("connection refused is retried until the receiver comes up")
+    func connectionRefused() async throws {
+        let port = try freePort()
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: "http://127.0.0.1:\(port)/hooks", retry: "[200ms, 400ms, 600ms, 1s, 1s, 1s, 1s]"))
+        try harness.append([#"{"type":"t","id":"r-1"}"#])
+        try harness.start()
+        #expect(await waitUntil { harness.log.contains("connect") })
+        let received = Locked(0)
+        let server = try HTTPServer(host: "127.0.0.1", port: port) { _ in
+            received.withLock { $0 += 1 }
+            return ServerResponse(status: 204)
+        }
+        defer { server.stop() }
+        #expect(await waitUntil { received.withLock { $0 } >= 1 })
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+        #expect(harness.log.contains("delivered=1"))
+    }
+
+    @Test("bad lines (10 MB, invalid UTF-8, not JSON) are rejected with their reason and the stream goes on")
+    func badLines() async throws {
+        let receiver = try Receiver()
+        defer { receiver.stop() }
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url))
+        var data = Data(#"{"type":"ok","id":"1"}"#.utf8 + [0x0A])
+        data.append(Data(#"{"type":"big","pad":""#.utf8))
+        data.append(Data(repeating: UInt8(ascii: "x"), count: 10_000_000))
+        data.append(Data(#""}"#.utf8 + [0x0A]))
+        data.append(Data([0x7B, 0x22, 0x74, 0x22, 0x3A, 0x22, 0xFF, 0xFE, 0x22, 0x7D, 0x0A]))
+        data.append(Data("definitely not json\n".utf8))
+        data.append(Data(#"{"type":"ok","id":"2"}"#.utf8 + [0x0A]))
+        try harness.append(data)
+        try harness.start()
+        #expect(await receiver.wait { $0.count >= 2 })
+        #expect(Set(receiver.requests.map { String(decoding: $0.body, as: UTF8.self) }) == [#"{"type":"ok","id":"1"}"#, #"{"type":"ok","id":"2"}"#])
+        #expect(await waitUntil { harness.log.contains("reason=too_long") && harness.log.contains("reason=invalid_utf8") && harness.log.contains("reason=invalid_json") })
+        #expect(harness.log.contains("line=2 reason=too_long"))
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+        #expect(harness.log.contains("rejected=3"))
+    }
+
+    @Test("stdin: reads to EOF, delivers everything, exits 0")
+    func stdinDrain() async throws {
+        let receiver = try Receiver()
+        defer { receiver.stop() }
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url, source: "stdin: true, drain_timeout: 10s"))
+        let pipe = Pipe()
+        try harness.start(stdin: pipe.fileHandleForReading)
+        let lines = (0..<200).map { #"{"type":"piped","id":"p-\#($0)"}"# }
+        pipe.fileHandleForWriting.write(Data(lines.map { $0 + "\n" }.joined().utf8))
+        try pipe.fileHandleForWriting.close()
+        #expect(await harness.waitForExit() == 0)
+        #expect(receiver.uniqueIDs.count == 200)
+    }
+
+    @Test("stdin with the receiver down: exits 0 after drain_timeout, the rest is delivered by the next run")
+    func stdinDrainTimeout() async throws {
+        let port = try freePort()
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: "http://127.0.0.1:\(port)/hooks", retry: "[200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms]",
+                                                                       source: "stdin: true, drain_timeout: 1s"))
+        let pipe = Pipe()
+        let started = ContinuousClock.now
+        try harness.start(stdin: pipe.fileHandleForReading)
+        pipe.fileHandleForWriting.write(Data((0..<10).map { #"{"type":"later","id":"l-\#($0)"}"# + "\n" }.joined().utf8))
+        try pipe.fileHandleForWriting.close()
+        #expect(await harness.waitForExit() == 0)
+        #expect(ContinuousClock.now - started >= .milliseconds(900))
+        #expect(harness.log.contains("pending=10"))
+
+        let received = Locked(Set<String>())
+        let server = try HTTPServer(host: "127.0.0.1", port: port) { request in
+            _ = received.withLock { $0.insert(request.headers.first(named: "webhook-id") ?? "") }
+            return ServerResponse(status: 204)
+        }
+        defer { server.stop() }
+        try harness.start()
+        #expect(await harness.waitForExit() == 0)
+        #expect(received.withLock { $0.count } == 10)
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func waitUntil(timeout: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(25))
+    }
+    return condition()
+}
+
+/// A port nothing listens on right now.
+func freePort() throws -> Int {
+    let server = try HTTPServer(host: "127.0.0.1", port: 0) { _ in ServerResponse(status: 204) }
+    let port = server.port
+    server.stop()
+    return port
+}

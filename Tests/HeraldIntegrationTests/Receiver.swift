@@ -1,0 +1,48 @@
+import Foundation
+import HeraldHTTP
+
+
+/// A real HTTP receiver on 127.0.0.1 for delivery tests: records every request and answers
+/// with whatever `respond` says for it (by default 204).
+final class Receiver: Sendable {
+    struct Request: Sendable {
+        var id: String
+        var headers: [HTTPHeader]
+        var body: [UInt8]
+        var receivedAt: ContinuousClock.Instant
+    }
+
+    private let log = Locked<[Request]>([])
+    private let server: HTTPServer
+
+    /// `respond` gets the request and how many times its webhook-id was seen before it.
+    init(respond: @escaping @Sendable (ReceivedRequest, Int) -> ServerResponse = { _, _ in ServerResponse(status: 204) }) throws {
+        let log = log
+        server = try HTTPServer(host: "127.0.0.1", port: 0) { request in
+            let id = request.headers.first(named: "webhook-id") ?? ""
+            let previous = log.withLock { requests in
+                let count = requests.filter { $0.id == id }.count
+                requests.append(Request(id: id, headers: request.headers, body: request.body, receivedAt: .now))
+                return count
+            }
+            return respond(request, previous)
+        }
+    }
+
+    var url: String { "\(server.baseURL)/hooks" }
+    var requests: [Request] { log.withLock { $0 } }
+    var uniqueIDs: Set<String> { Set(requests.map(\.id)) }
+
+    func stop() { server.stop() }
+
+    /// Waits until `condition` holds for the recorded requests, or `timeout` passes.
+    @discardableResult
+    func wait(timeout: Duration = .seconds(20), until condition: ([Request]) -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition(requests) { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return condition(requests)
+    }
+}

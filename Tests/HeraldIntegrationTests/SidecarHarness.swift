@@ -1,0 +1,89 @@
+import Foundation
+
+/// A temporary folder with a config, an events file and a state_dir, and `herald run` spawned on
+/// it as a real process (so it can be sent SIGTERM or killed with -9).
+final class SidecarHarness: @unchecked Sendable {
+    let folder: URL
+    var configPath: String { folder.appendingPathComponent("config.yaml").path }
+    var eventsPath: String { folder.appendingPathComponent("events.jsonl").path }
+    var stateDir: String { folder.appendingPathComponent("state").path }
+    var logPath: String { folder.appendingPathComponent("herald.log").path }
+    private(set) var process: Process?
+
+    init(config: String) throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-it-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        _ = FileManager.default.createFile(atPath: eventsPath, contents: nil)
+    }
+
+    deinit {
+        if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// A config that tails `events.jsonl` into `state/` and sends everything to `url`.
+    static func config(url: String, extraEndpoint: String = "", retry: String = "[100ms, 200ms, 300ms]", timeout: String = "2s", source: String = "file: ./events.jsonl") -> String {
+        """
+        version: 1
+        state_dir: ./state
+        shutdown_grace: 3s
+        source: { \(source) }
+        endpoints:
+          receiver:
+            url: "\(url)"
+            timeout: \(timeout)
+            concurrency: 8
+            retry: { schedule: \(retry), max_age: 1h }
+        \(extraEndpoint)
+        routes:
+          - { name: all, events: ["*"], to: receiver }
+        """
+    }
+
+    func append(_ lines: [String]) throws {
+        try append(Data(lines.map { $0 + "\n" }.joined().utf8))
+    }
+
+    func append(_ data: Data) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: eventsPath))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: data)
+        try handle.close()
+    }
+
+    /// Starts `herald run`; stderr (the log) goes to `herald.log`, appended across restarts.
+    func start(arguments: [String] = [], stdin: FileHandle? = nil) throws {
+        let process = Process()
+        process.executableURL = HeraldProcess.binary
+        process.arguments = ["run", "-c", configPath] + arguments
+        process.currentDirectoryURL = folder
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        try log.seekToEnd()
+        process.standardError = log
+        process.standardOutput = log
+        process.standardInput = stdin ?? FileHandle.nullDevice
+        try process.run()
+        self.process = process
+    }
+
+    func signal(_ number: Int32) {
+        if let process { kill(process.processIdentifier, number) }
+    }
+
+    /// Waits for the process to exit; nil when it is still running after `timeout`.
+    func waitForExit(timeout: Duration = .seconds(20)) async -> Int32? {
+        guard let process else { return nil }
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        guard !process.isRunning else { return nil }
+        return process.terminationStatus
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    func dead(_ arguments: [String]) throws -> HeraldProcess.Output {
+        try HeraldProcess.run(["dead"] + arguments + ["-c", configPath], directory: folder)
+    }
+}
