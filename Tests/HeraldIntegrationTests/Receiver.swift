@@ -13,18 +13,19 @@ final class Receiver: Sendable {
     }
 
     private let log = Locked<[Request]>([])
+    private let seen = Locked<[String: Int]>([:])
     private let server: HTTPServer
 
     /// `respond` gets the request and how many times its webhook-id was seen before it.
     init(respond: @escaping @Sendable (ReceivedRequest, Int) -> ServerResponse = { _, _ in ServerResponse(status: 204) }) throws {
-        let log = log
+        let log = log, seen = seen
         server = try HTTPServer(host: "127.0.0.1", port: 0) { request in
             let id = request.headers.first(named: "webhook-id") ?? ""
-            let previous = log.withLock { requests in
-                let count = requests.filter { $0.id == id }.count
-                requests.append(Request(id: id, headers: request.headers, body: request.body, receivedAt: .now))
-                return count
+            let previous = seen.withLock { counts in
+                defer { counts[id, default: 0] += 1 }
+                return counts[id, default: 0]
             }
+            log.withLock { $0.append(Request(id: id, headers: request.headers, body: request.body, receivedAt: .now)) }
             return respond(request, previous)
         }
     }
