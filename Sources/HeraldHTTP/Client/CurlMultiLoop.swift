@@ -48,7 +48,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         if configuration.maxConnectionsPerHost > 0 {
             _ = herald_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxConnectionsPerHost)
         }
-        guard let thread = PosixThread.start({ [self] in run() }) else {
+        guard let thread = PosixThread.start(name: "herald-curl", { [self] in run() }) else {
             curl_multi_cleanup(multi)
             throw HTTPTransportError(kind: .other(0), code: 0, message: "could not start the HTTP client thread")
         }
