@@ -141,3 +141,24 @@ struct HTTPServerLimitTests {
         #expect(clock.now - start < .seconds(3))
     }
 }
+
+@Suite("HTTPServer resources", .serialized)
+struct HTTPServerResourceTests {
+    @Test("starting, using and stopping many servers leaks no file descriptors")
+    func noDescriptorLeak() async throws {
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        let warmUp = try HTTPServer(handler: { _ in ServerResponse(status: 204) })
+        _ = await client.send(HTTPRequest(url: warmUp.baseURL, body: [1]))
+        warmUp.stop()
+        let before = openPipeCount()
+        for _ in 0..<50 {
+            let server = try HTTPServer(handler: { _ in ServerResponse(status: 204) })
+            let result = await client.send(HTTPRequest(url: server.baseURL, body: [1]))
+            #expect(result.status == 204)
+            server.stop()
+        }
+        // Other suites run in parallel and their servers hold two pipe ends each; a leak here would add 100.
+        #expect(openPipeCount() - before < 40)
+    }
+}

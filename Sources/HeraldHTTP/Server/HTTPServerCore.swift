@@ -69,9 +69,17 @@ final class HTTPServerCore: Sendable {
         if let acceptThread, !acceptThread.isCurrent { acceptThread.join() }
         close(listenFD)
         // A handler still running cannot be interrupted; give connection threads a bounded time to finish.
-        for _ in 0..<5000 where openConnectionCount > 0 {
+        var waited = 0
+        while openConnectionCount > 0 && waited < 5000 {
             usleep(1000)
+            waited += 1
         }
+    }
+
+    /// Runs once the accept thread and every connection thread have let go of the core.
+    deinit {
+        close(stopPipe.read)
+        close(stopPipe.write)
     }
 
     private static func error(_ operation: String) -> HTTPServerError {
