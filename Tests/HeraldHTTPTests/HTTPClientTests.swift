@@ -200,6 +200,34 @@ struct HTTPClientTests {
         }
     }
 
+    @Test("pooled handles carry no method, body, TLS or timeout settings from one request into the next")
+    func handleReuseAcrossShapes() async throws {
+        let recorder = Recorder()
+        try await withServer(handler: { recorder.record($0); return ServerResponse(status: 200, body: [1]) }) {
+            server, client in
+            let url = server.baseURL
+            let plan: [HTTPRequest] = [
+                HTTPRequest(url: url + "/1", body: [1, 1]),
+                HTTPRequest(method: "GET", url: url + "/2"),
+                HTTPRequest(url: url + "/3", body: [3]),
+                HTTPRequest(method: "HEAD", url: url + "/4"),
+                HTTPRequest(method: "PATCH", url: url + "/5", body: [5]),
+                HTTPRequest(url: url + "/6", body: []),
+                HTTPRequest(url: url + "/7", body: [7], connectTimeout: .seconds(2), tls: TLSOptions(insecureSkipVerify: true)),
+                HTTPRequest(url: url + "/8", body: [8]),
+            ]
+            for request in plan {
+                let result = await client.send(request)
+                #expect(result.status == 200, "\(request.method) \(request.url)")
+            }
+            let received = recorder.all
+            #expect(received.map(\.method) == ["POST", "GET", "POST", "HEAD", "PATCH", "POST", "POST", "POST"])
+            #expect(received.map(\.body) == [[1, 1], [], [3], [], [5], [], [7], [8]])
+            #expect(received.map(\.path) == (1...8).map { "/\($0)" })
+            #expect(received[5].headers.first(named: "content-length") == "0")
+        }
+    }
+
     @Test("a header with a line break is refused before anything is sent")
     func headerInjection() async throws {
         try await withServer(handler: { _ in ServerResponse() }) { server, client in
