@@ -169,6 +169,26 @@ struct HTTPClientTests {
         }
     }
 
+    @Test("20 concurrent 1 MB bodies all arrive whole")
+    func concurrentLargeBodies() async throws {
+        try await withServer(handler: { request in
+            let marker = request.body.first ?? 0
+            let intact = request.body.count == 1_000_000 && !request.body.contains { $0 != marker }
+            return ServerResponse(status: intact ? 200 : 400)
+        }) { server, client in
+            let statuses = await withTaskGroup(of: Int?.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        let body = [UInt8](repeating: UInt8(index), count: 1_000_000)
+                        return await client.send(HTTPRequest(url: server.baseURL, body: body)).status
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 20))
+        }
+    }
+
     @Test("cancelling the calling task aborts the transfer")
     func cancellation() async throws {
         try await withServer(handler: { _ in ServerResponse(status: 200, delay: .seconds(10)) }) { server, client in
