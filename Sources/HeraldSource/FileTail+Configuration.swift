@@ -32,11 +32,11 @@ extension FileTail {
         }
     }
 
-    /// A repositioning of the tail, reported to ``Configuration``'s observer for logs and metrics.
-    public struct Notice: Sendable, Equatable {
-        public var reason: TailReason
-        public var identity: FileIdentity
-        /// Offset where reading (re)starts.
-        public var offset: Int64
+    /// What the tail reports to its observer, for logs and metrics.
+    public enum Notice: Sendable, Equatable {
+        /// A file was opened, or the open one rewound, for `reason`; reading starts at `offset`.
+        case positioned(TailReason, FileIdentity, offset: Int64)
+        /// The path names no (regular) file and none is open: waiting for one. Reported once per absence.
+        case waitingForFile
     }
 }

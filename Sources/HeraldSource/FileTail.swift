@@ -27,7 +27,8 @@ public final class FileTail: LineSource, @unchecked Sendable {
     /// Confined to `queue`.
     private let core: Core
 
-    /// `onNotice` is called on the tail's queue whenever it opens or repositions a file.
+    /// `onNotice` is called on the tail's queue whenever it opens or repositions a file, or starts
+    /// waiting for one to appear.
     public init(_ configuration: Configuration, onNotice: (@Sendable (Notice) -> Void)? = nil) {
         self.configuration = configuration
         self.queue = DispatchQueue(label: "herald.source.tail")
@@ -79,6 +80,8 @@ extension FileTail {
         private var renamedCandidate: Int32 = -1
         /// The last read of the open file reached its end.
         private var atEOF = false
+        /// `.waitingForFile` was reported since the last file was opened.
+        private var announcedWaiting = false
 
         init(configuration: Configuration, waker: Waker, onNotice: (@Sendable (Notice) -> Void)?) {
             self.configuration = configuration
@@ -131,7 +134,7 @@ extension FileTail {
                     reader.reset(offset: 0, linesBefore: 0)
                     atEOF = false
                     fingerprint = Posix.fingerprint(fd: fd)
-                    onNotice?(Notice(reason: reason, identity: identity, offset: 0))
+                    onNotice?(.positioned(reason, identity, offset: 0))
                     if !lines.isEmpty { return batch() }
                 case .open(let position, let reason):
                     if fd >= 0 {
@@ -149,6 +152,10 @@ extension FileTail {
                     atEOF = false
                 case .wait:
                     if !lines.isEmpty { return batch() }
+                    if state.openFile == nil, !announcedWaiting {
+                        announcedWaiting = true
+                        onNotice?(.waitingForFile)
+                    }
                     try waitForChange(stopped: stopped, cancelled: cancelled)
                 }
             }
@@ -242,7 +249,8 @@ extension FileTail {
                 let midLine = offset > 0 && Posix.byte(fd: fd, at: offset - 1) != 0x0A
                 reader.reset(offset: offset, linesBefore: nil, skipFirstLine: midLine)
             }
-            onNotice?(Notice(reason: reason, identity: identity, offset: offset))
+            announcedWaiting = false
+            onNotice?(.positioned(reason, identity, offset: offset))
         }
 
         private func closeCandidate() {

@@ -57,3 +57,19 @@ func writeFile(_ path: String, _ text: String) {
 func fileExists(_ path: String) -> Bool {
     access(path, X_OK) == 0
 }
+
+/// Open pipe descriptors of this process (only ``HTTPServer`` creates pipes in these tests), for leak checks.
+func openPipeCount() -> Int {
+    guard let directory = opendir("/proc/self/fd") else { return -1 }
+    defer { closedir(directory) }
+    var count = 0
+    var target = [CChar](repeating: 0, count: 256)
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        let length = readlink("/proc/self/fd/\(name)", &target, target.count - 1)
+        if length > 0, String(decoding: target[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self).hasPrefix("pipe:") {
+            count += 1
+        }
+    }
+    return count
+}

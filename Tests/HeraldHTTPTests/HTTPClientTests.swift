@@ -169,6 +169,26 @@ struct HTTPClientTests {
         }
     }
 
+    @Test("20 concurrent 1 MB bodies all arrive whole")
+    func concurrentLargeBodies() async throws {
+        try await withServer(handler: { request in
+            let marker = request.body.first ?? 0
+            let intact = request.body.count == 1_000_000 && !request.body.contains { $0 != marker }
+            return ServerResponse(status: intact ? 200 : 400)
+        }) { server, client in
+            let statuses = await withTaskGroup(of: Int?.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        let body = [UInt8](repeating: UInt8(index), count: 1_000_000)
+                        return await client.send(HTTPRequest(url: server.baseURL, body: body)).status
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 200, count: 20))
+        }
+    }
+
     @Test("cancelling the calling task aborts the transfer")
     func cancellation() async throws {
         try await withServer(handler: { _ in ServerResponse(status: 200, delay: .seconds(10)) }) { server, client in
@@ -197,6 +217,34 @@ struct HTTPClientTests {
             #expect(recorder.all.map(\.method) == ["GET", "PUT", "HEAD"])
             #expect(recorder.all[1].body == [1, 2])
             #expect(recorder.all[0].headers.first(named: "content-type") == nil)
+        }
+    }
+
+    @Test("pooled handles carry no method, body, TLS or timeout settings from one request into the next")
+    func handleReuseAcrossShapes() async throws {
+        let recorder = Recorder()
+        try await withServer(handler: { recorder.record($0); return ServerResponse(status: 200, body: [1]) }) {
+            server, client in
+            let url = server.baseURL
+            let plan: [HTTPRequest] = [
+                HTTPRequest(url: url + "/1", body: [1, 1]),
+                HTTPRequest(method: "GET", url: url + "/2"),
+                HTTPRequest(url: url + "/3", body: [3]),
+                HTTPRequest(method: "HEAD", url: url + "/4"),
+                HTTPRequest(method: "PATCH", url: url + "/5", body: [5]),
+                HTTPRequest(url: url + "/6", body: []),
+                HTTPRequest(url: url + "/7", body: [7], connectTimeout: .seconds(2), tls: TLSOptions(insecureSkipVerify: true)),
+                HTTPRequest(url: url + "/8", body: [8]),
+            ]
+            for request in plan {
+                let result = await client.send(request)
+                #expect(result.status == 200, "\(request.method) \(request.url)")
+            }
+            let received = recorder.all
+            #expect(received.map(\.method) == ["POST", "GET", "POST", "HEAD", "PATCH", "POST", "POST", "POST"])
+            #expect(received.map(\.body) == [[1, 1], [], [3], [], [5], [], [7], [8]])
+            #expect(received.map(\.path) == (1...8).map { "/\($0)" })
+            #expect(received[5].headers.first(named: "content-length") == "0")
         }
     }
 

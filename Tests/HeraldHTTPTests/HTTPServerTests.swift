@@ -116,3 +116,49 @@ struct HTTPServerTests {
         #expect(throws: HTTPServerError.self) { try HTTPServer(port: first.port, handler: { _ in ServerResponse() }) }
     }
 }
+
+@Suite("HTTPServer limits")
+struct HTTPServerLimitTests {
+    @Test("a request head over 64 KiB is answered with 431")
+    func headTooLarge() throws {
+        let server = try HTTPServer(handler: { _ in ServerResponse() })
+        defer { server.stop() }
+        let socket = try RawSocket(port: server.port)
+        socket.write("GET / HTTP/1.1\r\nX-Big: " + String(repeating: "a", count: 70_000) + "\r\n\r\n")
+        #expect(socket.readToEnd().hasPrefix("HTTP/1.1 431 "))
+    }
+
+    @Test("an idle keep-alive connection is closed after the idle timeout")
+    func idleTimeout() throws {
+        let server = try HTTPServer(idleTimeout: .milliseconds(200), handler: { _ in ServerResponse(status: 204) })
+        defer { server.stop() }
+        let socket = try RawSocket(port: server.port)
+        socket.write("GET / HTTP/1.1\r\n\r\n")
+        let clock = ContinuousClock()
+        let start = clock.now
+        let answer = socket.readToEnd()
+        #expect(answer.hasPrefix("HTTP/1.1 204 "))
+        #expect(clock.now - start < .seconds(3))
+    }
+}
+
+@Suite("HTTPServer resources", .serialized)
+struct HTTPServerResourceTests {
+    @Test("starting, using and stopping many servers leaks no file descriptors")
+    func noDescriptorLeak() async throws {
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        let warmUp = try HTTPServer(handler: { _ in ServerResponse(status: 204) })
+        _ = await client.send(HTTPRequest(url: warmUp.baseURL, body: [1]))
+        warmUp.stop()
+        let before = openPipeCount()
+        for _ in 0..<50 {
+            let server = try HTTPServer(handler: { _ in ServerResponse(status: 204) })
+            let result = await client.send(HTTPRequest(url: server.baseURL, body: [1]))
+            #expect(result.status == 204)
+            server.stop()
+        }
+        // Other suites run in parallel and their servers hold two pipe ends each; a leak here would add 100.
+        #expect(openPipeCount() - before < 40)
+    }
+}

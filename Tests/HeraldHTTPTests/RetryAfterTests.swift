@@ -54,4 +54,11 @@ struct RetryAfterTests {
         #expect(RetryAfter.parse("Thu, 29 Feb 2024 00:00:00 GMT", now: .zero) == .seconds(1_709_164_800))
         #expect(RetryAfter.parse("Thu, 29 Feb 2023 00:00:00 GMT", now: .zero) == nil)
     }
+
+    @Test("without an explicit now, delta-seconds and past dates are read against the wall clock")
+    func wallClock() {
+        #expect(RetryAfter.parse("60") == .seconds(60))
+        #expect(RetryAfter.parse("Sun, 06 Nov 1994 08:49:37 GMT") == .zero)
+        #expect(RetryAfter.unixNow() > .seconds(1_700_000_000))
+    }
 }

@@ -8,10 +8,13 @@ import Glibc
 
 /// Sends/s of 300-byte POSTs; a measurement run by hand, never part of a normal test run:
 ///
-///     HERALD_HTTP_BENCH=1 swift test -c release --filter ThroughputMeasurement
-///     HERALD_HTTP_BENCH=1 HERALD_HTTP_BENCH_URL=http://127.0.0.1:8089/ swift test -c release --filter Throughput…
+///     HERALD_HTTP_BENCH=1 swift test --filter ThroughputMeasurement
+///     HERALD_HTTP_BENCH=1 HERALD_HTTP_BENCH_URL=http://127.0.0.1:8089/ swift test --filter ThroughputMeasurement
 ///
-/// Without `HERALD_HTTP_BENCH_URL` it measures against this module's own ``HTTPServer``.
+/// Without `HERALD_HTTP_BENCH_URL` it measures against this module's own ``HTTPServer``; `HERALD_HTTP_BENCH_COUNT`
+/// sets the sends per level (default 200,000). This is a debug build: with Swift 6.3.1, `swift test -c release`
+/// fails to compile Swift Testing suites ("'@const' value should be initialized with a compile-time value"), so
+/// optimised figures come from linking the release `HeraldHTTP` objects into a small driver instead.
 @Suite("ThroughputMeasurement", .enabled(if: getenv("HERALD_HTTP_BENCH") != nil))
 struct ThroughputMeasurement {
     @Test("print sends per second at 1, 8 and 32 in flight")

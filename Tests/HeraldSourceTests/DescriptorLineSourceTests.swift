@@ -75,6 +75,21 @@ struct DescriptorLineSourceTests {
         #expect(lines.map(\.text) == text.split(separator: "\n").map(String.init))
     }
 
+    @Test("a line of exactly maxLineBytes is whole; one byte more is oversized, even as an unterminated last line")
+    func lineLimits() async throws {
+        let limits = LineLimits(maxLineBytes: 1000, readChunkBytes: 256)
+        let exact = String(repeating: "e", count: 1000)
+        let over = String(repeating: "o", count: 1001)
+        let tail = String(repeating: "t", count: 3000)
+        let source = pipeSource(writing: [Array((exact + "\n" + over + "\nok\n" + tail).utf8)], limits: limits)
+        let lines = try await readAll(source)
+        #expect(lines.map(\.oversized) == [nil, 1001, nil, 3000])
+        #expect(lines.map(\.bytes.count) == [1000, 1000, 2, 1000])
+        #expect(lines[0].text == exact)
+        #expect(lines[1].text == String(over.prefix(1000)))
+        #expect(lines.map(\.lineNumber) == [1, 2, 3, 4])
+    }
+
     @Test("stop() ends a next() that is waiting on a silent pipe")
     func stopInterrupts() async throws {
         var fds: [Int32] = [-1, -1]

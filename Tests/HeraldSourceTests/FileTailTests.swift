@@ -151,6 +151,8 @@ struct FileTailTests {
         let old = Writer(path)
         let reasons = NoticeLog()
         let tail = FileTail(tailConfiguration(path, useInotify: useInotify), onNotice: reasons.record)
+        let reading = Task { try await collect(tail, count: 5000) }
+        try await eventually { reasons.reasons == [.firstRun] }  // the tail has the file open
         let writing = Task.detached {
             for n in 1...3000 {
                 old.write("line-\(n)\n")
@@ -171,7 +173,7 @@ struct FileTailTests {
                 if n % 100 == 0 { try await Task.sleep(for: .milliseconds(1)) }
             }
         }
-        let (lines, batches) = try await collect(tail, count: 5000)
+        let (lines, batches) = try await reading.value
         try await writing.value
         var expected = numbered(1...5000)
         expected[3500] = "line-3501 is written late"
@@ -180,6 +182,42 @@ struct FileTailTests {
         #expect(reasons.reasons == [.firstRun, .rotated])
         #expect(batches.last?.checkpoint?.inode == identity(of: path)?.inode)
         #expect(try await linesArriving(from: tail).isEmpty)
+    }
+
+    @Test("five rename rotations under a continuous writer: every line once, in order", arguments: [true, false])
+    func repeatedRotations(useInotify: Bool) async throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("app.log")
+        let reasons = NoticeLog()
+        var writer = Writer(path)
+        let tail = FileTail(tailConfiguration(path, useInotify: useInotify), onNotice: reasons.record)
+        let total = 6 * 900 + 5 * 101
+        let reading = Task { try await collect(tail, count: total) }
+        try await eventually { reasons.reasons == [.firstRun] }
+        var n = 0
+        for rotation in 0...5 {
+            for _ in 0..<900 {
+                n += 1
+                writer.write("line-\(n)\n")
+            }
+            if rotation == 5 { break }
+            #expect(rename(path, path + ".\(rotation)") == 0)
+            if rotation % 2 == 0 { _ = Writer(path) }  // logrotate `create`
+            for _ in 0..<100 {
+                n += 1
+                writer.write("line-\(n)\n")  // late writes to the renamed file
+            }
+            writer = Writer(path)
+            n += 1
+            writer.write("line-\(n)\n")
+            // Two rotations between two looks would skip the middle file: let the tail switch first.
+            try await eventually { reasons.reasons.filter { $0 == .rotated }.count == rotation + 1 }
+        }
+        let (lines, _) = try await reading.value
+        #expect(n == total)
+        #expect(lines.map(\.text) == numbered(1...total))
+        #expect(reasons.reasons.filter { $0 == .rotated }.count == 5)
     }
 
     @Test("with inotify, writes (also late writes to the renamed file) wake the tail long before the safety poll")
@@ -249,14 +287,13 @@ struct FileTailTests {
         let path = directory.file("app.log")
         let reasons = NoticeLog()
         let tail = FileTail(tailConfiguration(path, startAt: .end), onNotice: reasons.record)
-        let creating = Task.detached {
-            try await Task.sleep(for: .milliseconds(100))
-            append(path, "one\ntwo\n")
-        }
-        let (lines, _) = try await collect(tail, count: 2)
-        try await creating.value
+        let reading = Task { try await collect(tail, count: 2) }
+        try await eventually { reasons.all == [.waitingForFile] }
+        append(path, "one\ntwo\n")
+        let (lines, _) = try await reading.value
         #expect(lines.map(\.text) == ["one", "two"])
         #expect(lines.map(\.lineNumber) == [1, 2])
+        #expect(reasons.all.first == .waitingForFile)
         #expect(reasons.reasons == [.appeared])
     }
 
@@ -283,9 +320,10 @@ struct FileTailTests {
         let path = directory.file("app.log")
         let writer = Writer(path)
         writer.write("old-1\nold-2\nin-prog")
-        let tail = FileTail(tailConfiguration(path, startAt: .end))
+        let reasons = NoticeLog()
+        let tail = FileTail(tailConfiguration(path, startAt: .end), onNotice: reasons.record)
         let waiting = Task { try await collect(tail, count: 1) }
-        try await Task.sleep(for: .milliseconds(100))
+        try await eventually { reasons.reasons == [.firstRun] }
         writer.write("ress\nnew-1\n")
         let (lines, batches) = try await waiting.value
         #expect(lines.map(\.text) == ["new-1"])
@@ -372,7 +410,14 @@ struct FileTailTests {
 final class NoticeLog: Sendable {
     private let notices = Mutex<[FileTail.Notice]>([])
 
-    var reasons: [TailReason] { notices.withLock { $0.map(\.reason) } }
+    var all: [FileTail.Notice] { notices.withLock { $0 } }
+
+    /// The reasons of the `.positioned` notices.
+    var reasons: [TailReason] {
+        all.compactMap {
+            if case .positioned(let reason, _, _) = $0 { reason } else { nil }
+        }
+    }
 
     var record: @Sendable (FileTail.Notice) -> Void {
         { notice in self.notices.withLock { $0.append(notice) } }

@@ -109,3 +109,11 @@ func tailConfiguration(
         limits: limits
     )
 }
+
+/// Waits until `condition` holds, checking every few milliseconds, for at most `deadline`.
+func eventually(within deadline: Duration = .seconds(20), _ condition: () -> Bool) async throws {
+    let end = ContinuousClock.now + deadline
+    while !condition(), ContinuousClock.now < end {
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}

@@ -4,8 +4,18 @@ import CCurl
 ///
 /// Confined to the ``CurlMultiLoop`` thread, like every other libcurl handle.
 final class CurlEasyHandle {
+    /// The request properties behind the options that a transfer leaves in place for the next one.
+    struct Profile: Equatable {
+        var method: String
+        var tls: TLSOptions
+        var proxy: String?
+        var connectTimeout: Duration?
+    }
+
     let handle: UnsafeMutableRawPointer
     let errorBuffer: UnsafeMutablePointer<CChar>
+    /// What the handle is configured for; `nil` after a reset or a failed configuration.
+    var profile: Profile?
 
     init?() {
         guard let handle = curl_easy_init() else { return nil }
@@ -23,6 +33,7 @@ final class CurlEasyHandle {
     func reset() {
         curl_easy_reset(handle)
         errorBuffer[0] = 0
+        profile = nil
     }
 
     var errorMessage: String {

@@ -48,7 +48,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         if configuration.maxConnectionsPerHost > 0 {
             _ = herald_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, configuration.maxConnectionsPerHost)
         }
-        guard let thread = PosixThread.start({ [self] in run() }) else {
+        guard let thread = PosixThread.start(name: "herald-curl", { [self] in run() }) else {
             curl_multi_cleanup(multi)
             throw HTTPTransportError(kind: .other(0), code: 0, message: "could not start the HTTP client thread")
         }
@@ -161,7 +161,6 @@ final class CurlMultiLoop: @unchecked Sendable {
                 returning: HTTPResult(error: HTTPTransportError(kind: .other(0), code: 0, message: "curl_easy_init failed")))
             return
         }
-        easy.reset()
         let transfer = CurlTransfer(
             id: id, continuation: continuation, easy: easy, maxResponseBytes: configuration.maxResponseBytes)
         if let invalid = transfer.configure(request) {
@@ -218,6 +217,8 @@ final class CurlMultiLoop: @unchecked Sendable {
         )
 
         curl_multi_remove_handle(multi, handle)
+        // After a failure the next transfer starts from a reset handle rather than trusting what is left in it.
+        if code != CURLE_OK || cancelled != nil { transfer.easy.profile = nil }
         active[transfer.id] = nil
         transfer.releaseRequestMemory()
         recycle(transfer.easy)

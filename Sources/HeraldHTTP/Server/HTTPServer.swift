@@ -23,13 +23,16 @@ public final class HTTPServer: Sendable {
     ///   - host: a numeric address or a name that resolves (`127.0.0.1`, `::1`, `0.0.0.0`, `localhost`).
     ///   - port: 0 picks a free ephemeral port.
     ///   - maxBodyBytes: larger request bodies are answered with 413 and the connection is closed.
+    ///   - idleTimeout: a connection on which nothing arrives for this long is closed; zero waits forever.
     public init(
         host: String = "127.0.0.1",
         port: Int = 0,
         maxBodyBytes: Int = 64 * 1024 * 1024,
+        idleTimeout: Duration = .seconds(75),
         handler: @escaping @Sendable (ReceivedRequest) -> ServerResponse
     ) throws(HTTPServerError) {
-        core = try HTTPServerCore(host: host, port: port, maxBodyBytes: maxBodyBytes, handler: handler)
+        core = try HTTPServerCore(
+            host: host, port: port, maxBodyBytes: maxBodyBytes, idleTimeout: idleTimeout, handler: handler)
         self.host = host
         self.port = core.port
     }

@@ -21,13 +21,16 @@ final class HTTPServerCore: Sendable {
     /// Written once by `stop()` and never drained, so every poller sees it readable from then on.
     private let stopPipe: (read: Int32, write: Int32)
     private let maxBodyBytes: Int
+    private let idleTimeout: Duration
     private let handler: @Sendable (ReceivedRequest) -> ServerResponse
     private let state = Mutex(State())
 
     init(
-        host: String, port: Int, maxBodyBytes: Int, handler: @escaping @Sendable (ReceivedRequest) -> ServerResponse
+        host: String, port: Int, maxBodyBytes: Int, idleTimeout: Duration,
+        handler: @escaping @Sendable (ReceivedRequest) -> ServerResponse
     ) throws(HTTPServerError) {
         self.maxBodyBytes = maxBodyBytes
+        self.idleTimeout = idleTimeout
         self.handler = handler
         let (fd, boundPort) = try Self.listen(host: host, port: port)
         listenFD = fd
@@ -39,7 +42,7 @@ final class HTTPServerCore: Sendable {
             throw error
         }
         stopPipe = (pipeFDs[0], pipeFDs[1])
-        guard let thread = PosixThread.start({ [self] in acceptLoop() }) else {
+        guard let thread = PosixThread.start(name: "herald-accept", { [self] in acceptLoop() }) else {
             close(fd)
             close(pipeFDs[0])
             close(pipeFDs[1])
@@ -66,9 +69,17 @@ final class HTTPServerCore: Sendable {
         if let acceptThread, !acceptThread.isCurrent { acceptThread.join() }
         close(listenFD)
         // A handler still running cannot be interrupted; give connection threads a bounded time to finish.
-        for _ in 0..<5000 where openConnectionCount > 0 {
+        var waited = 0
+        while openConnectionCount > 0 && waited < 5000 {
             usleep(1000)
+            waited += 1
         }
+    }
+
+    /// Runs once the accept thread and every connection thread have let go of the core.
+    deinit {
+        close(stopPipe.read)
+        close(stopPipe.write)
     }
 
     private static func error(_ operation: String) -> HTTPServerError {
@@ -140,6 +151,11 @@ final class HTTPServerCore: Sendable {
                 _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
                 var on: Int32 = 1
                 setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+                let (seconds, attoseconds) = idleTimeout.components
+                var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+                if seconds > 0 || attoseconds > 0 {
+                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                }
                 let registered = state.withLock { state -> Bool in
                     if state.stopped { return false }
                     state.openConnections.insert(fd)
@@ -150,7 +166,7 @@ final class HTTPServerCore: Sendable {
                     return
                 }
                 let number = connectionsAccepted.add(1, ordering: .relaxed).newValue
-                let started = PosixThread.start(detached: true, stackSize: 256 * 1024) { [self] in
+                let started = PosixThread.start(name: "herald-conn", detached: true, stackSize: 256 * 1024) { [self] in
                     serve(fd, connectionNumber: number)
                     closeConnection(fd)
                 }
@@ -189,7 +205,16 @@ final class HTTPServerCore: Sendable {
         var output: [UInt8] = []
         output.reserveCapacity(1024)
         while true {
-            guard let head = reader.readHead(limit: 64 * 1024) else { return }
+            let head: [UInt8]
+            switch reader.readHead(limit: 64 * 1024) {
+            case .head(let bytes):
+                head = bytes
+            case .closed:
+                return
+            case .tooLarge:
+                _ = send(fd, status: 431, body: "request head over 64 KiB\n", into: &output)
+                return
+            }
             guard var request = RequestHead.parse(head) else {
                 _ = send(fd, status: 400, body: "malformed request head\n", into: &output)
                 return

@@ -51,10 +51,16 @@ final class SocketReader {
         }
     }
 
-    /// Bytes up to the blank line that ends a request head, without it; `nil` on end of stream or past `limit`.
+    enum HeadOutcome {
+        case head([UInt8])
+        case closed
+        case tooLarge
+    }
+
+    /// Bytes up to the blank line that ends a request head, without it.
     ///
     /// Empty lines before the request line are skipped, as RFC 9112 allows.
-    func readHead(limit: Int) -> [UInt8]? {
+    func readHead(limit: Int) -> HeadOutcome {
         var scanned = 0
         while true {
             while end - start >= 2 && storage[start] == 0x0D && storage[start + 1] == 0x0A { start += 2 }
@@ -66,15 +72,16 @@ final class SocketReader {
                     continue
                 }
                 if bytes[i] == 0x0D && bytes[i + 1] == 0x0A && bytes[i + 2] == 0x0D {
+                    if i > limit { return .tooLarge }
                     let head = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[..<i]))
                     start += i + 4
-                    return head
+                    return .head(head)
                 }
                 i += 1
             }
             scanned = bytes.count
-            if scanned > limit { return nil }
-            if !fill() { return nil }
+            if scanned > limit { return .tooLarge }
+            if !fill() { return .closed }
         }
     }
 

@@ -6,8 +6,18 @@ import Darwin
 
 /// The closure a new POSIX thread runs, passed through `pthread_create`'s context pointer.
 private final class ThreadStart {
+    let name: String?
     let body: @Sendable () -> Void
-    init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+
+    init(name: String?, _ body: @escaping @Sendable () -> Void) {
+        self.name = name
+        self.body = body
+    }
+
+    func run() {
+        if let name { setCurrentThreadName(name) }
+        body()
+    }
 }
 
 /// A plain OS thread, for loops that block in `poll` or `recv` and must stay off Swift's cooperative pool.
@@ -16,6 +26,7 @@ struct PosixThread: @unchecked Sendable {
 
     /// Starts `body` on a new thread; `nil` when the system refuses to create one.
     static func start(
+        name: String? = nil,
         detached: Bool = false,
         stackSize: Int = 0,
         _ body: @escaping @Sendable () -> Void
@@ -28,13 +39,13 @@ struct PosixThread: @unchecked Sendable {
         }
         if stackSize > 0 { pthread_attr_setstacksize(attributes, stackSize) }
         if detached { pthread_attr_setdetachstate(attributes, Int32(PTHREAD_CREATE_DETACHED)) }
-        let context = Unmanaged.passRetained(ThreadStart(body)).toOpaque()
+        let context = Unmanaged.passRetained(ThreadStart(name: name, body)).toOpaque()
         var id = pthread_t()
         let rc = pthread_create(
             &id, attributes,
             { raw in
                 guard let raw else { return nil }
-                Unmanaged<ThreadStart>.fromOpaque(raw).takeRetainedValue().body()
+                Unmanaged<ThreadStart>.fromOpaque(raw).takeRetainedValue().run()
                 return nil
             }, context)
         if rc != 0 {
@@ -53,4 +64,15 @@ struct PosixThread: @unchecked Sendable {
     var isCurrent: Bool {
         pthread_equal(id, pthread_self()) != 0
     }
+}
+
+/// Names the calling thread for ps, top and perf (Linux keeps 15 bytes); best effort.
+private func setCurrentThreadName(_ name: String) {
+    #if os(Linux)
+    let fd = open("/proc/thread-self/comm", O_WRONLY)
+    guard fd >= 0 else { return }
+    let bytes = Array(name.utf8.prefix(15))
+    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    close(fd)
+    #endif
 }

@@ -1,5 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Parses a `Retry-After` header value (RFC 9110 §10.2.3) into a wait relative to a given instant.
 public enum RetryAfter {
+    /// The wait that `value` asks for, as seen now by the system's wall clock.
+    public static func parse(_ value: String) -> Duration? {
+        parse(value, now: unixNow())
+    }
+
+    /// The wall-clock time as a duration since the Unix epoch.
+    public static func unixNow() -> Duration {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return .seconds(Int64(now.tv_sec)) + .nanoseconds(Int64(now.tv_nsec))
+    }
+
     /// The wait that `value` asks for, as seen at `now`; `nil` when the value is not valid.
     ///
     /// - Parameters:
