@@ -75,6 +75,12 @@ let package = Package(
             path: "Benchmarks/HeraldBench",
             swiftSettings: strict
         ),
+        .executableTarget(
+            name: "herald-delivery-bench",
+            dependencies: ["HeraldHTTP"],
+            path: "Benchmarks/DeliveryBench",
+            swiftSettings: strict
+        ),
         .testTarget(name: "HeraldCoreTests", dependencies: ["HeraldCore", "HeraldHTTP"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "HeraldJournalTests", dependencies: ["HeraldJournal"], swiftSettings: strict),
         .testTarget(name: "HeraldHTTPTests", dependencies: ["HeraldHTTP"], swiftSettings: strict),

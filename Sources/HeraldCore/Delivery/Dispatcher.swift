@@ -73,7 +73,9 @@ public actor Dispatcher {
         guard accepting else { return }
         let now = context.now()
         var wakeup: Int64?
-        for name in queues.keys {
+        // A copy of the keys: iterating `queues.keys` while mutating `queues` would copy every
+        // queue on each pump (copy-on-write), making delivery quadratic.
+        for name in Array(queues.keys) {
             guard let endpoint = endpoints[name], endpoint.enabled else { continue }
             for delivery in queues[name]!.takeStartable(now: now) {
                 inFlight += 1

@@ -58,7 +58,12 @@ public final class Sidecar: Sendable {
                 checkpoint = nil
             }
             source = FileTail(FileTail.Configuration(path: path, startAt: config.source.startAt == .end ? .end : .beginning, checkpoint: checkpoint, limits: limits)) { [logger] notice in
-                logger.info("source file repositioned", metadata: ["reason": "\(notice.reason.rawValue)", "offset": "\(notice.offset)"])
+                switch notice {
+                case .positioned(let reason, _, let offset):
+                    logger.info("reading source file", metadata: ["reason": "\(reason.rawValue)", "offset": "\(offset)", "file": "\(path)"])
+                case .waitingForFile:
+                    logger.warning("source file does not exist (yet); waiting for it", metadata: ["file": "\(path)"])
+                }
             }
             checkpoints = store
         case .stdin:
