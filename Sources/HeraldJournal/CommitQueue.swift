@@ -12,6 +12,12 @@ final class CommitQueue: @unchecked Sendable {
         var continuation: CheckedContinuation<Void, any Error>
     }
 
+    /// A request to read pending deliveries back (their payloads are not kept in memory).
+    struct ReadWaiter {
+        var ids: [String]
+        var continuation: CheckedContinuation<[PendingDelivery?], Never>
+    }
+
     struct Stats {
         var pendingCount = 0
         var bytesOnDisk: Int64 = 0
@@ -23,6 +29,7 @@ final class CommitQueue: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var waiting: Deque<Waiter> = []
+    private var reads: Deque<ReadWaiter> = []
     private var waitingBytes = 0
     private var closing = false
     private var stopped = false
@@ -62,16 +69,35 @@ final class CommitQueue: @unchecked Sendable {
         }
     }
 
+    /// Queues a read for the writer; false once the journal is closing.
+    func submitRead(_ waiter: ReadWaiter) -> Bool {
+        withLock {
+            guard !closing else { return false }
+            reads.append(waiter)
+            pthread_cond_signal(condition)
+            return true
+        }
+    }
+
+    /// The reads waiting now, handed to the writer between batches.
+    func takeReads() -> [ReadWaiter] {
+        withLock {
+            defer { reads.removeAll() }
+            return Array(reads)
+        }
+    }
+
     /// Blocks the writer until there is work, then returns the next batch: every waiting
     /// caller up to `maxBytes` (at least one). If fewer than `expected` callers are waiting,
     /// waits up to `delay` for more to join. Returns nil when closing and drained.
     func nextBatch(maxBytes: Int, expected: Int, delay: Duration) -> [Waiter]? {
         withLock {
-            while waiting.isEmpty && !closing {
+            while waiting.isEmpty && reads.isEmpty && !closing {
                 pthread_cond_wait(condition, mutex)
             }
-            if waiting.isEmpty { return nil }
-            if waiting.count < expected && waitingBytes < maxBytes && !closing {
+            // No writes but reads to serve: an empty batch.
+            if waiting.isEmpty { return reads.isEmpty ? nil : [] }
+            if waiting.count < expected && waitingBytes < maxBytes && !closing && reads.isEmpty {
                 var deadline = timespec()
                 clock_gettime(CLOCK_MONOTONIC, &deadline)
                 let (seconds, attoseconds) = delay.components

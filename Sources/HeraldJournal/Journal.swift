@@ -66,6 +66,17 @@ public final class Journal: Sendable {
         }
     }
 
+    /// The current state of pending deliveries, payloads included, read back from the segment
+    /// files (nil for an id that is not pending). Lets a caller keep only ids in memory.
+    public func read(_ ids: [String]) async -> [PendingDelivery?] {
+        guard !ids.isEmpty else { return [] }
+        return await withCheckedContinuation { continuation in
+            if !queue.submitRead(CommitQueue.ReadWaiter(ids: ids, continuation: continuation)) {
+                continuation.resume(returning: ids.map { _ in nil })
+            }
+        }
+    }
+
     /// Deliveries enqueued and not yet settled.
     public var pendingCount: Int { queue.currentStats.pendingCount }
 
@@ -100,6 +111,10 @@ private func runWriter(store: JournalStore, queue: CommitQueue) {
     while let waiters = queue.nextBatch(
         maxBytes: store.options.maxBatchBytes, expected: expected, delay: store.options.maxBatchDelay)
     {
+        defer {
+            for read in queue.takeReads() { read.continuation.resume(returning: store.read(read.ids)) }
+        }
+        guard !waiters.isEmpty else { continue }
         expected = waiters.count
         var bytes: [UInt8]
         if waiters.count == 1 {
@@ -133,6 +148,7 @@ private func runWriter(store: JournalStore, queue: CommitQueue) {
             waiter.continuation.resume(with: outcome.mapError { $0 as any Error })
         }
     }
+    for read in queue.takeReads() { read.continuation.resume(returning: store.read(read.ids)) }
     store.closeFiles()
     queue.writerStopped()
 }

@@ -280,11 +280,22 @@ final class JournalStore: @unchecked Sendable {
             case .attempt(let id, let attempts, let notBefore, let error):
                 entries[id]?.attempts = attempts
                 entries[id]?.notBefore = notBefore
-                entries[id]?.lastError = error
+                entries[id]?.lastError = intern(error)
             case .settle(let id):
                 removeLive(id)
             }
         }
+    }
+
+    /// One copy of each recent error text: a down endpoint gives thousands of pending
+    /// deliveries the same last error, and each copy would cost a heap allocation.
+    private var errorTexts: [String: String] = [:]
+
+    private func intern(_ text: String) -> String {
+        if let known = errorTexts[text] { return known }
+        if errorTexts.count >= 1024 { errorTexts.removeAll(keepingCapacity: true) }
+        errorTexts[text] = text
+        return text
     }
 
     private func removeLive(_ id: String) {
@@ -356,6 +367,25 @@ final class JournalStore: @unchecked Sendable {
         let (segment, base) = try write(batch.bytes)
         apply(batch.effects, segment: segment, base: base)
         try deleteSegment(number)
+    }
+
+    /// Reads pending deliveries back from their enqueue records, with their current attempt state.
+    func read(_ ids: [String]) -> [PendingDelivery?] {
+        var files: [UInt32: Int32] = [:]
+        defer { for fd in files.values { Glibc.close(fd) } }
+        return ids.map { id -> PendingDelivery? in
+            guard let entry = entries[id] else { return nil }
+            let segmentPath = path(entry.segment)
+            if files[entry.segment] == nil { files[entry.segment] = try? FileIO.open(segmentPath, O_RDONLY) }
+            guard let fd = files[entry.segment],
+                let frame = try? FileIO.pread(fd, count: entry.length, offset: entry.offset, path: segmentPath),
+                case .record(.enqueue(var delivery), _) = RecordCodec.readFrame(frame, at: 0)
+            else { return nil }
+            delivery.attempts = entry.attempts
+            delivery.notBefore = entry.notBefore
+            delivery.lastError = entry.lastError
+            return delivery
+        }
     }
 
     func closeFiles() {

@@ -13,6 +13,13 @@ struct AttemptContext: Sendable {
     let now: @Sendable () -> Int64
     let jitter: @Sendable () -> Double
 
+    /// A stub's full delivery, read back from the journal; the stub itself when the journal no
+    /// longer has it (then its attempt dead-letters it as unreadable rather than losing it silently).
+    func load(_ stub: PendingDelivery) async -> PendingDelivery {
+        guard stub.payload.isEmpty, let stored = await journal.read([stub.id]).first ?? nil else { return stub }
+        return stored
+    }
+
     func attempt(_ delivery: PendingDelivery, endpoint: EndpointConfig) async -> Dispatcher.Outcome {
         guard let payload = StoredPayload(decoding: delivery.payload) else {
             await bury(delivery, reason: "the journaled payload is unreadable", kind: "corrupt")
@@ -33,18 +40,16 @@ struct AttemptContext: Sendable {
         tried.lastError = attempt.summary
         let finished = now()
         let decision = RetryPolicy(endpoint.retry).decide(attempt, attempts: tried.attempts, age: .milliseconds(finished - delivery.enqueuedAt), jitter: jitter())
-        var metadata = metadata(for: tried)
-        metadata["status"] = "\(attempt.summary)"
         switch decision {
         case .delivered:
             stats.update { $0.delivered += 1 }
-            await record([.ack(id: delivery.id)], for: tried)
-            logger.debug("delivered", metadata: metadata)
-            return .settled
+            return .delivered
         case .retry(let after):
             tried.notBefore = finished + Int64(after.components.seconds * 1000 + after.components.attoseconds / 1_000_000_000_000_000)
             stats.update { $0.retried += 1 }
             await record([.attempt(id: tried.id, attempts: tried.attempts, notBefore: tried.notBefore, error: attempt.summary)], for: tried)
+            var metadata = metadata(for: tried)
+            metadata["status"] = "\(attempt.summary)"
             metadata["retry_in"] = "\(ConfigDuration.format(after))"
             logger.warning("delivery failed, will retry", metadata: metadata)
             return .retry(tried)
@@ -59,7 +64,8 @@ struct AttemptContext: Sendable {
     }
 
     /// Moves a delivery to the dead letters (fsynced) and then settles it in the journal.
-    func bury(_ delivery: PendingDelivery, reason: String, kind: String) async {
+    func bury(_ stub: PendingDelivery, reason: String, kind: String) async {
+        let delivery = await load(stub)
         var metadata = metadata(for: delivery)
         metadata["reason"] = "\(reason)"
         do {
@@ -75,13 +81,15 @@ struct AttemptContext: Sendable {
         logger.error("delivery dead-lettered", metadata: metadata)
     }
 
-    private func record(_ records: [JournalRecord], for delivery: PendingDelivery) async {
+    /// Journals outcome records; a failure is logged, and the deliveries concerned may be sent
+    /// again after a restart.
+    func record(_ records: [JournalRecord], for delivery: PendingDelivery? = nil) async {
         do {
             try await journal.append(records)
         } catch {
-            var metadata = metadata(for: delivery)
+            var metadata = delivery.map(metadata(for:)) ?? ["records": "\(records.count)"]
             metadata["error"] = "\(error)"
-            logger.error("cannot journal a delivery outcome; it may be sent again after a restart", metadata: metadata)
+            logger.error("cannot journal delivery outcomes; they may be sent again after a restart", metadata: metadata)
         }
     }
 

@@ -9,15 +9,23 @@ import Logging
 ///
 /// The actor only keeps the books; each attempt runs in its own task (HTTP, journal and dead
 /// letter I/O) and reports back, so no I/O happens while the actor is held.
+///
+/// Memory stays bounded however large the backlog: payloads are kept in memory only for due
+/// deliveries within `payloadBudget` bytes. Every other delivery is held as a stub (its payload
+/// emptied) and read back from the journal when it is started.
 public actor Dispatcher {
     /// What a finished attempt means for the books.
     enum Outcome: Sendable {
+        /// 2xx: the ack is journaled in the next batch of acks.
+        case delivered
         case settled
         case retry(PendingDelivery)
         case endpointGone(String)
     }
 
     private let endpoints: [String: EndpointConfig]
+    private let payloadBudget: Int
+    private var heldBytes = 0
     private let context: AttemptContext
     private let logger: Logger
     private var queues: [String: DeliveryQueue] = [:]
@@ -28,9 +36,14 @@ public actor Dispatcher {
     private var accepting = true
     private var timer: Task<Void, Never>?
     private var timerDeadline: Int64?
+    /// Acks not yet journaled, written together by one flusher (one fdatasync for many deliveries).
+    private var unflushedAcks: [String] = []
+    private var flusher: Task<Void, Never>?
 
     public init(config: HeraldConfig, client: HTTPClient, journal: Journal, deadLetters: DeadLetterStore, stats: DeliveryStats, logger: Logger,
-                now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds, jitter: @escaping @Sendable () -> Double = { Double.random(in: -1...1) }) {
+                payloadBudget: Int = 8 << 20, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds,
+                jitter: @escaping @Sendable () -> Double = { Double.random(in: -1...1) }) {
+        self.payloadBudget = payloadBudget
         endpoints = Dictionary(config.endpoints.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         context = AttemptContext(client: client, journal: journal, deadLetters: deadLetters, stats: stats, logger: logger, now: now, jitter: jitter)
         self.logger = logger
@@ -54,7 +67,7 @@ public actor Dispatcher {
             if let reason = gone[delivery.endpoint] {
                 deadLetter(delivery, reason: reason, kind: "gone")
             } else if let endpoint = endpoints[delivery.endpoint] {
-                queues[delivery.endpoint, default: DeliveryQueue(concurrency: endpoint.concurrency)].add(delivery, now: now)
+                queues[delivery.endpoint, default: DeliveryQueue(concurrency: endpoint.concurrency)].add(hold(delivery, now: now), now: now)
             } else {
                 deadLetter(delivery, reason: "endpoint '\(delivery.endpoint)' is no longer in the config", kind: "removed")
             }
@@ -79,9 +92,10 @@ public actor Dispatcher {
             guard let endpoint = endpoints[name], endpoint.enabled else { continue }
             for delivery in queues[name]!.takeStartable(now: now) {
                 inFlight += 1
+                heldBytes -= delivery.payload.count
                 let context = context
                 Task { [weak self] in
-                    let outcome = await context.attempt(delivery, endpoint: endpoint)
+                    let outcome = await context.attempt(delivery.payload.isEmpty ? context.load(delivery) : delivery, endpoint: endpoint)
                     await self?.finish(delivery, endpoint: name, outcome: outcome)
                 }
             }
@@ -94,13 +108,18 @@ public actor Dispatcher {
         inFlight -= 1
         queues[endpoint]?.finished()
         switch outcome {
+        case .delivered:
+            pending.remove(delivery.id)
+            unflushedAcks.append(delivery.id)
+            if flusher == nil { flusher = Task { [weak self] in await self?.flushAcks() } }
         case .settled:
             pending.remove(delivery.id)
         case .retry(let next):
             if let reason = gone[endpoint] {
                 deadLetter(next, reason: reason, kind: "gone")
             } else {
-                queues[endpoint]?.add(next, now: context.now())
+                let now = context.now()
+                queues[endpoint]?.add(hold(next, now: now), now: now)
             }
         case .endpointGone(let reason):
             pending.remove(delivery.id)
@@ -112,6 +131,38 @@ public actor Dispatcher {
             }
         }
         pump()
+    }
+
+    /// The delivery as it should wait in a queue: with its payload when it is due and the budget
+    /// allows, otherwise as a stub whose payload the journal keeps.
+    private func hold(_ delivery: PendingDelivery, now: Int64) -> PendingDelivery {
+        guard !delivery.payload.isEmpty else { return delivery }
+        guard delivery.notBefore <= now, heldBytes + delivery.payload.count <= payloadBudget else {
+            var stub = delivery
+            stub.payload = []
+            stub.lastError = nil
+            return stub
+        }
+        heldBytes += delivery.payload.count
+        return delivery
+    }
+
+    /// Journals acks in batches until none are waiting. An ack lost to a crash before its batch
+    /// is synced means that delivery is sent again: a duplicate, never a loss.
+    private func flushAcks() async {
+        while !unflushedAcks.isEmpty {
+            let batch = unflushedAcks
+            unflushedAcks.removeAll(keepingCapacity: true)
+            await context.record(batch.map { JournalRecord.ack(id: $0) })
+        }
+        flusher = nil
+    }
+
+    /// Waits until every ack so far is journaled.
+    public func flush() async {
+        while let flusher {
+            await flusher.value
+        }
     }
 
     /// Dead-letters a delivery that never reached an attempt; `pending` clears once it is durable.

@@ -130,6 +130,7 @@ public final class Sidecar: Sendable {
         await dispatcher.stop()
         await waitUntil(deadline: config.shutdownGrace) { await dispatcher.inFlightCount == 0 }
         let left = await dispatcher.pendingCount
+        await dispatcher.flush()
         await journal.close()
         client.shutdown()
         let summary = stats.snapshot
