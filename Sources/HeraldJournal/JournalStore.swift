@@ -15,13 +15,16 @@ final class JournalStore: @unchecked Sendable {
         var liveBytes: Int64 = 0
     }
 
+    /// Where a pending delivery's enqueue record is, and its attempt state: 32 bytes, since a
+    /// backlog may hold hundreds of thousands of them.
     struct Entry {
         var segment: UInt32
+        var length: UInt32
         var offset: Int64
-        var length: Int
-        var attempts: Int
         var notBefore: Int64
-        var lastError: String?
+        var attempts: Int32
+        /// Index into `errorTexts`; negative when there is none (or it was not kept).
+        var error: Int32
     }
 
     let directory: String
@@ -183,9 +186,9 @@ final class JournalStore: @unchecked Sendable {
 
         for (id, item) in recovered {
             entries[id] = Entry(
-                segment: item.segment, offset: item.offset, length: item.length,
-                attempts: item.delivery.attempts, notBefore: item.delivery.notBefore,
-                lastError: item.delivery.lastError)
+                segment: item.segment, length: UInt32(item.length), offset: item.offset,
+                notBefore: item.delivery.notBefore, attempts: Int32(clamping: item.delivery.attempts),
+                error: errorCode(item.delivery.lastError))
             segments[item.segment]?.live.insert(id)
             segments[item.segment]?.liveBytes += Int64(item.length)
         }
@@ -273,29 +276,39 @@ final class JournalStore: @unchecked Sendable {
             case .enqueue(let id, let offset, let length, let attempts, let notBefore, let lastError):
                 removeLive(id)
                 entries[id] = Entry(
-                    segment: segment, offset: base + Int64(offset), length: length, attempts: attempts,
-                    notBefore: notBefore, lastError: lastError)
+                    segment: segment, length: UInt32(length), offset: base + Int64(offset), notBefore: notBefore,
+                    attempts: Int32(clamping: attempts), error: errorCode(lastError))
                 segments[segment]!.live.insert(id)
                 segments[segment]!.liveBytes += Int64(length)
             case .attempt(let id, let attempts, let notBefore, let error):
-                entries[id]?.attempts = attempts
+                entries[id]?.attempts = Int32(clamping: attempts)
                 entries[id]?.notBefore = notBefore
-                entries[id]?.lastError = intern(error)
+                entries[id]?.error = errorCode(error)
             case .settle(let id):
                 removeLive(id)
             }
         }
     }
 
-    /// One copy of each recent error text: a down endpoint gives thousands of pending
-    /// deliveries the same last error, and each copy would cost a heap allocation.
-    private var errorTexts: [String: String] = [:]
+    /// Each distinct last-error text once: a down endpoint gives thousands of pending
+    /// deliveries the same error, and a copy each would cost a heap allocation. Bounded: past
+    /// `maxErrorTexts` distinct texts, new ones are not kept in memory (the journal file has them).
+    private var errorTexts: [String] = []
+    private var errorCodes: [String: Int32] = [:]
+    static let maxErrorTexts = 16_384
 
-    private func intern(_ text: String) -> String {
-        if let known = errorTexts[text] { return known }
-        if errorTexts.count >= 1024 { errorTexts.removeAll(keepingCapacity: true) }
-        errorTexts[text] = text
-        return text
+    private func errorCode(_ text: String?) -> Int32 {
+        guard let text else { return -1 }
+        if let code = errorCodes[text] { return code }
+        guard errorTexts.count < Self.maxErrorTexts else { return -2 }
+        let code = Int32(errorTexts.count)
+        errorTexts.append(text)
+        errorCodes[text] = code
+        return code
+    }
+
+    private func errorText(_ code: Int32) -> String? {
+        code >= 0 ? errorTexts[Int(code)] : (code == -2 ? "(error text not kept in memory)" : nil)
     }
 
     private func removeLive(_ id: String) {
@@ -353,14 +366,14 @@ final class JournalStore: @unchecked Sendable {
         var records: [JournalRecord] = []
         for id in ids {
             let entry = entries[id]!
-            let frame = try FileIO.pread(fd, count: entry.length, offset: entry.offset, path: segmentPath)
+            let frame = try FileIO.pread(fd, count: Int(entry.length), offset: entry.offset, path: segmentPath)
             guard case .record(.enqueue(var delivery), _) = RecordCodec.readFrame(frame, at: 0) else {
                 throw JournalError(
                     .corrupt, "\(segmentPath) at byte \(entry.offset): enqueue record of \(id) unreadable")
             }
-            delivery.attempts = entry.attempts
+            delivery.attempts = Int(entry.attempts)
             delivery.notBefore = entry.notBefore
-            delivery.lastError = entry.lastError
+            delivery.lastError = errorText(entry.error)
             records.append(.enqueue(delivery))
         }
         let batch = try EncodedBatch(records)
@@ -378,12 +391,12 @@ final class JournalStore: @unchecked Sendable {
             let segmentPath = path(entry.segment)
             if files[entry.segment] == nil { files[entry.segment] = try? FileIO.open(segmentPath, O_RDONLY) }
             guard let fd = files[entry.segment],
-                let frame = try? FileIO.pread(fd, count: entry.length, offset: entry.offset, path: segmentPath),
+                let frame = try? FileIO.pread(fd, count: Int(entry.length), offset: entry.offset, path: segmentPath),
                 case .record(.enqueue(var delivery), _) = RecordCodec.readFrame(frame, at: 0)
             else { return nil }
-            delivery.attempts = entry.attempts
+            delivery.attempts = Int(entry.attempts)
             delivery.notBefore = entry.notBefore
-            delivery.lastError = entry.lastError
+            delivery.lastError = errorText(entry.error)
             return delivery
         }
     }

@@ -1,12 +1,11 @@
-import HeraldJournal
 import Testing
 
 @testable import HeraldCore
 
 @Suite("delivery queue")
 struct DeliveryQueueTests {
-    func delivery(_ id: String, notBefore: Int64 = 0) -> PendingDelivery {
-        PendingDelivery(id: id, endpoint: "e", route: "r", eventID: id, eventType: "t", enqueuedAt: 0, notBefore: notBefore, payload: [])
+    func delivery(_ id: String, notBefore: Int64 = 0) -> HeldDelivery {
+        HeldDelivery(id: id, notBefore: notBefore)
     }
 
     @Test("due deliveries start in arrival order up to the concurrency limit")

@@ -13,11 +13,11 @@ struct AttemptContext: Sendable {
     let now: @Sendable () -> Int64
     let jitter: @Sendable () -> Double
 
-    /// A stub's full delivery, read back from the journal; the stub itself when the journal no
-    /// longer has it (then its attempt dead-letters it as unreadable rather than losing it silently).
-    func load(_ stub: PendingDelivery) async -> PendingDelivery {
-        guard stub.payload.isEmpty, let stored = await journal.read([stub.id]).first ?? nil else { return stub }
-        return stored
+    /// The whole delivery: from memory when it was kept, else read back from the journal
+    /// (nil when the journal no longer has it).
+    func load(_ held: HeldDelivery) async -> PendingDelivery? {
+        if let box = held.box { return box.delivery }
+        return await journal.read([held.id]).first ?? nil
     }
 
     func attempt(_ delivery: PendingDelivery, endpoint: EndpointConfig) async -> Dispatcher.Outcome {
@@ -64,8 +64,7 @@ struct AttemptContext: Sendable {
     }
 
     /// Moves a delivery to the dead letters (fsynced) and then settles it in the journal.
-    func bury(_ stub: PendingDelivery, reason: String, kind: String) async {
-        let delivery = await load(stub)
+    func bury(_ delivery: PendingDelivery, reason: String, kind: String) async {
         var metadata = metadata(for: delivery)
         metadata["reason"] = "\(reason)"
         do {

@@ -1,6 +1,5 @@
 import DequeModule
 import HeapModule
-import HeraldJournal
 
 /// One endpoint's deliveries: those due now in arrival order, those waiting for a retry time,
 /// and how many are in flight. A pure state machine: the dispatcher asks it what may start at
@@ -9,7 +8,7 @@ struct DeliveryQueue {
     private struct Delayed: Comparable {
         var notBefore: Int64
         var sequence: Int
-        var delivery: PendingDelivery
+        var delivery: HeldDelivery
 
         static func < (lhs: Delayed, rhs: Delayed) -> Bool { (lhs.notBefore, lhs.sequence) < (rhs.notBefore, rhs.sequence) }
         static func == (lhs: Delayed, rhs: Delayed) -> Bool { lhs.notBefore == rhs.notBefore && lhs.sequence == rhs.sequence }
@@ -17,7 +16,7 @@ struct DeliveryQueue {
 
     var concurrency: Int
     private(set) var inFlight = 0
-    private var ready = Deque<PendingDelivery>()
+    private var ready = Deque<HeldDelivery>()
     private var delayed = Heap<Delayed>()
     private var sequence = 0
 
@@ -26,7 +25,7 @@ struct DeliveryQueue {
     /// Deliveries held, in flight excluded.
     var waiting: Int { ready.count + delayed.count }
 
-    mutating func add(_ delivery: PendingDelivery, now: Int64) {
+    mutating func add(_ delivery: HeldDelivery, now: Int64) {
         if delivery.notBefore <= now {
             ready.append(delivery)
         } else {
@@ -36,11 +35,11 @@ struct DeliveryQueue {
     }
 
     /// The deliveries to start now, oldest first, within the concurrency limit; each counts as in flight.
-    mutating func takeStartable(now: Int64) -> [PendingDelivery] {
+    mutating func takeStartable(now: Int64) -> [HeldDelivery] {
         while let first = delayed.min, first.notBefore <= now {
             ready.append(delayed.removeMin().delivery)
         }
-        var started: [PendingDelivery] = []
+        var started: [HeldDelivery] = []
         while inFlight < concurrency, let next = ready.popFirst() {
             inFlight += 1
             started.append(next)
@@ -60,7 +59,7 @@ struct DeliveryQueue {
     }
 
     /// Empties the queue (for an endpoint that is gone), returning what it held.
-    mutating func removeAll() -> [PendingDelivery] {
+    mutating func removeAll() -> [HeldDelivery] {
         var all = Array(ready)
         all.append(contentsOf: delayed.unordered.map(\.delivery))
         ready.removeAll()

@@ -41,7 +41,7 @@ public actor Dispatcher {
     private var flusher: Task<Void, Never>?
 
     public init(config: HeraldConfig, client: HTTPClient, journal: Journal, deadLetters: DeadLetterStore, stats: DeliveryStats, logger: Logger,
-                payloadBudget: Int = 8 << 20, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds,
+                payloadBudget: Int = 4 << 20, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds,
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: -1...1) }) {
         self.payloadBudget = payloadBudget
         endpoints = Dictionary(config.endpoints.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -65,11 +65,11 @@ public actor Dispatcher {
         let now = context.now()
         for delivery in deliveries where pending.insert(delivery.id).inserted {
             if let reason = gone[delivery.endpoint] {
-                deadLetter(delivery, reason: reason, kind: "gone")
+                deadLetter(HeldDelivery(id: delivery.id, notBefore: 0, box: .init(delivery)), reason: reason, kind: "gone")
             } else if let endpoint = endpoints[delivery.endpoint] {
                 queues[delivery.endpoint, default: DeliveryQueue(concurrency: endpoint.concurrency)].add(hold(delivery, now: now), now: now)
             } else {
-                deadLetter(delivery, reason: "endpoint '\(delivery.endpoint)' is no longer in the config", kind: "removed")
+                deadLetter(HeldDelivery(id: delivery.id, notBefore: 0, box: .init(delivery)), reason: "endpoint '\(delivery.endpoint)' is no longer in the config", kind: "removed")
             }
         }
         pump()
@@ -90,13 +90,19 @@ public actor Dispatcher {
         // queue on each pump (copy-on-write), making delivery quadratic.
         for name in Array(queues.keys) {
             guard let endpoint = endpoints[name], endpoint.enabled else { continue }
-            for delivery in queues[name]!.takeStartable(now: now) {
+            for held in queues[name]!.takeStartable(now: now) {
                 inFlight += 1
-                heldBytes -= delivery.payload.count
+                heldBytes -= held.payloadBytes
                 let context = context
                 Task { [weak self] in
-                    let outcome = await context.attempt(delivery.payload.isEmpty ? context.load(delivery) : delivery, endpoint: endpoint)
-                    await self?.finish(delivery, endpoint: name, outcome: outcome)
+                    let outcome: Outcome
+                    if let delivery = await context.load(held) {
+                        outcome = await context.attempt(delivery, endpoint: endpoint)
+                    } else {
+                        context.logger.warning("a queued delivery is no longer in the journal; dropping it from the queue", metadata: ["delivery_id": "\(held.id)"])
+                        outcome = .settled
+                    }
+                    await self?.finish(held.id, endpoint: name, outcome: outcome)
                 }
             }
             if let next = queues[name]!.nextWakeup { wakeup = min(wakeup ?? next, next) }
@@ -104,25 +110,25 @@ public actor Dispatcher {
         schedule(wakeup)
     }
 
-    private func finish(_ delivery: PendingDelivery, endpoint: String, outcome: Outcome) {
+    private func finish(_ id: String, endpoint: String, outcome: Outcome) {
         inFlight -= 1
         queues[endpoint]?.finished()
         switch outcome {
         case .delivered:
-            pending.remove(delivery.id)
-            unflushedAcks.append(delivery.id)
+            pending.remove(id)
+            unflushedAcks.append(id)
             if flusher == nil { flusher = Task { [weak self] in await self?.flushAcks() } }
         case .settled:
-            pending.remove(delivery.id)
+            pending.remove(id)
         case .retry(let next):
             if let reason = gone[endpoint] {
-                deadLetter(next, reason: reason, kind: "gone")
+                deadLetter(HeldDelivery(id: next.id, notBefore: 0, box: .init(next)), reason: reason, kind: "gone")
             } else {
                 let now = context.now()
                 queues[endpoint]?.add(hold(next, now: now), now: now)
             }
         case .endpointGone(let reason):
-            pending.remove(delivery.id)
+            pending.remove(id)
             if gone[endpoint] == nil {
                 gone[endpoint] = reason
                 logger.critical("endpoint retired by its receiver (HTTP 410 Gone): pausing it and dead-lettering its deliveries until the config changes",
@@ -135,16 +141,12 @@ public actor Dispatcher {
 
     /// The delivery as it should wait in a queue: with its payload when it is due and the budget
     /// allows, otherwise as a stub whose payload the journal keeps.
-    private func hold(_ delivery: PendingDelivery, now: Int64) -> PendingDelivery {
-        guard !delivery.payload.isEmpty else { return delivery }
+    private func hold(_ delivery: PendingDelivery, now: Int64) -> HeldDelivery {
         guard delivery.notBefore <= now, heldBytes + delivery.payload.count <= payloadBudget else {
-            var stub = delivery
-            stub.payload = []
-            stub.lastError = nil
-            return stub
+            return HeldDelivery(id: delivery.id, notBefore: delivery.notBefore)
         }
         heldBytes += delivery.payload.count
-        return delivery
+        return HeldDelivery(id: delivery.id, notBefore: delivery.notBefore, box: .init(delivery))
     }
 
     /// Journals acks in batches until none are waiting. An ack lost to a crash before its batch
@@ -166,11 +168,11 @@ public actor Dispatcher {
     }
 
     /// Dead-letters a delivery that never reached an attempt; `pending` clears once it is durable.
-    private func deadLetter(_ delivery: PendingDelivery, reason: String, kind: String) {
+    private func deadLetter(_ held: HeldDelivery, reason: String, kind: String) {
         let context = context
         Task { [weak self] in
-            await context.bury(delivery, reason: reason, kind: kind)
-            await self?.forget(delivery.id)
+            if let delivery = await context.load(held) { await context.bury(delivery, reason: reason, kind: kind) }
+            await self?.forget(held.id)
         }
     }
 
