@@ -105,7 +105,7 @@ struct HTTPClientTests {
             #expect(result.error?.kind == .timeout)
             #expect(result.status == nil)
             #expect(elapsed >= .milliseconds(250))
-            #expect(elapsed < .seconds(3))
+            #expect(elapsed < .seconds(8), "well before the server's 10 s answer")
         }
     }
 

@@ -92,7 +92,7 @@ struct HTTPServerTests {
         let clock = ContinuousClock()
         let start = clock.now
         server.stop()
-        #expect(clock.now - start < .seconds(3))
+        #expect(clock.now - start < .seconds(10), "far sooner than the delay or default timeout it cuts short")
         #expect(socket.readToEnd() == "")
         #expect(server.openConnections == 0)
     }
@@ -138,7 +138,7 @@ struct HTTPServerLimitTests {
         let start = clock.now
         let answer = socket.readToEnd()
         #expect(answer.hasPrefix("HTTP/1.1 204 "))
-        #expect(clock.now - start < .seconds(3))
+        #expect(clock.now - start < .seconds(10), "far sooner than the delay or default timeout it cuts short")
     }
 }
 
