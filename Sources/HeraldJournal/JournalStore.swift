@@ -9,8 +9,9 @@ final class JournalStore: @unchecked Sendable {
     struct Segment {
         let number: UInt32
         var size: Int64
-        /// Ids whose current enqueue record lives in this segment and are not settled.
-        var live: Set<String> = []
+        /// Deliveries whose current enqueue record lives in this segment and are not settled
+        /// (a count: the ids are found through `entries` on the rare occasions they are needed).
+        var liveCount = 0
         /// Bytes of those enqueue records.
         var liveBytes: Int64 = 0
     }
@@ -189,7 +190,7 @@ final class JournalStore: @unchecked Sendable {
                 segment: item.segment, length: UInt32(item.length), offset: item.offset,
                 notBefore: item.delivery.notBefore, attempts: Int32(clamping: item.delivery.attempts),
                 error: errorCode(item.delivery.lastError))
-            segments[item.segment]?.live.insert(id)
+            segments[item.segment]?.liveCount += 1
             segments[item.segment]?.liveBytes += Int64(item.length)
         }
         let pending = recovered.values.sorted { $0.order < $1.order }.map(\.delivery)
@@ -278,7 +279,7 @@ final class JournalStore: @unchecked Sendable {
                 entries[id] = Entry(
                     segment: segment, length: UInt32(length), offset: base + Int64(offset), notBefore: notBefore,
                     attempts: Int32(clamping: attempts), error: errorCode(lastError))
-                segments[segment]!.live.insert(id)
+                segments[segment]!.liveCount += 1
                 segments[segment]!.liveBytes += Int64(length)
             case .attempt(let id, let attempts, let notBefore, let error):
                 entries[id]?.attempts = Int32(clamping: attempts)
@@ -313,7 +314,7 @@ final class JournalStore: @unchecked Sendable {
 
     private func removeLive(_ id: String) {
         guard let entry = entries.removeValue(forKey: id) else { return }
-        segments[entry.segment]?.live.remove(id)
+        segments[entry.segment]?.liveCount -= 1
         segments[entry.segment]?.liveBytes -= Int64(entry.length)
     }
 
@@ -323,9 +324,9 @@ final class JournalStore: @unchecked Sendable {
     /// live deliveries, and starts afresh when everything is settled and the head is large.
     func maintain() throws(JournalError) {
         while segments.count > 1, let oldest = segments.values.first {
-            if oldest.live.isEmpty {
+            if oldest.liveCount == 0 {
                 try deleteSegment(oldest.number)
-            } else if oldest.live.count <= options.compactionMaxLive
+            } else if oldest.liveCount <= options.compactionMaxLive
                 && Double(oldest.liveBytes) <= Double(oldest.size) * options.compactionMaxLiveFraction
                 && !uncompactable.contains(oldest.number)
             {
@@ -362,7 +363,7 @@ final class JournalStore: @unchecked Sendable {
         let segmentPath = path(number)
         let fd = try FileIO.open(segmentPath, O_RDONLY)
         defer { Glibc.close(fd) }
-        let ids = segments[number]!.live.sorted { entries[$0]!.offset < entries[$1]!.offset }
+        let ids = entries.filter { $0.value.segment == number }.sorted { $0.value.offset < $1.value.offset }.map(\.key)
         var records: [JournalRecord] = []
         for id in ids {
             let entry = entries[id]!

@@ -1,6 +1,6 @@
 /// One event on its way to one endpoint, as the journal keeps it until it is settled.
 public struct PendingDelivery: Sendable, Equatable {
-    /// Delivery id (e.g. `msg_…`), unique across the journal; also the receiver's idempotency key.
+    /// Delivery id (the `webhook-id`), unique across the journal; also the receiver's idempotency key.
     public var id: String
     /// Endpoint name.
     public var endpoint: String

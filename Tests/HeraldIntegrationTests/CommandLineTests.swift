@@ -58,7 +58,7 @@ struct CommandLineTests {
         #expect(lines.contains("route orders -> endpoint local-receiver"))
         #expect(lines.contains("  POST http://127.0.0.1:9000/hooks"))
         #expect(lines.contains("  Content-Type: application/json"))
-        #expect(lines.contains { $0.hasPrefix("  webhook-id: msg_") })
+        #expect(lines.contains { $0.hasPrefix("  webhook-id: ") && $0.count == "  webhook-id: ".count + 15 })
         #expect(lines.contains { $0.hasPrefix("  webhook-signature: v1,") })
         #expect(lines.contains(#"  {"id":"o-1","type":"order.created","data":{"currency":"EUR","orderId":42},"source":"starter-config"}"#))
         #expect(!result.stdout.contains("whsec_"))
