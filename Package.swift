@@ -32,6 +32,7 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(name: "CMalloc"),
         .target(
             name: "HeraldJournal",
             dependencies: [.product(name: "Collections", package: "swift-collections")],
@@ -62,6 +63,7 @@ let package = Package(
         .executableTarget(
             name: "herald",
             dependencies: [
+                "CMalloc",
                 "HeraldCore",
                 "HeraldHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -31,7 +31,7 @@ final class JournalStore: @unchecked Sendable {
     let directory: String
     let options: JournalOptions
     private(set) var segments: OrderedDictionary<UInt32, Segment> = [:]
-    private(set) var entries: [String: Entry] = [:]
+    private(set) var entries = ShardedIndex<Entry>()
     private var headFD: Int32 = -1
     private let lockFD: Int32
     private(set) var noSpace = false
@@ -363,7 +363,7 @@ final class JournalStore: @unchecked Sendable {
         let segmentPath = path(number)
         let fd = try FileIO.open(segmentPath, O_RDONLY)
         defer { Glibc.close(fd) }
-        let ids = entries.filter { $0.value.segment == number }.sorted { $0.value.offset < $1.value.offset }.map(\.key)
+        let ids = entries.keys { $0.segment == number }.sorted { entries[$0]!.offset < entries[$1]!.offset }
         var records: [JournalRecord] = []
         for id in ids {
             let entry = entries[id]!

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMalloc
 import Dispatch
 import Foundation
 import HeraldCore
@@ -22,6 +23,10 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
+        // A fixed mmap threshold: glibc's adaptive one lets the index's large tables (freed when
+        // they grow) stay in the heap, and a long-running sidecar's RSS then never comes down.
+        _ = mallopt(M_MMAP_THRESHOLD, 128 * 1024)
+        _ = mallopt(M_TRIM_THRESHOLD, 128 * 1024)
         let config = loadConfigOrExit(options.config)
         logging.bootstrap()
         let logger = Logger(label: "herald")
