@@ -351,6 +351,7 @@ final class JournalStore: @unchecked Sendable {
     }
 
     private func deleteSegment(_ number: UInt32) throws(JournalError) {
+        if let fd = readFDs.removeValue(forKey: number) { Glibc.close(fd) }
         try FileIO.unlink(path(number))
         try FileIO.fsyncDirectory(directory)
         segments[number] = nil
@@ -383,15 +384,17 @@ final class JournalStore: @unchecked Sendable {
         try deleteSegment(number)
     }
 
+    /// Read-only descriptors of segments that deliveries were read back from, kept open until
+    /// the segment is deleted (a backlog is read back one delivery at a time).
+    private var readFDs: [UInt32: Int32] = [:]
+
     /// Reads pending deliveries back from their enqueue records, with their current attempt state.
     func read(_ ids: [String]) -> [PendingDelivery?] {
-        var files: [UInt32: Int32] = [:]
-        defer { for fd in files.values { Glibc.close(fd) } }
-        return ids.map { id -> PendingDelivery? in
+        ids.map { id -> PendingDelivery? in
             guard let entry = entries[id] else { return nil }
             let segmentPath = path(entry.segment)
-            if files[entry.segment] == nil { files[entry.segment] = try? FileIO.open(segmentPath, O_RDONLY) }
-            guard let fd = files[entry.segment],
+            if readFDs[entry.segment] == nil { readFDs[entry.segment] = try? FileIO.open(segmentPath, O_RDONLY) }
+            guard let fd = readFDs[entry.segment],
                 let frame = try? FileIO.pread(fd, count: Int(entry.length), offset: entry.offset, path: segmentPath),
                 case .record(.enqueue(var delivery), _) = RecordCodec.readFrame(frame, at: 0)
             else { return nil }
@@ -403,6 +406,8 @@ final class JournalStore: @unchecked Sendable {
     }
 
     func closeFiles() {
+        for fd in readFDs.values { Glibc.close(fd) }
+        readFDs.removeAll()
         if headFD >= 0 {
             Glibc.close(headFD)
             headFD = -1

@@ -1,3 +1,4 @@
+import HeraldJournal
 import DequeModule
 import HeapModule
 
@@ -56,6 +57,24 @@ struct DeliveryQueue {
     var nextWakeup: Int64? {
         guard ready.isEmpty else { return nil }
         return delayed.min?.notBefore
+    }
+
+    /// Ids of the stubs (deliveries held without their payload) among the first `limit` due
+    /// deliveries: the ones worth reading back from the journal before their turn comes.
+    func stubsAtFront(limit: Int) -> [String] {
+        ready.prefix(limit).compactMap { $0.box == nil ? $0.id : nil }
+    }
+
+    /// Puts read-back deliveries in place of their stubs, if they are still waiting near the
+    /// front; returns the payload bytes now held.
+    mutating func hydrate(_ loaded: [String: PendingDelivery], within limit: Int) -> Int {
+        var added = 0
+        for index in ready.indices.prefix(limit) where ready[index].box == nil {
+            guard let delivery = loaded[ready[index].id] else { continue }
+            ready[index] = HeldDelivery(id: delivery.id, notBefore: ready[index].notBefore, box: .init(delivery))
+            added += delivery.payload.count
+        }
+        return added
     }
 
     /// Empties the queue (for an endpoint that is gone), returning what it held.

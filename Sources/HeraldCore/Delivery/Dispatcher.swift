@@ -39,6 +39,10 @@ public actor Dispatcher {
     /// Acks not yet journaled, written together by one flusher (one fdatasync for many deliveries).
     private var unflushedAcks: [String] = []
     private var flusher: Task<Void, Never>?
+    /// Endpoints with a read-ahead of stubs from the journal under way.
+    private var hydrating: Set<String> = []
+    /// How many due deliveries ahead of the line are read back from the journal in one go.
+    private static let readAhead = 256
 
     public init(config: HeraldConfig, client: HTTPClient, journal: Journal, deadLetters: DeadLetterStore, stats: DeliveryStats, logger: Logger,
                 payloadBudget: Int = 4 << 20, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds,
@@ -106,8 +110,32 @@ public actor Dispatcher {
                 }
             }
             if let next = queues[name]!.nextWakeup { wakeup = min(wakeup ?? next, next) }
+            readAhead(name)
         }
         schedule(wakeup)
+    }
+
+    /// Reads the stubs next in line back from the journal in one request, so that a backlog
+    /// costs one journal round trip per `readAhead` deliveries rather than one each.
+    private func readAhead(_ endpoint: String) {
+        guard !hydrating.contains(endpoint), heldBytes < payloadBudget,
+            let ids = queues[endpoint]?.stubsAtFront(limit: Self.readAhead), !ids.isEmpty
+        else { return }
+        hydrating.insert(endpoint)
+        let journal = context.journal
+        Task { [weak self] in
+            let loaded = await journal.read(ids)
+            var byID: [String: PendingDelivery] = [:]
+            for case let delivery? in loaded { byID[delivery.id] = delivery }
+            await self?.hydrated(endpoint, byID)
+        }
+    }
+
+    private func hydrated(_ endpoint: String, _ loaded: [String: PendingDelivery]) {
+        hydrating.remove(endpoint)
+        let added = queues[endpoint]?.hydrate(loaded, within: Self.readAhead * 2) ?? 0
+        heldBytes += added
+        if added > 0 { pump() }
     }
 
     private func finish(_ id: String, endpoint: String, outcome: Outcome) {
