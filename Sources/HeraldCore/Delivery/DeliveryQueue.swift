@@ -37,15 +37,19 @@ struct DeliveryQueue {
 
     /// The deliveries to start now, oldest first, within the concurrency limit; each counts as in flight.
     mutating func takeStartable(now: Int64) -> [HeldDelivery] {
+        var started: [HeldDelivery] = []
+        while let next = takeOne(now: now) { started.append(next) }
+        return started
+    }
+
+    /// The next delivery to start now, if one is due and the concurrency limit allows.
+    mutating func takeOne(now: Int64) -> HeldDelivery? {
         while let first = delayed.min, first.notBefore <= now {
             ready.append(delayed.removeMin().delivery)
         }
-        var started: [HeldDelivery] = []
-        while inFlight < concurrency, let next = ready.popFirst() {
-            inFlight += 1
-            started.append(next)
-        }
-        return started
+        guard inFlight < concurrency, let next = ready.popFirst() else { return nil }
+        inFlight += 1
+        return next
     }
 
     /// One started delivery finished (whatever its outcome).

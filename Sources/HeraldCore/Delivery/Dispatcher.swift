@@ -7,8 +7,9 @@ import Logging
 /// flight, retries on the endpoint's schedule, dead letters for what cannot be delivered.
 /// Every outcome is journaled before the delivery is forgotten.
 ///
-/// The actor only keeps the books; each attempt runs in its own task (HTTP, journal and dead
-/// letter I/O) and reports back, so no I/O happens while the actor is held.
+/// The actor only keeps the books. Each endpoint has up to `concurrency` worker tasks that run
+/// attempts (HTTP, journal and dead-letter I/O) outside the actor and, in one call, report an
+/// outcome and take the next delivery; idle workers wait for work rather than being recreated.
 ///
 /// Memory stays bounded however large the backlog: payloads are kept in memory only for due
 /// deliveries within `payloadBudget` bytes. Every other delivery is held as a stub (its payload
@@ -43,6 +44,8 @@ public actor Dispatcher {
     private var hydrating: Set<String> = []
     /// How many due deliveries ahead of the line are read back from the journal in one go.
     private static let readAhead = 256
+    /// Workers waiting for a delivery, by endpoint.
+    private var idleWorkers: [String: [CheckedContinuation<HeldDelivery?, Never>]] = [:]
 
     public init(config: HeraldConfig, client: HTTPClient, journal: Journal, deadLetters: DeadLetterStore, stats: DeliveryStats, logger: Logger,
                 payloadBudget: Int = 4 << 20, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds,
@@ -84,6 +87,8 @@ public actor Dispatcher {
         accepting = false
         timer?.cancel()
         timer = nil
+        for worker in idleWorkers.values.joined() { worker.resume(returning: nil) }
+        idleWorkers.removeAll()
     }
 
     private func pump() {
@@ -97,22 +102,48 @@ public actor Dispatcher {
             for held in queues[name]!.takeStartable(now: now) {
                 inFlight += 1
                 heldBytes -= held.payloadBytes
-                let context = context
-                Task { [weak self] in
-                    let outcome: Outcome
-                    if let delivery = await context.load(held) {
-                        outcome = await context.attempt(delivery, endpoint: endpoint)
-                    } else {
-                        context.logger.warning("a queued delivery is no longer in the journal; dropping it from the queue", metadata: ["delivery_id": "\(held.id)"])
-                        outcome = .settled
-                    }
-                    await self?.finish(held.id, endpoint: name, outcome: outcome)
+                if let worker = idleWorkers[name]?.popLast() {
+                    worker.resume(returning: held)
+                } else {
+                    startWorker(endpoint: endpoint, first: held)
                 }
             }
             if let next = queues[name]!.nextWakeup { wakeup = min(wakeup ?? next, next) }
             readAhead(name)
         }
         schedule(wakeup)
+    }
+
+    /// A worker: attempts deliveries for one endpoint until the dispatcher stops.
+    private func startWorker(endpoint: EndpointConfig, first: HeldDelivery) {
+        let context = context
+        Task { [weak self] in
+            var next: HeldDelivery? = first
+            while let held = next {
+                let outcome: Outcome
+                if let delivery = await context.load(held) {
+                    outcome = await context.attempt(delivery, endpoint: endpoint)
+                } else {
+                    context.logger.warning("a queued delivery is no longer in the journal; dropping it from the queue", metadata: ["delivery_id": "\(held.id)"])
+                    outcome = .settled
+                }
+                next = await self?.finishAndTakeNext(held.id, endpoint: endpoint.name, outcome: outcome)
+            }
+        }
+    }
+
+    /// Books an outcome and hands the worker its next delivery, waiting for one if none is due.
+    private func finishAndTakeNext(_ id: String, endpoint: String, outcome: Outcome) async -> HeldDelivery? {
+        finish(id, endpoint: endpoint, outcome: outcome)
+        guard accepting else { return nil }
+        if let held = queues[endpoint]?.takeOne(now: context.now()) {
+            inFlight += 1
+            heldBytes -= held.payloadBytes
+            readAhead(endpoint)
+            return held
+        }
+        pump()
+        return await withCheckedContinuation { idleWorkers[endpoint, default: []].append($0) }
     }
 
     /// Reads the stubs next in line back from the journal in one request, so that a backlog
@@ -164,7 +195,6 @@ public actor Dispatcher {
                 for held in queues[endpoint]?.removeAll() ?? [] { deadLetter(held, reason: reason, kind: "gone") }
             }
         }
-        pump()
     }
 
     /// The delivery as it should wait in a queue: with its payload when it is due and the budget
