@@ -116,14 +116,10 @@ struct CrashTests {
         try handle.truncate(atOffset: size - 7)
         try handle.close()
 
-        let received = Locked(Set<String>())
-        let server = try HTTPServer(host: "127.0.0.1", port: port) { request in
-            _ = received.withLock { $0.insert(request.headers.first(named: "webhook-id") ?? "") }
-            return ServerResponse(status: 204)
-        }
-        defer { server.stop() }
+        let receiver = try Receiver(port: port)
+        defer { receiver.stop() }
         try harness.start()
-        #expect(await waitUntil { received.withLock { $0.count } >= 20 })
+        #expect(await receiver.wait { Set($0.map(\.id)).count >= 20 })
         #expect(harness.log.contains("torn tail"))
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)

@@ -124,13 +124,9 @@ struct DeliveryTests {
         try harness.append([#"{"type":"t","id":"r-1"}"#])
         try harness.start()
         #expect(await waitUntil { harness.log.contains("connect") })
-        let received = Locked(0)
-        let server = try HTTPServer(host: "127.0.0.1", port: port) { _ in
-            received.withLock { $0 += 1 }
-            return ServerResponse(status: 204)
-        }
-        defer { server.stop() }
-        #expect(await waitUntil { received.withLock { $0 } >= 1 })
+        let receiver = try Receiver(port: port)
+        defer { receiver.stop() }
+        #expect(await receiver.wait { $0.count >= 1 })
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
         #expect(harness.log.contains("delivered=1"))
@@ -187,15 +183,11 @@ struct DeliveryTests {
         #expect(ContinuousClock.now - started >= .milliseconds(900))
         #expect(harness.log.contains("pending=10"))
 
-        let received = Locked(Set<String>())
-        let server = try HTTPServer(host: "127.0.0.1", port: port) { request in
-            _ = received.withLock { $0.insert(request.headers.first(named: "webhook-id") ?? "") }
-            return ServerResponse(status: 204)
-        }
-        defer { server.stop() }
+        let receiver = try Receiver(port: port)
+        defer { receiver.stop() }
         try harness.start()
         #expect(await harness.waitForExit() == 0)
-        #expect(received.withLock { $0.count } == 10)
+        #expect(receiver.uniqueIDs.count == 10)
     }
 }
 

@@ -17,9 +17,10 @@ final class Receiver: Sendable {
     private let server: HTTPServer
 
     /// `respond` gets the request and how many times its webhook-id was seen before it.
-    init(respond: @escaping @Sendable (ReceivedRequest, Int) -> ServerResponse = { _, _ in ServerResponse(status: 204) }) throws {
+    /// `port` 0 picks a free port; a test that needs a receiver to come up late passes one.
+    init(port: Int = 0, respond: @escaping @Sendable (ReceivedRequest, Int) -> ServerResponse = { _, _ in ServerResponse(status: 204) }) throws {
         let log = log, seen = seen
-        server = try HTTPServer(host: "127.0.0.1", port: 0) { request in
+        server = try HTTPServer(host: "127.0.0.1", port: port) { request in
             let id = request.headers.first(named: "webhook-id") ?? ""
             let previous = seen.withLock { counts in
                 defer { counts[id, default: 0] += 1 }
