@@ -44,6 +44,8 @@ public actor Dispatcher {
     private var hydrating: Set<String> = []
     /// How many due deliveries ahead of the line are read back from the journal in one go.
     private static let readAhead = 256
+    /// How long acks gather before they are journaled together.
+    private static let ackInterval = Duration.milliseconds(10)
     /// Workers waiting for a delivery, by endpoint.
     private var idleWorkers: [String: [CheckedContinuation<HeldDelivery?, Never>]] = [:]
 
@@ -207,10 +209,12 @@ public actor Dispatcher {
         return HeldDelivery(id: delivery.id, notBefore: delivery.notBefore, box: .init(delivery))
     }
 
-    /// Journals acks in batches until none are waiting. An ack lost to a crash before its batch
-    /// is synced means that delivery is sent again: a duplicate, never a loss.
+    /// Journals acks in batches until none are waiting, one batch (one fdatasync) per
+    /// `ackInterval` at most. An ack lost to a crash before its batch is synced means that
+    /// delivery is sent again with the same webhook-id: a duplicate, never a loss.
     private func flushAcks() async {
         while !unflushedAcks.isEmpty {
+            if accepting, unflushedAcks.count < 4096 { try? await Task.sleep(for: Self.ackInterval) }
             let batch = unflushedAcks
             unflushedAcks.removeAll(keepingCapacity: true)
             await context.record(batch.map { JournalRecord.ack(id: $0) })
