@@ -37,7 +37,8 @@ public struct JournalOptions: Sendable {
         self.compactionMaxLiveFraction = compactionMaxLiveFraction
     }
 
+    /// Capped at 1 GiB so that offsets inside a segment fit the index's 32 bits.
     var effectiveSegmentBytes: Int64 {
-        max(4096, min(segmentBytes, maxBytes / 4))
+        max(4096, min(segmentBytes, maxBytes / 4, 1 << 30))
     }
 }

@@ -16,16 +16,32 @@ final class JournalStore: @unchecked Sendable {
         var liveBytes: Int64 = 0
     }
 
-    /// Where a pending delivery's enqueue record is, and its attempt state: 32 bytes, since a
-    /// backlog may hold hundreds of thousands of them.
+    /// Where a pending delivery's enqueue record is, and its attempt state: 24 bytes, since a
+    /// backlog may hold hundreds of thousands of them. Offsets fit 32 bits because segments
+    /// are capped far below 4 GiB; attempts saturate at 65,535.
     struct Entry {
         var segment: UInt32
         var length: UInt32
-        var offset: Int64
-        var notBefore: Int64
-        var attempts: Int32
+        var offset32: UInt32
+        var attempts16: UInt16
         /// Index into `errorTexts`; negative when there is none (or it was not kept).
-        var error: Int32
+        var error: Int16
+        var notBefore: Int64
+
+        init(segment: UInt32, length: Int, offset: Int64, notBefore: Int64, attempts: Int, error: Int16) {
+            self.segment = segment
+            self.length = UInt32(length)
+            offset32 = UInt32(offset)
+            attempts16 = UInt16(clamping: attempts)
+            self.error = error
+            self.notBefore = notBefore
+        }
+
+        var offset: Int64 { Int64(offset32) }
+        var attempts: Int {
+            get { Int(attempts16) }
+            set { attempts16 = UInt16(clamping: newValue) }
+        }
     }
 
     let directory: String
@@ -187,9 +203,8 @@ final class JournalStore: @unchecked Sendable {
 
         for (id, item) in recovered {
             entries[id] = Entry(
-                segment: item.segment, length: UInt32(item.length), offset: item.offset,
-                notBefore: item.delivery.notBefore, attempts: Int32(clamping: item.delivery.attempts),
-                error: errorCode(item.delivery.lastError))
+                segment: item.segment, length: item.length, offset: item.offset, notBefore: item.delivery.notBefore,
+                attempts: item.delivery.attempts, error: errorCode(item.delivery.lastError))
             segments[item.segment]?.liveCount += 1
             segments[item.segment]?.liveBytes += Int64(item.length)
         }
@@ -277,12 +292,12 @@ final class JournalStore: @unchecked Sendable {
             case .enqueue(let id, let offset, let length, let attempts, let notBefore, let lastError):
                 removeLive(id)
                 entries[id] = Entry(
-                    segment: segment, length: UInt32(length), offset: base + Int64(offset), notBefore: notBefore,
-                    attempts: Int32(clamping: attempts), error: errorCode(lastError))
+                    segment: segment, length: length, offset: base + Int64(offset), notBefore: notBefore,
+                    attempts: attempts, error: errorCode(lastError))
                 segments[segment]!.liveCount += 1
                 segments[segment]!.liveBytes += Int64(length)
             case .attempt(let id, let attempts, let notBefore, let error):
-                entries[id]?.attempts = Int32(clamping: attempts)
+                entries[id]?.attempts = attempts
                 entries[id]?.notBefore = notBefore
                 entries[id]?.error = errorCode(error)
             case .settle(let id):
@@ -295,20 +310,20 @@ final class JournalStore: @unchecked Sendable {
     /// deliveries the same error, and a copy each would cost a heap allocation. Bounded: past
     /// `maxErrorTexts` distinct texts, new ones are not kept in memory (the journal file has them).
     private var errorTexts: [String] = []
-    private var errorCodes: [String: Int32] = [:]
+    private var errorCodes: [String: Int16] = [:]
     static let maxErrorTexts = 16_384
 
-    private func errorCode(_ text: String?) -> Int32 {
+    private func errorCode(_ text: String?) -> Int16 {
         guard let text else { return -1 }
         if let code = errorCodes[text] { return code }
         guard errorTexts.count < Self.maxErrorTexts else { return -2 }
-        let code = Int32(errorTexts.count)
+        let code = Int16(errorTexts.count)
         errorTexts.append(text)
         errorCodes[text] = code
         return code
     }
 
-    private func errorText(_ code: Int32) -> String? {
+    private func errorText(_ code: Int16) -> String? {
         code >= 0 ? errorTexts[Int(code)] : (code == -2 ? "(error text not kept in memory)" : nil)
     }
 
@@ -373,7 +388,7 @@ final class JournalStore: @unchecked Sendable {
                 throw JournalError(
                     .corrupt, "\(segmentPath) at byte \(entry.offset): enqueue record of \(id) unreadable")
             }
-            delivery.attempts = Int(entry.attempts)
+            delivery.attempts = entry.attempts
             delivery.notBefore = entry.notBefore
             delivery.lastError = errorText(entry.error)
             records.append(.enqueue(delivery))
@@ -398,7 +413,7 @@ final class JournalStore: @unchecked Sendable {
                 let frame = try? FileIO.pread(fd, count: Int(entry.length), offset: entry.offset, path: segmentPath),
                 case .record(.enqueue(var delivery), _) = RecordCodec.readFrame(frame, at: 0)
             else { return nil }
-            delivery.attempts = Int(entry.attempts)
+            delivery.attempts = entry.attempts
             delivery.notBefore = entry.notBefore
             delivery.lastError = errorText(entry.error)
             return delivery

@@ -6,13 +6,21 @@ import HeapModule
 /// and how many are in flight. A pure state machine: the dispatcher asks it what may start at
 /// `now` and when to look again; tests drive it with plain numbers.
 struct DeliveryQueue {
+    /// A delivery waiting for its time: 24 bytes, as a backlog of retries can be large. Its
+    /// payload is never kept (the dispatcher keeps payloads only for due deliveries); ties in
+    /// time keep arrival order through a sequence number in the key's low 16 bits.
     private struct Delayed: Comparable {
-        var notBefore: Int64
-        var sequence: Int
-        var delivery: HeldDelivery
+        var key: Int64
+        var id: String
 
-        static func < (lhs: Delayed, rhs: Delayed) -> Bool { (lhs.notBefore, lhs.sequence) < (rhs.notBefore, rhs.sequence) }
-        static func == (lhs: Delayed, rhs: Delayed) -> Bool { lhs.notBefore == rhs.notBefore && lhs.sequence == rhs.sequence }
+        init(notBefore: Int64, sequence: Int, id: String) {
+            key = notBefore << 16 | Int64(sequence & 0xFFFF)
+            self.id = id
+        }
+
+        var notBefore: Int64 { key >> 16 }
+        static func < (lhs: Delayed, rhs: Delayed) -> Bool { lhs.key < rhs.key }
+        static func == (lhs: Delayed, rhs: Delayed) -> Bool { lhs.key == rhs.key }
     }
 
     var concurrency: Int
@@ -20,6 +28,7 @@ struct DeliveryQueue {
     private var ready = Deque<HeldDelivery>()
     private var delayed = Heap<Delayed>()
     private var sequence = 0
+    private var readyPeak = 0
 
     init(concurrency: Int) { self.concurrency = max(1, concurrency) }
 
@@ -31,7 +40,7 @@ struct DeliveryQueue {
             ready.append(delivery)
         } else {
             sequence += 1
-            delayed.insert(Delayed(notBefore: delivery.notBefore, sequence: sequence, delivery: delivery))
+            delayed.insert(Delayed(notBefore: delivery.notBefore, sequence: sequence, id: delivery.id))
         }
     }
 
@@ -45,9 +54,16 @@ struct DeliveryQueue {
     /// The next delivery to start now, if one is due and the concurrency limit allows.
     mutating func takeOne(now: Int64) -> HeldDelivery? {
         while let first = delayed.min, first.notBefore <= now {
-            ready.append(delayed.removeMin().delivery)
+            let due = delayed.removeMin()
+            ready.append(HeldDelivery(id: due.id, notBefore: due.notBefore))
         }
         guard inFlight < concurrency, let next = ready.popFirst() else { return nil }
+        readyPeak = max(readyPeak, ready.count + 1)
+        if ready.isEmpty, readyPeak > 4096 {
+            // Give back the storage a burst grew; a Deque never shrinks by itself.
+            ready = Deque()
+            readyPeak = 0
+        }
         inFlight += 1
         return next
     }
@@ -84,7 +100,7 @@ struct DeliveryQueue {
     /// Empties the queue (for an endpoint that is gone), returning what it held.
     mutating func removeAll() -> [HeldDelivery] {
         var all = Array(ready)
-        all.append(contentsOf: delayed.unordered.map(\.delivery))
+        all.append(contentsOf: delayed.unordered.map { HeldDelivery(id: $0.id, notBefore: $0.notBefore) })
         ready.removeAll()
         delayed = Heap()
         return all

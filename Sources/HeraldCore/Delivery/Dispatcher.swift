@@ -30,7 +30,8 @@ public actor Dispatcher {
     private let context: AttemptContext
     private let logger: Logger
     private var queues: [String: DeliveryQueue] = [:]
-    private var pending: Set<String> = []
+    /// Deliveries submitted and not yet settled (the journal holds their ids).
+    private var pending = 0
     /// Endpoints that answered 410 Gone, with the reason their deliveries are dead-lettered.
     private var gone: [String: String] = [:]
     private var inFlight = 0
@@ -59,20 +60,16 @@ public actor Dispatcher {
     }
 
     /// Deliveries not yet settled (queued, waiting for a retry, or in flight).
-    public var pendingCount: Int { pending.count }
+    public var pendingCount: Int { pending }
 
     /// Requests in flight now.
     public var inFlightCount: Int { inFlight }
 
-    /// Which of `ids` are already pending: a line re-read after a crash must not be enqueued twice.
-    public func alreadyPending(_ ids: [String]) -> Set<String> {
-        Set(ids.filter(pending.contains))
-    }
-
-    /// Takes journaled deliveries; ids already pending are ignored.
+    /// Takes journaled deliveries, each id once (the ingestor and the replayer make sure of it).
     public func submit(_ deliveries: [PendingDelivery]) {
         let now = context.now()
-        for delivery in deliveries where pending.insert(delivery.id).inserted {
+        pending += deliveries.count
+        for delivery in deliveries {
             if let reason = gone[delivery.endpoint] {
                 deadLetter(HeldDelivery(id: delivery.id, notBefore: 0, box: .init(delivery)), reason: reason, kind: "gone")
             } else if let endpoint = endpoints[delivery.endpoint] {
@@ -176,11 +173,11 @@ public actor Dispatcher {
         queues[endpoint]?.finished()
         switch outcome {
         case .delivered:
-            pending.remove(id)
+            pending -= 1
             unflushedAcks.append(id)
             if flusher == nil { flusher = Task { [weak self] in await self?.flushAcks() } }
         case .settled:
-            pending.remove(id)
+            pending -= 1
         case .retry(let next):
             if let reason = gone[endpoint] {
                 deadLetter(HeldDelivery(id: next.id, notBefore: 0, box: .init(next)), reason: reason, kind: "gone")
@@ -189,7 +186,7 @@ public actor Dispatcher {
                 queues[endpoint]?.add(hold(next, now: now), now: now)
             }
         case .endpointGone(let reason):
-            pending.remove(id)
+            pending -= 1
             if gone[endpoint] == nil {
                 gone[endpoint] = reason
                 logger.critical("endpoint retired by its receiver (HTTP 410 Gone): pausing it and dead-lettering its deliveries until the config changes",
@@ -239,7 +236,7 @@ public actor Dispatcher {
     }
 
     private func forget(_ id: String) {
-        pending.remove(id)
+        pending -= 1
     }
 
     /// Wakes the pump when the earliest delayed delivery is due.

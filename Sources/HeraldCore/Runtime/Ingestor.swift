@@ -81,7 +81,7 @@ struct Ingestor: Sendable {
             }
         }
         // A line re-read after a crash (journaled, checkpoint not yet saved) is already pending.
-        let known = await dispatcher.alreadyPending(deliveries.map(\.id))
+        let known = Set(await journal.read(deliveries.map(\.id)).compactMap { $0?.id })
         var seen = Set<String>()
         let fresh = deliveries.filter { !known.contains($0.id) && seen.insert($0.id).inserted }
         try await appendDurably(fresh.map(JournalRecord.enqueue))
