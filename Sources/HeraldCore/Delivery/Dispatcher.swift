@@ -51,7 +51,7 @@ public actor Dispatcher {
     private var idleWorkers: [String: [CheckedContinuation<HeldDelivery?, Never>]] = [:]
 
     public init(config: HeraldConfig, client: HTTPClient, journal: Journal, deadLetters: DeadLetterStore, stats: DeliveryStats, logger: Logger,
-                payloadBudget: Int = 4 << 20, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds,
+                payloadBudget: Int = 2 << 20, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds,
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: -1...1) }) {
         self.payloadBudget = payloadBudget
         endpoints = Dictionary(config.endpoints.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })

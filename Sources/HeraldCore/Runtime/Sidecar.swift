@@ -48,7 +48,8 @@ public final class Sidecar: Sendable {
 
         let source: any LineSource
         var checkpoints: CheckpointStore?
-        let limits = LineLimits(maxLineBytes: config.source.maxLineBytes)
+        // Batches of 1,024 lines: one journal sync each, and little memory held per batch.
+        let limits = LineLimits(maxLineBytes: config.source.maxLineBytes, maxBatchLines: 1024)
         switch config.source.input {
         case .file(let path):
             let store = CheckpointStore(path: state.appendingPathComponent("checkpoint.json").path)
