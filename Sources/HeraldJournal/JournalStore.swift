@@ -47,7 +47,7 @@ final class JournalStore: @unchecked Sendable {
     let directory: String
     let options: JournalOptions
     private(set) var segments: OrderedDictionary<UInt32, Segment> = [:]
-    private(set) var entries = ShardedIndex<Entry>()
+    private(set) var entries = PendingIndex<Entry>()
     private var headFD: Int32 = -1
     private let lockFD: Int32
     private(set) var noSpace = false

@@ -35,12 +35,13 @@ struct DeliveryQueue {
     /// Deliveries held, in flight excluded.
     var waiting: Int { ready.count + delayed.count }
 
-    mutating func add(_ delivery: HeldDelivery, now: Int64) {
-        if delivery.notBefore <= now {
+    /// Queues a delivery that may start at `notBefore` (Unix ms).
+    mutating func add(_ delivery: HeldDelivery, notBefore: Int64, now: Int64) {
+        if notBefore <= now {
             ready.append(delivery)
         } else {
             sequence += 1
-            delayed.insert(Delayed(notBefore: delivery.notBefore, sequence: sequence, id: delivery.id))
+            delayed.insert(Delayed(notBefore: notBefore, sequence: sequence, id: delivery.id))
         }
     }
 
@@ -55,7 +56,7 @@ struct DeliveryQueue {
     mutating func takeOne(now: Int64) -> HeldDelivery? {
         while let first = delayed.min, first.notBefore <= now {
             let due = delayed.removeMin()
-            ready.append(HeldDelivery(id: due.id, notBefore: due.notBefore))
+            ready.append(HeldDelivery(id: due.id))
         }
         guard inFlight < concurrency, let next = ready.popFirst() else { return nil }
         readyPeak = max(readyPeak, ready.count + 1)
@@ -91,7 +92,7 @@ struct DeliveryQueue {
         var added = 0
         for index in ready.indices.prefix(limit) where ready[index].box == nil {
             guard let delivery = loaded[ready[index].id] else { continue }
-            ready[index] = HeldDelivery(id: delivery.id, notBefore: ready[index].notBefore, box: .init(delivery))
+            ready[index] = HeldDelivery(id: delivery.id, box: .init(delivery))
             added += delivery.payload.count
         }
         return added
@@ -100,7 +101,7 @@ struct DeliveryQueue {
     /// Empties the queue (for an endpoint that is gone), returning what it held.
     mutating func removeAll() -> [HeldDelivery] {
         var all = Array(ready)
-        all.append(contentsOf: delayed.unordered.map { HeldDelivery(id: $0.id, notBefore: $0.notBefore) })
+        all.append(contentsOf: delayed.unordered.map { HeldDelivery(id: $0.id) })
         ready.removeAll()
         delayed = Heap()
         return all

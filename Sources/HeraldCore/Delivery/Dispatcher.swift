@@ -51,7 +51,7 @@ public actor Dispatcher {
     private var idleWorkers: [String: [CheckedContinuation<HeldDelivery?, Never>]] = [:]
 
     public init(config: HeraldConfig, client: HTTPClient, journal: Journal, deadLetters: DeadLetterStore, stats: DeliveryStats, logger: Logger,
-                payloadBudget: Int = 2 << 20, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds,
+                payloadBudget: Int = 1 << 20, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds,
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: -1...1) }) {
         self.payloadBudget = payloadBudget
         endpoints = Dictionary(config.endpoints.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
@@ -71,11 +71,11 @@ public actor Dispatcher {
         pending += deliveries.count
         for delivery in deliveries {
             if let reason = gone[delivery.endpoint] {
-                deadLetter(HeldDelivery(id: delivery.id, notBefore: 0, box: .init(delivery)), reason: reason, kind: "gone")
+                deadLetter(HeldDelivery(id: delivery.id, box: .init(delivery)), reason: reason, kind: "gone")
             } else if let endpoint = endpoints[delivery.endpoint] {
-                queues[delivery.endpoint, default: DeliveryQueue(concurrency: endpoint.concurrency)].add(hold(delivery, now: now), now: now)
+                queues[delivery.endpoint, default: DeliveryQueue(concurrency: endpoint.concurrency)].add(hold(delivery, now: now), notBefore: delivery.notBefore, now: now)
             } else {
-                deadLetter(HeldDelivery(id: delivery.id, notBefore: 0, box: .init(delivery)), reason: "endpoint '\(delivery.endpoint)' is no longer in the config", kind: "removed")
+                deadLetter(HeldDelivery(id: delivery.id, box: .init(delivery)), reason: "endpoint '\(delivery.endpoint)' is no longer in the config", kind: "removed")
             }
         }
         pump()
@@ -180,10 +180,10 @@ public actor Dispatcher {
             pending -= 1
         case .retry(let next):
             if let reason = gone[endpoint] {
-                deadLetter(HeldDelivery(id: next.id, notBefore: 0, box: .init(next)), reason: reason, kind: "gone")
+                deadLetter(HeldDelivery(id: next.id, box: .init(next)), reason: reason, kind: "gone")
             } else {
                 let now = context.now()
-                queues[endpoint]?.add(hold(next, now: now), now: now)
+                queues[endpoint]?.add(hold(next, now: now), notBefore: next.notBefore, now: now)
             }
         case .endpointGone(let reason):
             pending -= 1
@@ -200,10 +200,10 @@ public actor Dispatcher {
     /// allows, otherwise as a stub whose payload the journal keeps.
     private func hold(_ delivery: PendingDelivery, now: Int64) -> HeldDelivery {
         guard delivery.notBefore <= now, heldBytes + delivery.payload.count <= payloadBudget else {
-            return HeldDelivery(id: delivery.id, notBefore: delivery.notBefore)
+            return HeldDelivery(id: delivery.id)
         }
         heldBytes += delivery.payload.count
-        return HeldDelivery(id: delivery.id, notBefore: delivery.notBefore, box: .init(delivery))
+        return HeldDelivery(id: delivery.id, box: .init(delivery))
     }
 
     /// Journals acks in batches until none are waiting, one batch (one fdatasync) per

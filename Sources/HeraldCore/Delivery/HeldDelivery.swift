@@ -1,8 +1,8 @@
 import HeraldJournal
 
-/// A delivery waiting in an endpoint's queue, as small as it can be: its id and due time, and
-/// the delivery itself only when its payload is kept in memory. A backlog of hundreds of
-/// thousands therefore costs a few dozen bytes each; the rest is read back from the journal.
+/// A delivery waiting in an endpoint's queue, as small as it can be (24 bytes): its id, and the
+/// delivery itself only when its payload is kept in memory. A backlog of hundreds of thousands
+/// therefore costs a few dozen bytes each; the rest is read back from the journal.
 struct HeldDelivery: Sendable {
     /// The whole delivery, boxed so that a held entry stays three words wide.
     final class Box: Sendable {
@@ -11,12 +11,10 @@ struct HeldDelivery: Sendable {
     }
 
     let id: String
-    let notBefore: Int64
     let box: Box?
 
-    init(id: String, notBefore: Int64, box: Box? = nil) {
+    init(id: String, box: Box? = nil) {
         self.id = id
-        self.notBefore = notBefore
         self.box = box
     }
 
