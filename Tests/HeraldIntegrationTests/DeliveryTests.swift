@@ -102,6 +102,29 @@ struct DeliveryTests {
         #expect(await harness.waitForExit() == 0)
     }
 
+    @Test("410 Gone retires the endpoint: its deliveries are dead-lettered with that reason and it is sent nothing more")
+    func goneEndpoint() async throws {
+        let receiver = try Receiver { _, _ in ServerResponse(status: 410) }
+        defer { receiver.stop() }
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url, retry: "[100ms]"))
+        try harness.append([#"{"type":"a","id":"g-1"}"#])
+        try harness.start()
+        #expect(await receiver.wait { $0.count >= 1 })
+        #expect(await waitUntil { harness.log.contains("endpoint retired by its receiver") })
+        try harness.append((2...5).map { #"{"type":"a","id":"g-\#($0)"}"# })
+        var listed = ""
+        for _ in 0..<200 {
+            listed = try harness.dead(["list"]).stdout
+            if listed.contains("5 dead letters") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(listed.contains("5 dead letters"))
+        #expect(listed.contains("HTTP 410 Gone: the receiver retired endpoint 'receiver'"))
+        #expect(receiver.requests.count == 1)
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+    }
+
     @Test("a stalled receiver times out and the delivery is retried")
     func stalledServer() async throws {
         let receiver = try Receiver { _, previous in previous == 0 ? ServerResponse(status: 204, delay: .seconds(3)) : ServerResponse(status: 204) }
