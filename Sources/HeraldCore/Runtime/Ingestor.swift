@@ -95,7 +95,7 @@ struct Ingestor: Sendable {
             stats.duplicatesSkipped += deliveries.count - fresh.count
             for (reason, count) in rejected { stats.rejected[reason, default: 0] += count }
         }
-        await dispatcher.submit(fresh)
+        dispatcher.submit(fresh)
     }
 
     /// Appends, retrying (without reading further) while the disk is full or failing.

@@ -34,7 +34,7 @@ struct Replayer: Sendable {
             _ = try deadLetters.remove(ids: deliveries.map(\.id))
             stats.update { $0.replayed += deliveries.count }
             logger.info("dead letters replayed", metadata: ["count": "\(deliveries.count)"])
-            await dispatcher.submit(deliveries)
+            dispatcher.submit(deliveries)
         } catch {
             logger.error("cannot replay dead letters", metadata: ["error": "\(error)"])
         }

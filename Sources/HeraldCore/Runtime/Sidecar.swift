@@ -44,7 +44,7 @@ public final class Sidecar: Sendable {
         let spool = try ReplaySpool(directory: state.appendingPathComponent("replay").path)
         let client = try HTTPClient()
         let dispatcher = Dispatcher(config: config, client: client, journal: journal, deadLetters: deadLetters, stats: stats, logger: logger, now: now)
-        await dispatcher.submit(recovery.pending)
+        dispatcher.submit(recovery.pending)
 
         let source: any LineSource
         var checkpoints: CheckpointStore?
@@ -122,15 +122,15 @@ public final class Sidecar: Sendable {
         switch ending {
         case .sourceEnded:
             logger.info("end of input; delivering what is pending", metadata: ["drain_timeout": "\(ConfigDuration.format(config.source.drainTimeout))"])
-            await waitUntil(deadline: config.source.drainTimeout) { await dispatcher.pendingCount == 0 }
+            await waitUntil(deadline: config.source.drainTimeout) { dispatcher.pendingCount == 0 }
         case .stopRequested:
             logger.info("stopping: no more reading; waiting for requests in flight", metadata: ["shutdown_grace": "\(ConfigDuration.format(config.shutdownGrace))"])
         case .failed(let error):
             logger.error("source failed", metadata: ["error": "\(error)"])
         }
-        await dispatcher.stop()
-        await waitUntil(deadline: config.shutdownGrace) { await dispatcher.inFlightCount == 0 }
-        let left = await dispatcher.pendingCount
+        dispatcher.stop()
+        await waitUntil(deadline: config.shutdownGrace) { dispatcher.inFlightCount == 0 }
+        let left = dispatcher.pendingCount
         await dispatcher.flush()
         await journal.close()
         client.shutdown()
