@@ -59,3 +59,22 @@ struct RetryPolicyTests {
             == .dead(reason: "max_age 1d exceeded after 3 attempts; last: HTTP 500"))
     }
 }
+
+@Suite("durations")
+struct ConfigDurationTests {
+    @Test("parse and format round-trip config spellings", arguments: ["500ms", "10s", "5m", "2h", "3d"])
+    func roundTrip(text: String) throws {
+        #expect(ConfigDuration.format(try #require(ConfigDuration.parse(text))) == text)
+    }
+
+    @Test("sums parse; odd values format to a readable unit")
+    func oddValues() {
+        #expect(ConfigDuration.parse("1h30m") == .seconds(5400))
+        #expect(ConfigDuration.parse("10 s") == nil)
+        #expect(ConfigDuration.parse("5w") == nil)
+        #expect(ConfigDuration.format(.milliseconds(1234)) == "1.2s")
+        #expect(ConfigDuration.format(.milliseconds(3_576_916)) == "59m36s")
+        #expect(ConfigDuration.format(.seconds(7500)) == "125m")
+        #expect(ConfigDuration.format(.milliseconds(7_530_400)) == "2h5m")
+    }
+}

@@ -214,6 +214,25 @@ struct DeliveryTests {
     }
 }
 
+extension DeliveryTests {
+    @Test("stdin: SIGTERM while draining stops at once, exit 0, the rest stays journaled")
+    func stopWhileDraining() async throws {
+        let port = try freePort()
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: "http://127.0.0.1:\(port)/hooks", retry: "[10m]",
+                                                                       source: "stdin: true, drain_timeout: 60s"))
+        let pipe = Pipe()
+        try harness.start(stdin: pipe.fileHandleForReading)
+        pipe.fileHandleForWriting.write(Data((0..<3).map { #"{"type":"x","id":"d-\#($0)"}"# + "\n" }.joined().utf8))
+        try pipe.fileHandleForWriting.close()
+        #expect(await waitUntil { harness.log.contains("end of input; delivering what is pending") })
+        let stopped = ContinuousClock.now
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+        #expect(ContinuousClock.now - stopped < .seconds(10))
+        #expect(harness.log.contains("pending=3"))
+    }
+}
+
 /// Polls `condition` until it holds or `timeout` passes.
 func waitUntil(timeout: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
@@ -224,10 +243,14 @@ func waitUntil(timeout: Duration = .seconds(20), _ condition: () -> Bool) async 
     return condition()
 }
 
-/// A port nothing listens on right now.
+/// A port nothing listens on right now, outside the kernel's ephemeral range (32768–60999), so
+/// that a receiver on port 0 in a test running in parallel cannot be handed the same port.
 func freePort() throws -> Int {
-    let server = try HTTPServer(host: "127.0.0.1", port: 0) { _ in ServerResponse(status: 204) }
-    let port = server.port
-    server.stop()
-    return port
+    for _ in 0..<100 {
+        let candidate = Int.random(in: 20_000..<32_000)
+        guard let server = try? HTTPServer(host: "127.0.0.1", port: candidate, handler: { _ in ServerResponse(status: 204) }) else { continue }
+        server.stop()
+        return candidate
+    }
+    throw HTTPServerError(operation: "bind", code: 0, message: "no free port found in 20000..<32000")
 }

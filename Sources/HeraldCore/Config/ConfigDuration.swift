@@ -31,13 +31,17 @@ public enum ConfigDuration {
         return total
     }
 
-    /// The shortest config spelling of a duration, for messages and `explain`.
+    /// The config spelling of a duration, for messages and logs: exact for round values
+    /// (`5m`, `3d`), otherwise to the nearest useful unit (`1.2s`, `59m37s`, `2h5m`).
     public static func format(_ duration: Duration) -> String {
         let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
         if ms % 86_400_000 == 0, ms > 0 { return "\(ms / 86_400_000)d" }
         if ms % 3_600_000 == 0, ms > 0 { return "\(ms / 3_600_000)h" }
         if ms % 60_000 == 0, ms > 0 { return "\(ms / 60_000)m" }
         if ms % 1000 == 0 { return "\(ms / 1000)s" }
-        return "\(ms)ms"
+        if ms < 1000 { return "\(ms)ms" }
+        if ms < 60_000 { return "\(ms / 1000).\(ms % 1000 / 100)s" }
+        if ms < 3_600_000 { return "\(ms / 60_000)m\(ms % 60_000 / 1000)s" }
+        return "\(ms / 3_600_000)h\(ms % 3_600_000 / 60_000)m"
     }
 }

@@ -79,7 +79,7 @@ public final class Sidecar: Sendable {
                                 stats: stats, logger: logger, now: now)
         let replayer = Replayer(spool: spool, deadLetters: deadLetters, journal: journal, dispatcher: dispatcher, stats: stats, logger: logger, now: now)
 
-        enum Ending { case sourceEnded, stopRequested, failed(any Error) }
+        enum Ending { case sourceEnded, drained, stopRequested, failed(any Error) }
         let ending: Ending = await withTaskGroup(of: Ending?.self) { group in
             group.addTask {
                 do {
@@ -109,10 +109,18 @@ public final class Sidecar: Sendable {
             }
             var ending: Ending = .stopRequested
             for await result in group {
-                if let result {
-                    ending = result
-                    break
+                guard let result else { continue }
+                if case .sourceEnded = result {
+                    // End of input (stdin): keep delivering, still listening for a stop signal.
+                    logger.info("end of input; delivering what is pending", metadata: ["drain_timeout": "\(ConfigDuration.format(config.source.drainTimeout))"])
+                    group.addTask { [config] in
+                        await self.waitUntil(deadline: config.source.drainTimeout) { dispatcher.pendingCount == 0 }
+                        return .drained
+                    }
+                    continue
                 }
+                ending = result
+                break
             }
             source.stop()
             group.cancelAll()
@@ -120,9 +128,8 @@ public final class Sidecar: Sendable {
         }
 
         switch ending {
-        case .sourceEnded:
-            logger.info("end of input; delivering what is pending", metadata: ["drain_timeout": "\(ConfigDuration.format(config.source.drainTimeout))"])
-            await waitUntil(deadline: config.source.drainTimeout) { dispatcher.pendingCount == 0 }
+        case .sourceEnded, .drained:
+            break
         case .stopRequested:
             logger.info("stopping: no more reading; waiting for requests in flight", metadata: ["shutdown_grace": "\(ConfigDuration.format(config.shutdownGrace))"])
         case .failed(let error):
@@ -145,7 +152,7 @@ public final class Sidecar: Sendable {
     private func waitUntil(deadline: Duration, _ condition: @Sendable () async -> Bool) async {
         let clock = ContinuousClock()
         let end = clock.now + deadline
-        while clock.now < end, !(await condition()) {
+        while clock.now < end, !Task.isCancelled, !(await condition()) {
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
