@@ -233,6 +233,42 @@ extension DeliveryTests {
     }
 }
 
+extension DeliveryTests {
+    @Test("a transform that cannot apply dead-letters that delivery with the reason; after fixing the route, replay sends it")
+    func transformFailureThenReplay() async throws {
+        let receiver = try Receiver()
+        defer { receiver.stop() }
+        let broken = SidecarHarness.config(url: receiver.url).replacingOccurrences(
+            of: #"- { name: all, events: ["*"], to: receiver }"#,
+            with: #"- { name: all, events: ["*"], to: receiver, transform: { set: { data.customer.vip: true } } }"#)
+        let harness = try SidecarHarness(config: broken)
+        let bad = #"{"type":"order.created","id":"t-1","data":{"customer":"Ana"}}"#
+        let good = #"{"type":"order.created","id":"t-2","data":{"customer":{"name":"Bo"}}}"#
+        try harness.append([bad, good])
+        try harness.start()
+        #expect(await receiver.wait { $0.count >= 1 })
+        #expect(String(decoding: receiver.requests[0].body, as: UTF8.self) == #"{"type":"order.created","id":"t-2","data":{"customer":{"name":"Bo","vip":true}}}"#)
+        var listed = ""
+        for _ in 0..<200 {
+            listed = try harness.dead(["list"]).stdout
+            if listed.contains("1 dead letter") { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(listed.contains("transform of route 'all' failed: cannot set 'data.customer.vip': a parent field is a string, not an object"))
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+
+        // The route is fixed (no transform); the replayed delivery is rendered under the new config.
+        try SidecarHarness.config(url: receiver.url).write(toFile: harness.configPath, atomically: true, encoding: .utf8)
+        #expect(try harness.dead(["replay"]).status == 0)
+        try harness.start()
+        #expect(await receiver.wait { $0.count >= 2 })
+        #expect(String(decoding: receiver.requests[1].body, as: UTF8.self) == bad)
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+    }
+}
+
 /// Polls `condition` until it holds or `timeout` passes.
 func waitUntil(timeout: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout

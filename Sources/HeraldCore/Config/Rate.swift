@@ -22,10 +22,6 @@ public struct Rate: Sendable, Equatable, CustomStringConvertible {
         self.count = count
     }
 
-    public var perSecond: Double {
-        Double(count) / (Double(period.components.seconds) + Double(period.components.attoseconds) / 1e18)
-    }
-
     public var description: String {
         switch period {
         case .seconds(60): "\(count)/m"

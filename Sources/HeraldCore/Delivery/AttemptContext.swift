@@ -12,6 +12,9 @@ struct AttemptContext: Sendable {
     let logger: Logger
     let now: @Sendable () -> Int64
     let jitter: @Sendable () -> Double
+    /// For payloads that still need rendering: the routes and the event decoder of the config.
+    let routes: [String: RouteConfig]
+    let decoder: EventDecoder
 
     /// The whole delivery: from memory when it was kept, else read back from the journal
     /// (nil when the journal no longer has it).
@@ -21,9 +24,17 @@ struct AttemptContext: Sendable {
     }
 
     func attempt(_ delivery: PendingDelivery, endpoint: EndpointConfig) async -> Dispatcher.Outcome {
-        guard let payload = StoredPayload(decoding: delivery.payload) else {
+        guard var payload = StoredPayload(decoding: delivery.payload) else {
             await bury(delivery, reason: "the journaled payload is unreadable", kind: "corrupt")
             return .settled
+        }
+        if payload.contentType == StoredPayload.unrendered {
+            switch render(payload.body, route: delivery.route, endpoint: endpoint) {
+            case .success(let rendered): payload = rendered
+            case .failure(let failure):
+                await bury(delivery, reason: failure.message, kind: "render")
+                return .settled
+            }
         }
         let started = now()
         let request = RequestRenderer.request(webhookID: delivery.id, payload: payload, endpoint: endpoint, timestamp: started / 1000)
@@ -60,6 +71,17 @@ struct AttemptContext: Sendable {
             let reason = "HTTP 410 Gone: the receiver retired endpoint '\(endpoint.name)'"
             await bury(tried, reason: reason, kind: "gone")
             return .endpointGone(reason)
+        }
+    }
+
+    /// Renders an event's line for a route and endpoint under the current config.
+    private func render(_ line: [UInt8], route name: String, endpoint: EndpointConfig) -> Result<StoredPayload, RequestRenderer.Failure> {
+        guard let route = routes[name] else { return .failure(RequestRenderer.Failure(message: "route '\(name)' is no longer in the config")) }
+        guard case .success(let event) = decoder.decode(line) else {
+            return .failure(RequestRenderer.Failure(message: "the journaled event no longer decodes under the current source settings"))
+        }
+        return Result { () throws(RequestRenderer.Failure) in
+            StoredPayload(contentType: RequestRenderer.contentType(for: endpoint), body: try RequestRenderer.body(for: event, route: route, endpoint: endpoint))
         }
     }
 

@@ -74,7 +74,10 @@ public final class Dispatcher: Sendable {
                 jitter: @escaping @Sendable () -> Double = { Double.random(in: -1...1) }) {
         self.payloadBudget = payloadBudget
         endpoints = Dictionary(config.endpoints.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        context = AttemptContext(client: client, journal: journal, deadLetters: deadLetters, stats: stats, logger: logger, now: now, jitter: jitter)
+        context = AttemptContext(
+            client: client, journal: journal, deadLetters: deadLetters, stats: stats, logger: logger, now: now, jitter: jitter,
+            routes: Dictionary(config.routes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
+            decoder: EventDecoder(typeField: config.source.typeField, idField: config.source.idField, maxLineBytes: config.source.maxLineBytes))
         self.logger = logger
     }
 

@@ -10,6 +10,11 @@ public struct StoredPayload: Sendable, Equatable {
         self.body = body
     }
 
+    /// The content type of a payload that still needs rendering: the event's own line, kept when
+    /// the route's transform failed at ingest. It is rendered again under the config in force at
+    /// send time, so fixing the route and replaying the dead letter sends the right body.
+    public static let unrendered = "application/x-herald-unrendered"
+
     private static let version: UInt8 = 1
 
     /// `version, content-type length (UInt16 LE), content type, body`.

@@ -26,16 +26,6 @@ public enum JSONValue: Sendable, Equatable {
         return current
     }
 
-    /// The text a template or an id would use for a scalar; nil for collections and null.
-    public var scalarText: String? {
-        switch self {
-        case .string(let text): text
-        case .number(let number): number.text
-        case .bool(let flag): flag ? "true" : "false"
-        case .null, .array, .object: nil
-        }
-    }
-
     public var typeName: String {
         switch self {
         case .null: "null"

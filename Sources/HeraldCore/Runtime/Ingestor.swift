@@ -9,20 +9,18 @@ struct Ingestor: Sendable {
     let router: Router
     let decoder: EventDecoder
     let journal: Journal
-    let deadLetters: DeadLetterStore
     let checkpoints: CheckpointStore?
     let dispatcher: Dispatcher
     let stats: DeliveryStats
     let logger: Logger
     let now: @Sendable () -> Int64
 
-    init(config: HeraldConfig, journal: Journal, deadLetters: DeadLetterStore, checkpoints: CheckpointStore?, dispatcher: Dispatcher,
+    init(config: HeraldConfig, journal: Journal, checkpoints: CheckpointStore?, dispatcher: Dispatcher,
          stats: DeliveryStats, logger: Logger, now: @escaping @Sendable () -> Int64) {
         self.config = config
         router = Router(config: config)
         decoder = EventDecoder(typeField: config.source.typeField, idField: config.source.idField, maxLineBytes: config.source.maxLineBytes)
         self.journal = journal
-        self.deadLetters = deadLetters
         self.checkpoints = checkpoints
         self.dispatcher = dispatcher
         self.stats = stats
@@ -41,7 +39,6 @@ struct Ingestor: Sendable {
     func ingest(_ batch: LineBatch) async throws {
         let enqueuedAt = now()
         var deliveries: [PendingDelivery] = []
-        var unrenderable: [(PendingDelivery, String)] = []
         var lines = 0, routed = 0, unrouted = 0
         var rejected: [String: Int] = [:]
         for line in batch.lines {
@@ -67,16 +64,14 @@ struct Ingestor: Sendable {
             for match in matches {
                 for endpoint in match.endpoints {
                     let id = RequestRenderer.webhookID(eventID: event.id, route: match.route.name, endpoint: endpoint.name)
-                    var delivery = PendingDelivery(id: id, endpoint: endpoint.name, route: match.route.name, eventID: event.id, eventType: event.type,
-                                                   enqueuedAt: enqueuedAt, payload: [])
-                    do {
-                        let body = try RequestRenderer.body(for: event, route: match.route, endpoint: endpoint)
-                        delivery.payload = StoredPayload(contentType: RequestRenderer.contentType(for: endpoint), body: body).encoded()
-                        deliveries.append(delivery)
-                    } catch {
-                        delivery.payload = StoredPayload(contentType: "application/json", body: event.line).encoded()
-                        unrenderable.append((delivery, error.message))
-                    }
+                    // A transform that cannot apply is journaled like any delivery, holding the event's
+                    // line: the attempt renders it again and dead-letters it with the reason if it
+                    // still fails, so nothing is lost on the way and a fixed route can replay it.
+                    let payload = (try? RequestRenderer.body(for: event, route: match.route, endpoint: endpoint))
+                        .map { StoredPayload(contentType: RequestRenderer.contentType(for: endpoint), body: $0) }
+                        ?? StoredPayload(contentType: StoredPayload.unrendered, body: event.line)
+                    deliveries.append(PendingDelivery(id: id, endpoint: endpoint.name, route: match.route.name, eventID: event.id, eventType: event.type,
+                                                      enqueuedAt: enqueuedAt, payload: payload.encoded()))
                 }
             }
         }
@@ -85,7 +80,6 @@ struct Ingestor: Sendable {
         var seen = Set<String>()
         let fresh = deliveries.filter { !known.contains($0.id) && seen.insert($0.id).inserted }
         try await appendDurably(fresh.map(JournalRecord.enqueue))
-        for (delivery, reason) in unrenderable { await bury(delivery, reason: reason) }
         if let checkpoint = batch.checkpoint { try saveCheckpoint(checkpoint) }
         stats.update { stats in
             stats.linesRead += lines
@@ -113,16 +107,6 @@ struct Ingestor: Sendable {
                 }
                 try await Task.sleep(for: .milliseconds(500))
             }
-        }
-    }
-
-    private func bury(_ delivery: PendingDelivery, reason: String) async {
-        do {
-            try deadLetters.add(delivery, reason: reason, at: now())
-            stats.update { $0.dead["render", default: 0] += 1 }
-            logger.error("delivery dead-lettered", metadata: ["event_id": "\(delivery.eventID)", "endpoint": "\(delivery.endpoint)", "route": "\(delivery.route)", "reason": "\(reason)"])
-        } catch {
-            logger.error("cannot write dead letter for an unrenderable delivery", metadata: ["event_id": "\(delivery.eventID)", "error": "\(error)"])
         }
     }
 

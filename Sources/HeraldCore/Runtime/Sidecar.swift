@@ -75,7 +75,7 @@ public final class Sidecar: Sendable {
             "routes": "\(config.routes.count)", "endpoints": "\(config.endpoints.count)",
         ])
 
-        let ingestor = Ingestor(config: config, journal: journal, deadLetters: deadLetters, checkpoints: checkpoints, dispatcher: dispatcher,
+        let ingestor = Ingestor(config: config, journal: journal, checkpoints: checkpoints, dispatcher: dispatcher,
                                 stats: stats, logger: logger, now: now)
         let replayer = Replayer(spool: spool, deadLetters: deadLetters, journal: journal, dispatcher: dispatcher, stats: stats, logger: logger, now: now)
 
