@@ -4,10 +4,10 @@ import Foundation
 extension ConfigDecoder {
     static let endpointKeys = [
         "url", "enabled", "description", "headers", "format", "signing", "timeout", "concurrency", "rate_limit",
-        "retry", "ordering", "allow_insecure",
+        "retry", "ordering", "allow_insecure", "breaker",
     ]
     /// Mapping-valued keys whose entries merge with `defaults` one level deep.
-    static let mergedKeys: Set<String> = ["headers", "retry"]
+    static let mergedKeys: Set<String> = ["headers", "retry", "breaker"]
 
     func decodeEndpoints(_ node: YAMLNode?, defaults: YAMLNode?) -> [EndpointConfig]? {
         var defaultPairs: [YAMLPair] = []
@@ -102,13 +102,22 @@ extension ConfigDecoder {
         let timeout = fields["timeout"].flatMap { reader.duration($0, "'timeout'") } ?? .seconds(10)
         let concurrency = fields["concurrency"].flatMap { reader.int($0, "'concurrency'", in: 1...1024) } ?? 8
         let rate = fields["rate_limit"].flatMap { reader.rate($0, "'rate_limit'") }
+        let breaker = fields["breaker"].flatMap(decodeBreaker) ?? .standard
         let enabled = fields["enabled"].flatMap { reader.bool($0, "'enabled'") } ?? true
         if let node = fields["timeout"], timeout == .zero { reader.error("'timeout' must be more than 0", at: node.mark) }
         guard let url else { return nil }
         return EndpointConfig(
             name: name, url: url, enabled: enabled, headers: headers, format: format, signing: signing, timeout: timeout,
-            concurrency: concurrency, rateLimit: rate, retry: retry, ordering: ordering, allowInsecure: allowInsecure
+            concurrency: concurrency, rateLimit: rate, breaker: breaker, retry: retry, ordering: ordering, allowInsecure: allowInsecure
         )
+    }
+
+    private func decodeBreaker(_ node: YAMLNode) -> BreakerConfig? {
+        guard let fields = reader.fields(node, of: "'breaker'", allowed: ["failures", "cooldown"]) else { return nil }
+        let failures = fields["failures"].flatMap { reader.int($0, "'breaker.failures'", in: 0...1_000_000) } ?? BreakerConfig.standard.failures
+        let cooldown = fields["cooldown"].flatMap { reader.duration($0, "'breaker.cooldown'") } ?? BreakerConfig.standard.cooldown
+        if let node = fields["cooldown"], cooldown == .zero { reader.error("'breaker.cooldown' must be more than 0", at: node.mark) }
+        return BreakerConfig(failures: failures, cooldown: cooldown)
     }
 
     private func decodeHeaders(_ node: YAMLNode) -> [HTTPHeader] {

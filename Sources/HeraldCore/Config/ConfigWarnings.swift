@@ -6,9 +6,6 @@ public enum ConfigWarnings {
             if endpoint.format != .json {
                 warnings.append("endpoint '\(endpoint.name)': format '\(endpoint.format.rawValue)' is not implemented yet; its deliveries will fail")
             }
-            if endpoint.rateLimit != nil {
-                warnings.append("endpoint '\(endpoint.name)': 'rate_limit' is accepted but not enforced yet")
-            }
             if endpoint.ordering != nil {
                 warnings.append("endpoint '\(endpoint.name)': 'ordering' is accepted but not enforced yet")
             }

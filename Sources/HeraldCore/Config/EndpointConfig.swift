@@ -13,6 +13,7 @@ public struct EndpointConfig: Sendable {
     /// Requests in flight at once to this endpoint.
     public var concurrency: Int
     public var rateLimit: Rate?
+    public var breaker: BreakerConfig
     public var retry: RetryConfig
     public var ordering: OrderingConfig?
     public var allowInsecure: Bool
@@ -68,4 +69,18 @@ public struct RetryConfig: Sendable, Equatable {
 /// Per-key ordering of an endpoint's deliveries (planned; validated now so configs stay valid).
 public struct OrderingConfig: Sendable {
     public var key: FieldPath
+}
+
+/// When an endpoint's circuit opens (`failures` consecutive retryable failures; 0 turns the
+/// breaker off) and how long it stays open before one request probes it.
+public struct BreakerConfig: Sendable, Equatable {
+    public var failures: Int
+    public var cooldown: Duration
+
+    public init(failures: Int, cooldown: Duration) {
+        self.failures = failures
+        self.cooldown = cooldown
+    }
+
+    public static let standard = BreakerConfig(failures: 10, cooldown: .seconds(30))
 }

@@ -12,9 +12,8 @@ struct AttemptContext: Sendable {
     let logger: Logger
     let now: @Sendable () -> Int64
     let jitter: @Sendable () -> Double
-    /// For payloads that still need rendering: the routes and the event decoder of the config.
-    let routes: [String: RouteConfig]
-    let decoder: EventDecoder
+    /// The config in force: payloads that still need rendering use its routes and decoder.
+    let live: LiveConfig
 
     /// The whole delivery: from memory when it was kept, else read back from the journal
     /// (nil when the journal no longer has it).
@@ -26,14 +25,14 @@ struct AttemptContext: Sendable {
     func attempt(_ delivery: PendingDelivery, endpoint: EndpointConfig) async -> Dispatcher.Outcome {
         guard var payload = StoredPayload(decoding: delivery.payload) else {
             await bury(delivery, reason: "the journaled payload is unreadable", kind: "corrupt")
-            return .settled
+            return .settled(nil)
         }
         if payload.contentType == StoredPayload.unrendered {
             switch render(payload.body, route: delivery.route, endpoint: endpoint) {
             case .success(let rendered): payload = rendered
             case .failure(let failure):
                 await bury(delivery, reason: failure.message, kind: "render")
-                return .settled
+                return .settled(nil)
             }
         }
         let started = now()
@@ -65,8 +64,9 @@ struct AttemptContext: Sendable {
             logger.warning("delivery failed, will retry", metadata: metadata)
             return .retry(tried)
         case .dead(let reason):
-            await bury(tried, reason: reason, kind: reason.hasPrefix("permanent") ? "permanent" : (reason.hasPrefix("max_age") ? "max_age" : "exhausted"))
-            return .settled
+            let permanent = reason.hasPrefix("permanent")
+            await bury(tried, reason: reason, kind: permanent ? "permanent" : (reason.hasPrefix("max_age") ? "max_age" : "exhausted"))
+            return .settled(permanent ? .alive : .failing)
         case .endpointGone:
             let reason = "HTTP 410 Gone: the receiver retired endpoint '\(endpoint.name)'"
             await bury(tried, reason: reason, kind: "gone")
@@ -76,8 +76,9 @@ struct AttemptContext: Sendable {
 
     /// Renders an event's line for a route and endpoint under the current config.
     private func render(_ line: [UInt8], route name: String, endpoint: EndpointConfig) -> Result<StoredPayload, RequestRenderer.Failure> {
-        guard let route = routes[name] else { return .failure(RequestRenderer.Failure(message: "route '\(name)' is no longer in the config")) }
-        guard case .success(let event) = decoder.decode(line) else {
+        let generation = live.current
+        guard let route = generation.routes[name] else { return .failure(RequestRenderer.Failure(message: "route '\(name)' is no longer in the config")) }
+        guard case .success(let event) = generation.decoder.decode(line) else {
             return .failure(RequestRenderer.Failure(message: "the journaled event no longer decodes under the current source settings"))
         }
         return Result { () throws(RequestRenderer.Failure) in
