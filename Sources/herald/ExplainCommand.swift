@@ -68,7 +68,7 @@ struct ExplainCommand: AsyncParsableCommand {
                         Swift.print("  \(header.name): \(header.value)")
                     }
                     Swift.print("")
-                    Swift.print("  " + redactor.redact(String(decoding: request.body, as: UTF8.self)))
+                    for line in BodyPreview.lines(of: request) { Swift.print("  " + redactor.redact(line)) }
                 }
             }
             for (route, endpoint) in explanation.disabled {

@@ -4,10 +4,10 @@ import Foundation
 extension ConfigDecoder {
     static let endpointKeys = [
         "url", "enabled", "description", "headers", "format", "signing", "timeout", "concurrency", "rate_limit",
-        "retry", "ordering", "allow_insecure", "breaker",
+        "retry", "ordering", "allow_insecure", "breaker", "xml", "cloudevents",
     ]
     /// Mapping-valued keys whose entries merge with `defaults` one level deep.
-    static let mergedKeys: Set<String> = ["headers", "retry", "breaker"]
+    static let mergedKeys: Set<String> = ["headers", "retry", "breaker", "xml", "cloudevents"]
 
     func decodeEndpoints(_ node: YAMLNode?, defaults: YAMLNode?) -> [EndpointConfig]? {
         var defaultPairs: [YAMLPair] = []
@@ -105,11 +105,14 @@ extension ConfigDecoder {
         let breaker = fields["breaker"].flatMap(decodeBreaker) ?? .standard
         let enabled = fields["enabled"].flatMap { reader.bool($0, "'enabled'") } ?? true
         if let node = fields["timeout"], timeout == .zero { reader.error("'timeout' must be more than 0", at: node.mark) }
+        let formatOptions = decodeFormatOptions(fields)
         guard let url else { return nil }
-        return EndpointConfig(
+        var endpoint = EndpointConfig(
             name: name, url: url, enabled: enabled, headers: headers, format: format, signing: signing, timeout: timeout,
             concurrency: concurrency, rateLimit: rate, breaker: breaker, retry: retry, ordering: ordering, allowInsecure: allowInsecure
         )
+        endpoint.formatOptions = formatOptions
+        return endpoint
     }
 
     private func decodeBreaker(_ node: YAMLNode) -> BreakerConfig? {

@@ -1,5 +1,5 @@
 extension ConfigDecoder {
-    static let routeKeys = ["name", "description", "events", "where", "to", "transform", "template"]
+    static let routeKeys = ["name", "description", "events", "where", "to", "transform", "template", "body", "strict"]
 
     func decodeRoutes(_ node: YAMLNode?, endpointNames: [String]) -> [RouteConfig]? {
         guard let node else { return nil }
@@ -43,12 +43,17 @@ extension ConfigDecoder {
         }
         let conditions = fields["where"].map(decodeWhere) ?? []
         let transform = fields["transform"].flatMap(decodeTransform)
-        let template = fields["template"].flatMap { reader.string($0, "'template'") }
+        let template = fields["template"].flatMap(compileTemplate)
+        let body = fields["body"].flatMap { valueTemplate($0, "'body'") }
+        let strict = fields["strict"].flatMap { reader.bool($0, "'strict'") } ?? false
+        if fields["template"] != nil, fields["body"] != nil {
+            reader.error("a route takes 'template' (text) or 'body' (a structure), not both", at: fields.keyMarks["body"])
+        }
         if let name, !Self.isValidName(name) {
             reader.error("route names are letters, digits, '-', '_' and '.'", at: fields["name"]?.mark)
         }
         guard let name, !events.isEmpty, !targets.isEmpty else { return nil }
-        return RouteConfig(name: name, events: events, conditions: conditions, to: targets, transform: transform, template: template)
+        return RouteConfig(name: name, events: events, conditions: conditions, to: targets, transform: transform, template: template, body: body, strict: strict)
     }
 
     private static let operators = ["in", "exists", "gt", "gte", "lt", "lte", "eq"]
@@ -125,8 +130,8 @@ extension ConfigDecoder {
             guard let from = reader.fieldPath(pair.key, "a 'rename' source"), let to = reader.fieldPath(pair.value, "a 'rename' target") else { return nil }
             return (from, to)
         }
-        let set: [(path: FieldPath, value: JSONValue)] = pairs("set").compactMap { pair in
-            guard let path = reader.fieldPath(pair.key, "a 'set' field"), let value = reader.jsonValue(pair.value, "a 'set' value") else { return nil }
+        let set: [(path: FieldPath, value: ValueTemplate)] = pairs("set").compactMap { pair in
+            guard let path = reader.fieldPath(pair.key, "a 'set' field"), let value = valueTemplate(pair.value, "a 'set' value") else { return nil }
             return (path, value)
         }
         return TransformConfig(pick: paths("pick"), drop: paths("drop"), rename: rename, set: set)

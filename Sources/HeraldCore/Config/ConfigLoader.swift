@@ -5,6 +5,7 @@ public enum ConfigLoader {
     /// Parses `text` as if read from `path`; every problem comes back at once.
     public static func load(text: String, path: String, environment: [String: String]) -> Result<HeraldConfig, ConfigErrors> {
         let reader = ConfigReader(file: path, environment: environment)
+        reader.source = text
         let root: YAMLNode
         do {
             guard let document = try YAMLParser.parse(text) else {

@@ -10,6 +10,8 @@ final class ConfigReader {
     private(set) var diagnostics: [ConfigDiagnostic] = []
     /// Values that came from `${VAR}` in secret positions or from secret files.
     var secrets: Set<String> = []
+    /// The config's text, to point into multi-character values such as templates.
+    var source = ""
 
     init(file: String, environment: [String: String]) {
         self.file = file

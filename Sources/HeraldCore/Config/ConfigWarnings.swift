@@ -3,15 +3,9 @@ public enum ConfigWarnings {
     public static func list(for config: HeraldConfig) -> [String] {
         var warnings: [String] = []
         for endpoint in config.endpoints where endpoint.enabled {
-            if endpoint.format != .json {
-                warnings.append("endpoint '\(endpoint.name)': format '\(endpoint.format.rawValue)' is not implemented yet; its deliveries will fail")
-            }
             if endpoint.ordering != nil {
                 warnings.append("endpoint '\(endpoint.name)': 'ordering' is accepted but not enforced yet")
             }
-        }
-        for route in config.routes where route.template != nil {
-            warnings.append("route '\(route.name)': 'template' is not implemented yet; its deliveries will fail")
         }
         return warnings
     }

@@ -17,6 +17,8 @@ public struct EndpointConfig: Sendable {
     public var retry: RetryConfig
     public var ordering: OrderingConfig?
     public var allowInsecure: Bool
+    /// Settings of the format (`xml:`, `cloudevents:`).
+    public var formatOptions = FormatOptions()
 }
 
 /// The body format an endpoint receives.

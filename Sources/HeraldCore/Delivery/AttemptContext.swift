@@ -81,9 +81,7 @@ struct AttemptContext: Sendable {
         guard case .success(let event) = generation.decoder.decode(line) else {
             return .failure(RequestRenderer.Failure(message: "the journaled event no longer decodes under the current source settings"))
         }
-        return Result { () throws(RequestRenderer.Failure) in
-            StoredPayload(contentType: RequestRenderer.contentType(for: endpoint), body: try RequestRenderer.body(for: event, route: route, endpoint: endpoint))
-        }
+        return Result { () throws(RequestRenderer.Failure) in try RequestRenderer.payload(for: event, route: route, endpoint: endpoint) }
     }
 
     /// Moves a delivery to the dead letters (fsynced) and then settles it in the journal.

@@ -23,30 +23,58 @@ public struct RequestRenderer: Sendable {
         return Base64URL.encode(Array(SHA256.hash(data: bytes).prefix(12)), length: 15)
     }
 
-    /// The body for this route and endpoint: the event's own bytes when nothing reshapes it.
-    public static func body(for event: Event, route: RouteConfig, endpoint: EndpointConfig) throws(Failure) -> [UInt8] {
-        guard endpoint.format == .json else {
-            throw Failure(message: "format '\(endpoint.format.rawValue)' is not supported yet: only json is implemented in this version")
+    /// The payload for this route and endpoint: the event's own bytes when nothing reshapes it and
+    /// the format is json; else pick, drop, rename, set, then `template` or `body`, then the format.
+    public static func payload(for event: Event, route: RouteConfig, endpoint: EndpointConfig) throws(Failure) -> StoredPayload {
+        if endpoint.format == .json, route.passesThrough {
+            return StoredPayload(contentType: "application/json", body: event.line)
         }
-        guard route.template == nil else {
-            throw Failure(message: "route '\(route.name)' uses 'template', which is not supported yet in this version")
+        var object = event.body
+        if let transform = route.transform, !transform.isEmpty {
+            do {
+                object = try FieldTransformer.apply(transform, to: event.body, strict: route.strict)
+            } catch {
+                throw Failure(message: "transform of route '\(route.name)' failed: \(error.message)")
+            }
         }
-        guard let transform = route.transform, !transform.isEmpty else { return event.line }
+        let shaped: PayloadEncoder.Shaped
+        if let template = route.template {
+            let rendered = template.render(.object(object), escaping: endpoint.format.templateEscaping)
+            if route.strict, let missing = rendered.missing {
+                throw Failure(message: "template of route '\(route.name)' failed: \(TemplateFailure.missingField(missing))")
+            }
+            shaped = .text(rendered.text)
+        } else if let body = route.body {
+            do {
+                shaped = .body(try body.render(.object(object), strict: route.strict))
+            } catch {
+                throw Failure(message: "body of route '\(route.name)' failed: \(TemplateFailure.missingField(error.path))")
+            }
+        } else {
+            shaped = .event(object)
+        }
         do {
-            return JSONWriter.encodeBytes(.object(try FieldTransformer.apply(transform, to: event.body)))
+            return try PayloadEncoder.encode(shaped, event: event, endpoint: endpoint)
         } catch {
-            throw Failure(message: "transform of route '\(route.name)' failed: \(error.message)")
+            throw Failure(message: "route '\(route.name)' to endpoint '\(endpoint.name)': \(error.message)")
         }
     }
 
-    /// Content type of the bodies this version renders.
-    public static func contentType(for endpoint: EndpointConfig) -> String { "application/json" }
+    /// The body alone (see ``payload(for:route:endpoint:)``).
+    public static func body(for event: Event, route: RouteConfig, endpoint: EndpointConfig) throws(Failure) -> [UInt8] {
+        try payload(for: event, route: route, endpoint: endpoint).body
+    }
+
+    /// The content type of the endpoint's format (CloudEvents text data is sent as text/plain).
+    public static func contentType(for endpoint: EndpointConfig) -> String {
+        PayloadEncoder.contentType(for: endpoint.format, options: endpoint.formatOptions)
+    }
 
     /// The full request, signed, as it would be sent at `timestamp` (Unix seconds).
     public static func request(for event: Event, route: RouteConfig, endpoint: EndpointConfig, timestamp: Int64) throws(Failure) -> DeliveryRequest {
-        let body = try body(for: event, route: route, endpoint: endpoint)
+        let payload = try payload(for: event, route: route, endpoint: endpoint)
         let id = webhookID(eventID: event.id, route: route.name, endpoint: endpoint.name)
-        return request(webhookID: id, payload: StoredPayload(contentType: contentType(for: endpoint), body: body), endpoint: endpoint, timestamp: timestamp)
+        return request(webhookID: id, payload: payload, endpoint: endpoint, timestamp: timestamp)
     }
 
     /// The request for an already rendered (journaled) payload under the endpoint's current
@@ -58,6 +86,7 @@ public struct RequestRenderer: Sendable {
             HTTPHeader("webhook-id", webhookID),
             HTTPHeader("webhook-timestamp", String(timestamp)),
         ]
+        headers.append(contentsOf: payload.headers)
         headers.append(contentsOf: endpoint.headers)
         if let signing = endpoint.signing {
             headers.append(contentsOf: RequestSigner(signing).headers(webhookID: webhookID, timestamp: timestamp, body: payload.body))

@@ -69,8 +69,7 @@ struct Ingestor: Sendable {
                     // A transform that cannot apply is journaled like any delivery, holding the event's
                     // line: the attempt renders it again and dead-letters it with the reason if it
                     // still fails, so nothing is lost on the way and a fixed route can replay it.
-                    let payload = (try? RequestRenderer.body(for: event, route: match.route, endpoint: endpoint))
-                        .map { StoredPayload(contentType: RequestRenderer.contentType(for: endpoint), body: $0) }
+                    let payload = (try? RequestRenderer.payload(for: event, route: match.route, endpoint: endpoint))
                         ?? StoredPayload(contentType: StoredPayload.unrendered, body: event.line)
                     deliveries.append(PendingDelivery(id: id, endpoint: endpoint.name, route: match.route.name, eventID: event.id, eventType: event.type,
                                                       enqueuedAt: enqueuedAt, payload: payload.encoded()))

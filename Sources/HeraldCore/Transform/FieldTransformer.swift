@@ -1,11 +1,12 @@
 /// Applies a route's `pick`, `drop`, `rename` and `set`, in that order, to an event's body.
+/// Templates among the `set` values see the event as it is after `rename`.
 public enum FieldTransformer {
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
         public var message: String
         public var description: String { message }
     }
 
-    public static func apply(_ transform: TransformConfig, to body: JSONObject) throws(Failure) -> JSONObject {
+    public static func apply(_ transform: TransformConfig, to body: JSONObject, strict: Bool = false) throws(Failure) -> JSONObject {
         var result = body
         if !transform.pick.isEmpty {
             var picked = JSONValue.object(JSONObject())
@@ -22,7 +23,16 @@ public enum FieldTransformer {
             remove(from.segments[...], from: &value)
             try set(moved, at: to.segments[...], in: &value, path: to)
         }
-        for (path, newValue) in transform.set { try set(newValue, at: path.segments[...], in: &value, path: path) }
+        let snapshot = value
+        for (path, template) in transform.set {
+            let newValue: JSONValue
+            do {
+                newValue = try template.render(snapshot, strict: strict)
+            } catch {
+                throw Failure(message: TemplateFailure.missingField(error.path))
+            }
+            try set(newValue, at: path.segments[...], in: &value, path: path)
+        }
         guard case .object(let object) = value else { return result }
         return object
     }
