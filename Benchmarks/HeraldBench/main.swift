@@ -2,8 +2,10 @@ import Foundation
 import HeraldCore
 
 /// Measures Herald's hot path without the network: decode + route (+ request rendering with
-/// `--render`) over generated JSON lines of about 400 bytes. Run in release mode:
-///   swift run -c release herald-bench [--lines 1000000] [--render]
+/// `--render`) over generated JSON lines of about 400 bytes. `--shaping transform|template|body`
+/// instead sends every event through one route of that kind to a standard-webhooks-signed
+/// endpoint (decode + route + transform + sign). Run in release mode:
+///   swift run -c release herald-bench [--lines 1000000] [--render | --shaping transform]
 @main
 struct Bench {
     static func main() throws {
@@ -12,8 +14,13 @@ struct Bench {
             arguments.firstIndex(of: flag).flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
         }
         let count = value("--lines").flatMap(Int.init) ?? 1_000_000
-        let render = arguments.contains("--render")
-        let config = try ConfigLoader.load(text: benchConfig, path: "bench.yaml", environment: [:]).get()
+        let shaping = value("--shaping")
+        let render = arguments.contains("--render") || shaping != nil
+        let text = try shaping.map { name in
+            guard let route = shapingRoutes[name] else { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "unknown --shaping \(name)"]) }
+            return shapingConfig + route
+        } ?? benchConfig
+        let config = try ConfigLoader.load(text: text, path: "bench.yaml", environment: [:]).get()
         let router = Router(config: config)
         let decoder = EventDecoder(typeField: config.source.typeField, idField: config.source.idField, maxLineBytes: config.source.maxLineBytes)
 
@@ -60,7 +67,8 @@ struct Bench {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         print("lines: \(lineNumber) (avg \(totalBytes / max(lineNumber, 1)) bytes), routed: \(routed), deliveries: \(deliveries), rejected: \(rejected)\(render ? ", rendered bytes: \(bodyBytes)" : "")")
-        print(String(format: "decode + route%@: %.2f s, %.0f lines/s, %.1f MB/s", render ? " + render + sign" : "", seconds, Double(count) / seconds, Double(totalBytes) / seconds / 1e6))
+        let stage = shaping.map { " + \($0) + sign" } ?? (render ? " + render + sign" : "")
+        print(String(format: "decode + route%@: %.2f s, %.0f lines/s, %.1f MB/s", stage, seconds, Double(count) / seconds, Double(totalBytes) / seconds / 1e6))
         print("peak RSS: \(usage.ru_maxrss / 1024) MiB")
     }
 
@@ -111,4 +119,40 @@ struct Bench {
           - { name: shipments, events: [shipment.delivered, shipment.failed], to: audit }
           - { name: payments, events: [payment.captured], where: { data.currency: { in: [EUR, USD] } }, to: [erp, audit] }
         """
+
+    /// One signed endpoint and one route for every event, for `--shaping`.
+    static let shapingConfig = """
+        version: 1
+        source: { file: ./events.jsonl }
+        endpoints:
+          erp:
+            url: https://erp.example.com/hooks
+            signing: { scheme: standard-webhooks, secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw }
+        routes:
+
+        """
+
+    static let shapingRoutes = [
+        "transform": """
+              - name: shaped
+                events: ["*"]
+                to: erp
+                transform:
+                  pick: [id, type, data]
+                  rename: { data.order_id: data.orderId }
+                  set: { source: bench, meta.version: 2 }
+            """,
+        "template": """
+              - name: templated
+                events: ["*"]
+                to: erp
+                template: '{"order": "{{data.order_id}}", "who": "{{data.customer.name}}", "items": [{{#data.items}}"{{sku}}",{{/data.items}}null]}'
+            """,
+        "body": """
+              - name: structured
+                events: ["*"]
+                to: erp
+                body: { order: "{{data.order_id}}", total: "{{data.total_cents}}", who: "{{data.customer.name}} <{{data.customer.email}}>" }
+            """,
+    ]
 }
