@@ -35,6 +35,7 @@ struct Bench {
         var routed = 0, deliveries = 0, rejected = 0, bodyBytes = 0, lineNumber = 0
         var carry: [UInt8] = []
         let clock = ContinuousClock()
+        let cpuStart = cpuSeconds()
         let start = clock.now
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
             totalBytes += chunk.count
@@ -69,7 +70,16 @@ struct Bench {
         print("lines: \(lineNumber) (avg \(totalBytes / max(lineNumber, 1)) bytes), routed: \(routed), deliveries: \(deliveries), rejected: \(rejected)\(render ? ", rendered bytes: \(bodyBytes)" : "")")
         let stage = shaping.map { " + \($0) + sign" } ?? (render ? " + render + sign" : "")
         print(String(format: "decode + route%@: %.2f s, %.0f lines/s, %.1f MB/s", stage, seconds, Double(count) / seconds, Double(totalBytes) / seconds / 1e6))
+        // CPU time (user + system) gives the one-core rate even when other work shares the machine.
+        let cpu = cpuSeconds() - cpuStart
+        print(String(format: "cpu: %.2f s (user + system), %.0f lines per cpu-second", cpu, Double(count) / cpu))
         print("peak RSS: \(usage.ru_maxrss / 1024) MiB")
+    }
+
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     /// Realistic mixed events: orders, shipments, users; 1 in 1000 lines is malformed.

@@ -68,7 +68,7 @@ struct ExplainCommand: AsyncParsableCommand {
                         Swift.print("  \(header.name): \(header.value)")
                     }
                     Swift.print("")
-                    for line in BodyPreview.lines(of: request) { Swift.print("  " + redactor.redact(line)) }
+                    for line in BodyPreview.lines(of: request) { Swift.print(line.isEmpty ? "" : "  " + redactor.redact(line)) }
                 }
             }
             for (route, endpoint) in explanation.disabled {

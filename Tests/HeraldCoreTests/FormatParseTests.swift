@@ -154,3 +154,17 @@ final class XMLTree {
         }
     }
 }
+
+@Suite("explain body preview")
+struct BodyPreviewTests {
+    @Test("form bodies are shown encoded and then decoded pair by pair; other bodies line by line")
+    func preview() throws {
+        let form = try FormatFixture.request(endpoint: "form")
+        let lines = BodyPreview.lines(of: form)
+        #expect(lines.first == String(decoding: form.body, as: UTF8.self))
+        #expect(lines.contains("decoded:"))
+        #expect(lines.contains(#"  data[customer][name] = Ana & Bo <AB> "Ltd""#))
+        let xml = BodyPreview.lines(of: try FormatFixture.request(endpoint: "xml"))
+        #expect(xml.count == 2 && xml[0] == #"<?xml version="1.0" encoding="UTF-8"?>"#)
+    }
+}

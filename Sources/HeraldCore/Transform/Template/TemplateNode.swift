@@ -4,7 +4,7 @@ import Mustache
 final class TemplateMisses {
     private(set) var first: String?
     /// The node returned by the latest lookup: a lookup on it next continues a dotted path.
-    var lastReturned: TemplateNode?
+    weak var lastReturned: TemplateNode?
 
     func record(_ path: String) {
         if first == nil { first = path }
