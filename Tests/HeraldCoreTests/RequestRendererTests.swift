@@ -81,6 +81,23 @@ struct RequestRendererTests {
         }
     }
 
+    @Test("a rename into a field that is not an object fails with the reason, whatever the format")
+    func renameFailure() throws {
+        let config = try ConfigLoader.load(text: """
+            version: 1
+            source: { file: ./events.jsonl }
+            endpoints: { x: { url: "https://x.example.com/x", format: xml } }
+            routes: [{ name: move, events: ["*"], to: x, transform: { rename: { data.order_id: data.customer.orderId } } }]
+            """, path: "m.yaml", environment: [:]).get()
+        let event = Self.event(#"{"type":"order.created","id":"o-1","data":{"order_id":7,"customer":"Ana"}}"#)
+        #expect {
+            try RequestRenderer.request(for: event, route: config.routes[0], endpoint: config.endpoints[0], timestamp: 1)
+        } throws: { error in
+            (error as? RequestRenderer.Failure)?.message
+                == "transform of route 'move' failed: cannot set 'data.customer.orderId': a parent field is a string, not an object"
+        }
+    }
+
     @Test("standard-webhooks matches the specification's published test vector")
     func standardWebhooksVector() throws {
         let signing = SigningConfig(scheme: .standardWebhooks, secrets: ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], header: "webhook-signature", prefix: "")

@@ -59,7 +59,7 @@ public enum XMLEncoder {
     /// characters become `_`; a name that does not start with a letter or `_`, or starts with
     /// `xml` (reserved), gets a leading `_`.
     public static func elementName(_ key: String) -> String {
-        var name = String(key.map { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." ? $0 : "_" })
+        var name = String(key.map { $0.isLetter || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" || $0 == "." ? $0 : "_" })
         if let first = name.first, !(first.isLetter || first == "_") || name.lowercased().hasPrefix("xml") {
             name = "_" + name
         }
