@@ -22,6 +22,14 @@ public struct PayloadTemplate: Sendable {
         } catch {
             throw SyntaxError(line: 1, column: 1, message: "\(error)")
         }
+        // Herald has no template library to draw partials from: refuse them rather than render nothing.
+        for tag in ["{{>", "{{<"] {
+            guard let range = text.firstRange(of: tag) else { continue }
+            let before = text[..<range.lowerBound]
+            let line = before.count(where: { $0 == "\n" }) + 1
+            let column = before.count - (before.lastIndex(of: "\n").map { before.distance(from: before.startIndex, to: $0) + 1 } ?? 0) + 1
+            throw SyntaxError(line: line, column: column, message: "partials and template inheritance ('\(tag)') are not supported")
+        }
         var variants: [TemplateEscaping: MustacheTemplate] = [:]
         for escaping in TemplateEscaping.allCases {
             // A standalone pragma line is dropped whole, so the output is exactly the template's.
