@@ -15,6 +15,8 @@ struct AttemptContext: Sendable {
     /// For payloads that still need rendering: the routes and the event decoder of the config.
     let routes: [String: RouteConfig]
     let decoder: EventDecoder
+    /// Every attempt's record for the delivery log, when it is on.
+    var recorder: AttemptRecorder? = nil
 
     /// The whole delivery: from memory when it was kept, else read back from the journal
     /// (nil when the journal no longer has it).
@@ -39,6 +41,7 @@ struct AttemptContext: Sendable {
         let started = now()
         let request = RequestRenderer.request(webhookID: delivery.id, payload: payload, endpoint: endpoint, timestamp: started / 1000)
         let result = await client.send(HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body, timeout: endpoint.timeout))
+        recorder?.record(delivery, url: request.url, startedAt: started, result: result)
         let attempt: AttemptResult
         if let status = result.status {
             let retryAfter = result.headers.first(named: "Retry-After").flatMap { RetryAfter.parse($0, now: .milliseconds(started)) }

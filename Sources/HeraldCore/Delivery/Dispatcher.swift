@@ -71,13 +71,14 @@ public final class Dispatcher: Sendable {
 
     public init(config: HeraldConfig, client: HTTPClient, journal: Journal, deadLetters: DeadLetterStore, stats: DeliveryStats, logger: Logger,
                 payloadBudget: Int = 1 << 20, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds,
-                jitter: @escaping @Sendable () -> Double = { Double.random(in: -1...1) }) {
+                jitter: @escaping @Sendable () -> Double = { Double.random(in: -1...1) }, deliveryLog: DeliveryLog? = nil) {
         self.payloadBudget = payloadBudget
         endpoints = Dictionary(config.endpoints.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         context = AttemptContext(
             client: client, journal: journal, deadLetters: deadLetters, stats: stats, logger: logger, now: now, jitter: jitter,
             routes: Dictionary(config.routes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
-            decoder: EventDecoder(typeField: config.source.typeField, idField: config.source.idField, maxLineBytes: config.source.maxLineBytes))
+            decoder: EventDecoder(typeField: config.source.typeField, idField: config.source.idField, maxLineBytes: config.source.maxLineBytes),
+            recorder: deliveryLog.map { AttemptRecorder(log: $0, redactor: Redactor(secrets: config.secrets)) })
         self.logger = logger
     }
 
