@@ -90,14 +90,7 @@ struct DeliveryLogParametersTests {
 
     @Test("delivery_log in the config: defaults, and each key")
     func config() throws {
-        let base = """
-            version: 1
-            source: { file: ./events.jsonl }
-            endpoints:
-              erp: { url: https://erp.example.com/hooks }
-            routes:
-              - { name: orders, events: ["order.*"], to: erp }
-            """
+        let base = ConfigLoaderTests.minimal
         let plain = try ConfigLoader.load(text: base, path: "/srv/herald.yaml", environment: [:]).get()
         #expect(plain.deliveryLog == DeliveryLogConfig(enabled: true, maxBytes: 64 << 20, keep: 4))
         #expect(plain.deliveryLogDirectory == "/srv/.herald/log")

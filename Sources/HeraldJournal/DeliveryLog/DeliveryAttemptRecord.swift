@@ -51,6 +51,7 @@ public struct DeliveryAttemptRecord: Sendable, Equatable {
 
     /// `url` without `user:password@`, so that credentials never reach the log.
     public static func displayURL(_ url: String) -> String {
+        guard url.utf8.contains(UInt8(ascii: "@")) else { return url }
         let bytes = Array(url.utf8)
         let separator = Array("://".utf8)
         guard let schemeEnd = (0..<max(0, bytes.count - 2)).first(where: { bytes[$0..<$0 + 3].elementsEqual(separator) }) else { return url }

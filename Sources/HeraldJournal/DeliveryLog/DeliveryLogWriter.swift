@@ -85,6 +85,8 @@ final class DeliveryLogWriter: @unchecked Sendable {
         fd = -1
     }
 
+    deinit { close() }
+
     private func append(_ bytes: [UInt8]) throws(JournalError) {
         guard !bytes.isEmpty else { return }
         try FileIO.writeAll(fd, bytes, path: path)
