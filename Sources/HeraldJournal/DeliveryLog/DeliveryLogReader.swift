@@ -61,7 +61,8 @@ public struct DeliveryLogReader: Sendable {
                         return false
                     }
                 }
-                for needle in needles where !Self.contains(line, needle) { return true }
+                for needle in needles where Self.find(needle, in: line) == nil { return true }
+                if let status = query.filter.status, !Self.mayMatch(status, line) { return true }
                 guard let record = DeliveryAttemptRecord(jsonLine: line), query.filter.matches(record) else { return true }
                 if items.count == query.limit {
                     more = true
@@ -127,17 +128,37 @@ public struct DeliveryLogReader: Sendable {
         return needles
     }
 
-    private static func contains(_ line: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
-        guard let base = line.baseAddress, let first = needle.first, line.count >= needle.count else { return needle.isEmpty }
+    private static let statusKey = Array(#""status":"#.utf8)
+    private static let noError = Array(#""error":null"#.utf8)
+
+    /// False when the line's raw `status` and `error` already rule it out, so that a status
+    /// query over a large log decodes only the lines that may match.
+    private static func mayMatch(_ filter: DeliveryStatusFilter, _ line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let key = find(statusKey, in: line) else { return true }
+        let status = FlatJSONScanner.leadingInteger("status", in: line, at: key).map { Int($0.value) }
+        let error = find(noError, in: line) == nil
+        let success = !error && (status.map { (200..<300).contains($0) } ?? false)
+        switch filter {
+        case .failed: return !success
+        case .delivered: return success
+        case .transportError: return error
+        case .code(let code): return status == code
+        case .statusClass(let digit): return status.map { $0 / 100 == digit } ?? false
+        }
+    }
+
+    /// Where `needle` starts in `line`.
+    private static func find(_ needle: [UInt8], in line: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = line.baseAddress, let first = needle.first, line.count >= needle.count else { return needle.isEmpty ? 0 : nil }
         let last = line.count - needle.count
         return needle.withUnsafeBytes { needle in
             var index = 0
             while index <= last, let hit = memchr(base + index, Int32(first), last - index + 1) {
                 index = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
-                if memcmp(base + index, needle.baseAddress!, needle.count) == 0 { return true }
+                if memcmp(base + index, needle.baseAddress!, needle.count) == 0 { return index }
                 index += 1
             }
-            return false
+            return nil
         }
     }
 }
