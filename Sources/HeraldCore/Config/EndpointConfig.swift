@@ -2,7 +2,7 @@ import HeraldHTTP
 
 /// A destination: where deliveries go and how they are sent. Keys set under `defaults` fill in
 /// whatever an endpoint leaves out.
-public struct EndpointConfig: Sendable {
+public struct EndpointConfig: Sendable, Equatable {
     public var name: String
     public var url: EndpointURL
     public var enabled: Bool
@@ -25,7 +25,7 @@ public enum PayloadFormat: String, Sendable, CaseIterable {
 }
 
 /// How requests to an endpoint are signed.
-public struct SigningConfig: Sendable {
+public struct SigningConfig: Sendable, Equatable {
     public enum Scheme: String, Sendable, CaseIterable {
         case standardWebhooks = "standard-webhooks"
         case hmacSHA256 = "hmac-sha256"
@@ -67,7 +67,7 @@ public struct RetryConfig: Sendable, Equatable {
 }
 
 /// Per-key ordering of an endpoint's deliveries (planned; validated now so configs stay valid).
-public struct OrderingConfig: Sendable {
+public struct OrderingConfig: Sendable, Equatable {
     public var key: FieldPath
 }
 

@@ -41,15 +41,10 @@ public struct ReloadPlan: Sendable {
         removedEndpoints = current.endpoints.map(\.name).filter { new[$0] == nil }
         changedEndpoints = loaded.endpoints.compactMap { endpoint in
             guard let before = old[endpoint.name] else { return nil }
-            return endpoint.fingerprint == before.fingerprint ? nil : endpoint.name
+            return endpoint == before ? nil : endpoint.name
         }
         let oldRoutes = Set(current.routes.map(\.name)), newRoutes = Set(loaded.routes.map(\.name))
         addedRoutes = loaded.routes.map(\.name).filter { !oldRoutes.contains($0) }
         removedRoutes = current.routes.map(\.name).filter { !newRoutes.contains($0) }
     }
-}
-
-extension EndpointConfig {
-    /// Enough of the endpoint to tell whether a reload changed it (for the log line only).
-    var fingerprint: String { String(describing: self) }
 }
