@@ -256,9 +256,10 @@ public final class Dispatcher: Sendable {
         let taken: Assignment?? = books.withLock { books in
             finish(id, endpoint: endpoint, outcome: outcome, now: now, &books, &effects)
             guard books.accepting else { return .some(nil) }
-            if let held = take(endpoint, now: now, &books, &effects) { return .some(held) }
-            pump(&books, now: now, &effects)
-            return nil
+            let next = take(endpoint, now: now, &books, &effects)
+            // A closed circuit lets every idle worker go again, not only this one.
+            if next == nil || !effects.breakerChanges.isEmpty { pump(&books, now: now, &effects) }
+            return next.map { .some($0) }
         }
         perform(effects)
         if let taken { return taken }
