@@ -37,13 +37,15 @@ struct AttemptContext: Sendable {
         }
         let started = now()
         let request = RequestRenderer.request(webhookID: delivery.id, payload: payload, endpoint: endpoint, timestamp: started / 1000)
-        let result = await client.send(HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body, timeout: endpoint.timeout))
+        let result = await client.send(HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
+                                                   timeout: endpoint.timeout, tls: endpoint.tls, proxy: endpoint.proxy))
         let attempt: AttemptResult
         if let status = result.status {
             let retryAfter = result.headers.first(named: "Retry-After").flatMap { RetryAfter.parse($0, now: .milliseconds(started)) }
             attempt = .status(status, retryAfter: retryAfter)
         } else {
-            attempt = .transportError(result.error.map { "\($0.kind): \($0.message)" } ?? "no response")
+            // libcurl's message may quote a proxy URL with its password: journaled and logged, so redacted.
+            attempt = .transportError(result.error.map { SecretRegistry.shared.redact("\($0.kind): \($0.message)") } ?? "no response")
         }
         var tried = delivery
         tried.attempts += 1

@@ -2,7 +2,8 @@ import Foundation
 import Logging
 
 /// Writes one structured line per log call to stderr: logfmt by default
-/// (`time=… level=info msg="…" endpoint=erp`), or JSON.
+/// (`time=… level=info msg="…" endpoint=erp`), or JSON. With a ``SecretRegistry``, every known
+/// secret is hidden from the message and metadata before they are encoded.
 public struct LogfmtLogHandler: LogHandler {
     public enum Format: String, Sendable, CaseIterable {
         case logfmt, json
@@ -12,10 +13,12 @@ public struct LogfmtLogHandler: LogHandler {
     public var logLevel: Logger.Level
     private let label: String
     private let format: Format
+    private let secrets: SecretRegistry?
 
-    public init(label: String, format: Format = .logfmt, level: Logger.Level = .info) {
+    public init(label: String, format: Format = .logfmt, level: Logger.Level = .info, secrets: SecretRegistry? = nil) {
         self.label = label
         self.format = format
+        self.secrets = secrets
         logLevel = level
     }
 
@@ -30,6 +33,9 @@ public struct LogfmtLogHandler: LogHandler {
         ]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, new in new }).sorted(by: { $0.key < $1.key }) {
             fields.append((key, "\(value)"))
+        }
+        if let redactor = secrets?.redactor {
+            fields = fields.map { ($0.0, redactor.redact($0.1)) }
         }
         let line: String
         switch format {
