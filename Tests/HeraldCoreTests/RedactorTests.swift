@@ -1,6 +1,7 @@
 import HeraldHTTP
 import Foundation
 import HeraldCore
+import Logging
 import Testing
 
 @Suite("redaction")
@@ -42,10 +43,24 @@ struct RedactorTests {
 
     @Test("every config loaded is registered for redacting logs and journaled errors")
     func registryAndLogs() throws {
+        _ = Self.config  // loaded through ConfigLoader, which registers it
         #expect(SecretRegistry.shared.redact("tok-from-env") == "[redacted]")
         let registry = SecretRegistry()
         registry.register(Self.config)
         #expect(registry.redact("a written-in-the-file b") == "a [redacted] b")
         #expect(SecretRegistry().redact("written-in-the-file") == "written-in-the-file")
+    }
+
+    @Test("log lines hide registered secrets in the message and metadata, in logfmt and JSON", arguments: LogfmtLogHandler.Format.allCases)
+    func logLines(format: LogfmtLogHandler.Format) {
+        let registry = SecretRegistry()
+        registry.register(Self.config)
+        let handler = LogfmtLogHandler(label: "t", format: format, secrets: registry)
+        let event = LogEvent(level: .error, message: "saw tok-from-env", metadata: ["error": "proxy \"written-in-the-file\" refused"],
+                             source: nil, file: #file, function: #function, line: #line)
+        let line = handler.line(for: event)
+        #expect(!line.contains("tok-from-env") && !line.contains("written-in-the-file"))
+        #expect(line.contains("saw [redacted]"))
+        #expect(LogfmtLogHandler(label: "t", format: format).line(for: event).contains("tok-from-env"))
     }
 }

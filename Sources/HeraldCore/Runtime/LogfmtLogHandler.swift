@@ -28,6 +28,11 @@ public struct LogfmtLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        FileHandle.standardError.write(Data((line(for: event) + "\n").utf8))
+    }
+
+    /// The line written for `event`, without its newline.
+    public func line(for event: LogEvent) -> String {
         var fields: [(String, String)] = [
             ("time", Self.timestamp()), ("level", event.level.rawValue), ("msg", event.message.description),
         ]
@@ -37,16 +42,14 @@ public struct LogfmtLogHandler: LogHandler {
         if let redactor = secrets?.redactor {
             fields = fields.map { ($0.0, redactor.redact($0.1)) }
         }
-        let line: String
         switch format {
         case .logfmt:
-            line = fields.map { "\($0.0)=\(Self.logfmtValue($0.1))" }.joined(separator: " ")
+            return fields.map { "\($0.0)=\(Self.logfmtValue($0.1))" }.joined(separator: " ")
         case .json:
             var object = JSONObject()
             for (key, value) in fields { object[key] = .string(value) }
-            line = JSONWriter.encode(.object(object))
+            return JSONWriter.encode(.object(object))
         }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     private static func logfmtValue(_ value: String) -> String {
