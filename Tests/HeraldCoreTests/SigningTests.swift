@@ -81,6 +81,23 @@ struct SigningTests {
         #expect(try verify("other") == nil)
     }
 
+    @Test("the key pair recipe in docs/security.md (openssl genpkey) gives a whsk_ whose public key is the whpk_", .enabled(if: ExternalTool.available("/bin/sh") && ExternalTool.available("/usr/bin/openssl")))
+    func opensslKeyPair() throws {
+        let folder = try ExternalTool.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pem = folder.appendingPathComponent("herald-signing.pem").path
+        let recipe = """
+            openssl genpkey -algorithm ed25519 -out \(pem) &&
+            echo "whsk_$(openssl pkey -in \(pem) -outform DER | tail -c 32 | base64)" &&
+            echo "whpk_$(openssl pkey -in \(pem) -pubout -outform DER | tail -c 32 | base64)"
+            """
+        let lines = try #require(try ExternalTool.run("/bin/sh", ["-c", recipe])).split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        let whsk = try #require(lines.first), whpk = try #require(lines.last)
+        #expect(SigningKey.parse(whsk, scheme: .standardWebhooks) != nil)
+        #expect(StandardWebhooksSecret.publicKey(of: whsk) == whpk)
+    }
+
     @Test("hmac-sha256 defaults to X-Hub-Signature-256: sha256=<hex>, checked with python's hmac", .enabled(if: ExternalTool.available("/usr/bin/python3")))
     func hmacDefaults() throws {
         let secret = "s3cr3t-for-the-hmac-test"

@@ -122,10 +122,14 @@ struct TLSDeliveryTests {
                 url: "https://127.0.0.1:\(nginx.mutualPort)/mtls"
                 tls: { client_cert: certs/client.pem, client_key: certs/client.key }
               mutual-without-cert: { url: "https://127.0.0.1:\(nginx.mutualPort)/nocert" }
+              mutual-one-file: { url: "https://127.0.0.1:\(nginx.mutualPort)/onefile", tls: { client_cert: certs/client-and-key.pem } }
               system-ca: { url: "https://127.0.0.1:\(nginx.port)/system", tls: null }
             routes:
               - { name: all, events: ["*"], to: [private-ca, mutual] }
             """.write(to: config, atomically: true, encoding: .utf8)
+        let certs = nginx.folder.appendingPathComponent("certs")
+        try (Data(contentsOf: certs.appendingPathComponent("client.pem")) + Data(contentsOf: certs.appendingPathComponent("client.key")))
+            .write(to: certs.appendingPathComponent("client-and-key.pem"))
         let run = try HeraldProcess.run(["run", "-c", config.path], stdin: #"{"type":"order.created","id":"o-1"}"# + "\n", directory: nginx.folder)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(try HeraldProcess.run(["dead", "list", "-c", config.path], directory: nginx.folder).stdout == "no dead letters\n")
@@ -138,6 +142,7 @@ struct TLSDeliveryTests {
         let mutual = try send("mutual")
         #expect(mutual.status == 0)
         #expect(mutual.stdout.contains("< HTTP 204"))
+        #expect(try send("mutual-one-file").status == 0)
         let withoutCert = try send("mutual-without-cert")
         #expect(withoutCert.status == 3)
         #expect(withoutCert.stdout.contains("< HTTP 400"))
