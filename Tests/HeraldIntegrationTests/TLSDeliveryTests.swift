@@ -71,6 +71,13 @@ final class PrivateCANginx {
         for _ in 0..<300 where !(Self.accepts(port) && Self.accepts(mutualPort)) { usleep(10_000) }
     }
 
+    /// Writes `config.yaml` beside the certificates: stdin source, state in `./state`, then `rest`.
+    func writeConfig(_ rest: String) throws -> URL {
+        let url = folder.appendingPathComponent("config.yaml")
+        try ("version: 1\nstate_dir: ./state\nsource: { stdin: true, drain_timeout: 10s }\n" + rest).write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
     deinit {
         nginx.terminate()
         nginx.waitUntilExit()
@@ -108,11 +115,7 @@ struct TLSDeliveryTests {
     @Test("herald run delivers over TLS verified with ca_file, presenting a client certificate where required; send agrees")
     func privateCAAndMutualTLS() async throws {
         let nginx = try PrivateCANginx()
-        let config = nginx.folder.appendingPathComponent("config.yaml")
-        try """
-            version: 1
-            state_dir: ./state
-            source: { stdin: true, drain_timeout: 10s }
+        let config = try nginx.writeConfig("""
             defaults:
               tls: { ca_file: certs/ca.pem }
               retry: { schedule: [100ms], max_age: 1h }
@@ -126,7 +129,7 @@ struct TLSDeliveryTests {
               system-ca: { url: "https://127.0.0.1:\(nginx.port)/system", tls: null }
             routes:
               - { name: all, events: ["*"], to: [private-ca, mutual] }
-            """.write(to: config, atomically: true, encoding: .utf8)
+            """)
         let certs = nginx.folder.appendingPathComponent("certs")
         try (Data(contentsOf: certs.appendingPathComponent("client.pem")) + Data(contentsOf: certs.appendingPathComponent("client.key")))
             .write(to: certs.appendingPathComponent("client-and-key.pem"))
@@ -154,16 +157,12 @@ struct TLSDeliveryTests {
     @Test("insecure_skip_verify is accepted with a warning in check and at start-up")
     func insecureWarning() throws {
         let nginx = try PrivateCANginx()
-        let config = nginx.folder.appendingPathComponent("config.yaml")
-        try """
-            version: 1
-            state_dir: ./state
-            source: { stdin: true, drain_timeout: 10s }
+        let config = try nginx.writeConfig("""
             endpoints:
               lax: { url: "https://127.0.0.1:\(nginx.port)/lax", tls: { insecure_skip_verify: true } }
             routes:
               - { name: all, events: ["*"], to: lax }
-            """.write(to: config, atomically: true, encoding: .utf8)
+            """)
         let check = try HeraldProcess.run(["check", "-c", config.path], directory: nginx.folder)
         #expect(check.status == 0)
         #expect(check.stderr.contains("warning: endpoint 'lax': tls.insecure_skip_verify is on"))
