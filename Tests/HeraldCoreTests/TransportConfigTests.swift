@@ -101,6 +101,9 @@ struct TransportConfigTests {
         #expect(config.endpoint(named: "a")?.proxy == "http://herald:pr0xy%40pass@proxy.internal:3128")
         #expect(config.endpoint(named: "b")?.proxy == nil)
         #expect(config.secrets.isSuperset(of: ["pr0xy@pass", "pr0xy%40pass"]))
+        // What libcurl may say about a proxy it cannot use, as journaled and logged.
+        let message = SecretRegistry.shared.redact("Unsupported proxy syntax in 'http://herald:pr0xy%40pass@proxy.internal:3128'")
+        #expect(message == "Unsupported proxy syntax in 'http://herald:[redacted]@proxy.internal:3128'")
     }
 
     @Test("a bad proxy is a located error that does not quote the URL", arguments: [
