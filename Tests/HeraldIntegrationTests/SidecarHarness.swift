@@ -53,10 +53,11 @@ final class SidecarHarness: @unchecked Sendable {
     }
 
     /// Starts `herald run`; stderr (the log) goes to `herald.log`, appended across restarts.
-    func start(arguments: [String] = [], stdin: FileHandle? = nil) throws {
+    func start(arguments: [String] = [], stdin: FileHandle? = nil, config: String? = nil, environment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = HeraldProcess.binary
-        process.arguments = ["run", "-c", configPath] + arguments
+        process.arguments = ["run", "-c", config ?? configPath] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.currentDirectoryURL = folder
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -79,6 +80,16 @@ final class SidecarHarness: @unchecked Sendable {
         while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         guard !process.isRunning else { return nil }
         return process.terminationStatus
+    }
+
+    /// Replaces the config file the way an editor that saves atomically does.
+    func rewriteConfig(_ text: String) throws {
+        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Log lines whose message is `message`.
+    func logCount(_ message: String) -> Int {
+        log.components(separatedBy: "msg=\"\(message)\"").count - 1
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

@@ -15,25 +15,31 @@ public enum ConfigLoader {
             return .failure(ConfigErrors([ConfigDiagnostic(file: path, mark: error.mark, message: error.message)]))
         }
         guard let config = ConfigDecoder(reader: reader).decode(root), reader.diagnostics.isEmpty else {
-            return .failure(ConfigErrors(reader.diagnostics))
+            // A message may quote a value that came from a secret (a malformed ${WEBHOOK_URL}).
+            let redactor = Redactor(secrets: reader.secrets)
+            return .failure(ConfigErrors(reader.diagnostics.map { $0.redacted(by: redactor) }))
         }
+        SecretRegistry.shared.register(config)
         return .success(config)
     }
 
     /// Reads and loads the file at `path`.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> Result<HeraldConfig, ConfigErrors> {
-        let text: String
+        read(path: path).flatMap { load(text: $0, path: path, environment: environment) }
+    }
+
+    /// The config file's text, or why it cannot be read.
+    public static func read(path: String) -> Result<String, ConfigErrors> {
         do {
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            guard let decoded = String(data: data, encoding: .utf8) else {
+            guard let text = String(data: data, encoding: .utf8) else {
                 return .failure(ConfigErrors([ConfigDiagnostic(file: path, mark: nil, message: "the config is not valid UTF-8")]))
             }
-            text = decoded
+            return .success(text)
         } catch {
             let reason = (error as NSError).localizedFailureReason ?? "cannot read the file"
             let message = FileManager.default.fileExists(atPath: path) ? "cannot read the config: \(reason)" : "no such config file"
             return .failure(ConfigErrors([ConfigDiagnostic(file: path, mark: nil, message: message)]))
         }
-        return load(text: text, path: path, environment: environment)
     }
 }

@@ -22,13 +22,13 @@ public struct HeraldConfig: Sendable {
 }
 
 /// Where events come from.
-public struct SourceConfig: Sendable {
+public struct SourceConfig: Sendable, Equatable {
     public enum Input: Sendable, Equatable {
         case file(String)
         case stdin
     }
 
-    public enum StartAt: String, Sendable {
+    public enum StartAt: String, Sendable, Equatable {
         case beginning
         case end
     }
@@ -44,13 +44,13 @@ public struct SourceConfig: Sendable {
 }
 
 /// The on-disk journal's limits.
-public struct JournalConfig: Sendable {
+public struct JournalConfig: Sendable, Equatable {
     /// Past this size Herald stops reading the source until deliveries settle (backpressure).
     public var maxBytes: Int64
 }
 
 /// The admin HTTP listener (health, readiness, metrics, deliveries).
-public struct AdminConfig: Sendable {
+public struct AdminConfig: Sendable, Equatable {
     public var host: String
     public var port: Int
 }

@@ -12,9 +12,8 @@ struct AttemptContext: Sendable {
     let logger: Logger
     let now: @Sendable () -> Int64
     let jitter: @Sendable () -> Double
-    /// For payloads that still need rendering: the routes and the event decoder of the config.
-    let routes: [String: RouteConfig]
-    let decoder: EventDecoder
+    /// The config in force: payloads that still need rendering use its routes and decoder.
+    let live: LiveConfig
     /// Every attempt's record for the delivery log, when it is on.
     var recorder: AttemptRecorder? = nil
 
@@ -28,26 +27,28 @@ struct AttemptContext: Sendable {
     func attempt(_ delivery: PendingDelivery, endpoint: EndpointConfig) async -> Dispatcher.Outcome {
         guard var payload = StoredPayload(decoding: delivery.payload) else {
             await bury(delivery, reason: "the journaled payload is unreadable", kind: "corrupt")
-            return .settled
+            return .settled(nil)
         }
         if payload.contentType == StoredPayload.unrendered {
             switch render(payload.body, route: delivery.route, endpoint: endpoint) {
             case .success(let rendered): payload = rendered
             case .failure(let failure):
                 await bury(delivery, reason: failure.message, kind: "render")
-                return .settled
+                return .settled(nil)
             }
         }
         let started = now()
         let request = RequestRenderer.request(webhookID: delivery.id, payload: payload, endpoint: endpoint, timestamp: started / 1000)
-        let result = await client.send(HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body, timeout: endpoint.timeout))
+        let result = await client.send(HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
+                                                   timeout: endpoint.timeout, tls: endpoint.tls, proxy: endpoint.proxy))
         recorder?.record(delivery, url: request.url, startedAt: started, result: result)
         let attempt: AttemptResult
         if let status = result.status {
             let retryAfter = result.headers.first(named: "Retry-After").flatMap { RetryAfter.parse($0, now: .milliseconds(started)) }
             attempt = .status(status, retryAfter: retryAfter)
         } else {
-            attempt = .transportError(result.error.map { "\($0.kind): \($0.message)" } ?? "no response")
+            // libcurl's message may quote a proxy URL with its password: journaled and logged, so redacted.
+            attempt = .transportError(result.error.map { SecretRegistry.shared.redact("\($0.kind): \($0.message)") } ?? "no response")
         }
         var tried = delivery
         tried.attempts += 1
@@ -68,8 +69,9 @@ struct AttemptContext: Sendable {
             logger.warning("delivery failed, will retry", metadata: metadata)
             return .retry(tried)
         case .dead(let reason):
-            await bury(tried, reason: reason, kind: reason.hasPrefix("permanent") ? "permanent" : (reason.hasPrefix("max_age") ? "max_age" : "exhausted"))
-            return .settled
+            let permanent = reason.hasPrefix("permanent")
+            await bury(tried, reason: reason, kind: permanent ? "permanent" : (reason.hasPrefix("max_age") ? "max_age" : "exhausted"))
+            return .settled(permanent ? .alive : .failing)
         case .endpointGone:
             let reason = "HTTP 410 Gone: the receiver retired endpoint '\(endpoint.name)'"
             await bury(tried, reason: reason, kind: "gone")
@@ -79,8 +81,9 @@ struct AttemptContext: Sendable {
 
     /// Renders an event's line for a route and endpoint under the current config.
     private func render(_ line: [UInt8], route name: String, endpoint: EndpointConfig) -> Result<StoredPayload, RequestRenderer.Failure> {
-        guard let route = routes[name] else { return .failure(RequestRenderer.Failure(message: "route '\(name)' is no longer in the config")) }
-        guard case .success(let event) = decoder.decode(line) else {
+        let generation = live.current
+        guard let route = generation.routes[name] else { return .failure(RequestRenderer.Failure(message: "route '\(name)' is no longer in the config")) }
+        guard case .success(let event) = generation.decoder.decode(line) else {
             return .failure(RequestRenderer.Failure(message: "the journaled event no longer decodes under the current source settings"))
         }
         return Result { () throws(RequestRenderer.Failure) in

@@ -69,6 +69,13 @@ struct DeliveryQueue {
         return next
     }
 
+    /// Whether `takeOne(now:)` would give a delivery: one is due and the concurrency limit allows.
+    func canStart(now: Int64) -> Bool {
+        guard inFlight < concurrency else { return false }
+        if !ready.isEmpty { return true }
+        return delayed.min.map { $0.notBefore <= now } ?? false
+    }
+
     /// One started delivery finished (whatever its outcome).
     mutating func finished() {
         inFlight = max(0, inFlight - 1)

@@ -16,6 +16,8 @@ public final class DeliveryStats: Sendable {
         /// Dead letters by reason kind (`permanent`, `exhausted`, `max_age`, `gone`, `render`, `removed`).
         public var dead: [String: Int] = [:]
         public var replayed = 0
+        /// Config reloads by result: `applied` or `rejected`.
+        public var reloads: [String: Int] = [:]
 
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }
         public var deadTotal: Int { dead.values.reduce(0, +) }

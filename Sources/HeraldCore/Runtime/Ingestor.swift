@@ -4,10 +4,12 @@ import Logging
 
 /// Turns source batches into journaled deliveries: decode, route, render, journal (fsynced),
 /// then checkpoint, then hand to the dispatcher. The checkpoint never gets ahead of the journal.
+///
+/// Each batch is decoded and routed under one config generation, taken when the batch starts: a
+/// reload applies from the next batch, and every event goes to the endpoints that matched it
+/// when it was read.
 struct Ingestor: Sendable {
-    let config: HeraldConfig
-    let router: Router
-    let decoder: EventDecoder
+    let live: LiveConfig
     let journal: Journal
     let checkpoints: CheckpointStore?
     let dispatcher: Dispatcher
@@ -15,11 +17,9 @@ struct Ingestor: Sendable {
     let logger: Logger
     let now: @Sendable () -> Int64
 
-    init(config: HeraldConfig, journal: Journal, checkpoints: CheckpointStore?, dispatcher: Dispatcher,
+    init(live: LiveConfig, journal: Journal, checkpoints: CheckpointStore?, dispatcher: Dispatcher,
          stats: DeliveryStats, logger: Logger, now: @escaping @Sendable () -> Int64) {
-        self.config = config
-        router = Router(config: config)
-        decoder = EventDecoder(typeField: config.source.typeField, idField: config.source.idField, maxLineBytes: config.source.maxLineBytes)
+        self.live = live
         self.journal = journal
         self.checkpoints = checkpoints
         self.dispatcher = dispatcher
@@ -38,6 +38,8 @@ struct Ingestor: Sendable {
 
     func ingest(_ batch: LineBatch) async throws {
         let enqueuedAt = now()
+        let generation = live.current
+        let decoder = generation.decoder, router = generation.router
         var deliveries: [PendingDelivery] = []
         var lines = 0, routed = 0, unrouted = 0
         var rejected: [String: Int] = [:]

@@ -45,8 +45,11 @@ public final class Sidecar: Sendable {
         let spool = try ReplaySpool(directory: state.appendingPathComponent("replay").path)
         let client = try HTTPClient()
         let deliveryLog = Self.openDeliveryLog(config.deliveryLog, in: state, logger: logger)
-        let dispatcher = Dispatcher(config: config, client: client, journal: journal, deadLetters: deadLetters, stats: stats, logger: logger, now: now,
+        let live = LiveConfig(config)
+        let dispatcher = Dispatcher(live: live, client: client, journal: journal, deadLetters: deadLetters, stats: stats, logger: logger, now: now,
                                     deliveryLog: deliveryLog)
+        let reloader = Reloader(path: config.path, live: live, dispatcher: dispatcher, stats: stats, logger: logger,
+                                environment: { ProcessInfo.processInfo.environment })
         dispatcher.submit(recovery.pending)
 
         let source: any LineSource
@@ -78,7 +81,7 @@ public final class Sidecar: Sendable {
             "routes": "\(config.routes.count)", "endpoints": "\(config.endpoints.count)",
         ])
 
-        let ingestor = Ingestor(config: config, journal: journal, checkpoints: checkpoints, dispatcher: dispatcher,
+        let ingestor = Ingestor(live: live, journal: journal, checkpoints: checkpoints, dispatcher: dispatcher,
                                 stats: stats, logger: logger, now: now)
         let replayer = Replayer(spool: spool, deadLetters: deadLetters, journal: journal, dispatcher: dispatcher, stats: stats, logger: logger, now: now)
 
@@ -94,14 +97,24 @@ public final class Sidecar: Sendable {
                     return .failed(error)
                 }
             }
-            group.addTask { [logger] in
+            group.addTask {
                 for await signal in signals {
                     switch signal {
                     case .stop: return .stopRequested
-                    case .reload: logger.warning("SIGHUP received: config reload is not implemented yet; restart herald to apply a new config")
+                    case .reload: reloader.reload(.signal)
                     }
                 }
                 return nil
+            }
+            if config.watch {
+                group.addTask { [config] in
+                    var watch = ConfigWatchState(initial: Reloader.stamp(of: config.path))
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: Self.watchInterval)
+                        if watch.observe(Reloader.stamp(of: config.path)) { reloader.reload(.watch) }
+                    }
+                    return nil
+                }
             }
             group.addTask {
                 while !Task.isCancelled {
@@ -152,6 +165,9 @@ public final class Sidecar: Sendable {
         ])
         if case .failed(let error) = ending { throw error }
     }
+
+    /// How often `watch: true` looks at the config file; a change applies after two looks.
+    static let watchInterval = Duration.milliseconds(500)
 
     private func waitUntil(deadline: Duration, _ condition: @Sendable () async -> Bool) async {
         let clock = ContinuousClock()
