@@ -100,10 +100,12 @@ struct DeliveryLogCommandTests {
         #expect(!FileManager.default.fileExists(atPath: off.stateDir + "/log"))
     }
 
-    @Test("a URL that came from the environment is a secret: the log shows it redacted")
+    @Test("a URL that came from the environment is a secret: the log shows it redacted, also where a response echoes it")
     func redactedURL() async throws {
-        let receiver = try Receiver()
+        let echoed = Locked("")
+        let receiver = try Receiver { _, _ in ServerResponse(status: 200, body: Array("accepted at \(echoed.withLock { $0 })".utf8)) }
         defer { receiver.stop() }
+        echoed.withLock { $0 = receiver.url }
         let harness = try SidecarHarness(config: SidecarHarness.config(url: "${HERALD_TEST_UNSET_HOOK:-\(receiver.url)}"))
         try harness.append([#"{"type":"a","id":"1"}"#])
         try harness.start()
@@ -112,6 +114,7 @@ struct DeliveryLogCommandTests {
         #expect(await harness.waitForExit() == 0)
         let items = try jsonLines(try harness.herald(["log", "--json"]))
         #expect(items.map { $0["url"] as? String } == ["[redacted]"])
+        #expect(items.map { $0["response_body"] as? String } == ["accepted at [redacted]"])
         #expect(!(try String(contentsOfFile: harness.stateDir + "/log/deliveries.jsonl", encoding: .utf8)).contains(receiver.url))
     }
 }
