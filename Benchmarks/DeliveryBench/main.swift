@@ -5,6 +5,7 @@ import HeraldHTTP
 ///   herald-delivery-bench --herald PATH --target URL --status URL [--events N] [--backlog N]
 /// 1. raw ceiling: a plain libcurl multi keep-alive loop (HTTPClient, 32 in flight) to the target;
 /// 2. end to end: `herald run` tailing a file of N events to the target, journal on, one POST per event;
+///    and the same with the delivery log off, to show what logging every attempt costs (best of two each);
 /// 3. latency from a line being appended to its request arriving, at 1,000 events/s;
 /// 4. peak RSS with a backlog of pending events against an endpoint that is down.
 @main
@@ -25,9 +26,20 @@ struct DeliveryBench {
         let raw = await rawCeiling(client: client, url: target, requests: events, inFlight: 32)
         print(String(format: "raw libcurl keep-alive loop, 32 in flight: %.0f requests/s", raw))
 
-        let endToEnd = try await endToEnd(herald: herald, client: client, target: target, statusURL: status, events: events)
+        // With and without the delivery log, interleaved and best of two, so that noise on a shared machine hits both alike.
+        var logged: (rate: Double, peakRSS: Int) = (0, 0)
+        var unlogged: (rate: Double, peakRSS: Int) = (0, 0)
+        for _ in 0..<2 {
+            let withLog = try await endToEnd(herald: herald, client: client, target: target, statusURL: status, events: events)
+            if withLog.rate > logged.rate { logged = withLog }
+            let withoutLog = try await endToEnd(herald: herald, client: client, target: target, statusURL: status, events: events,
+                                                extraConfig: "delivery_log: { enabled: false }")
+            if withoutLog.rate > unlogged.rate { unlogged = withoutLog }
+        }
         print(String(format: "herald run, file -> journal -> POST, %d events: %.0f events/s (%.0f%% of raw), peak RSS %d MiB",
-                     events, endToEnd.rate, endToEnd.rate / raw * 100, endToEnd.peakRSS >> 10))
+                     events, logged.rate, logged.rate / raw * 100, logged.peakRSS >> 10))
+        print(String(format: "the same with delivery_log: { enabled: false }: %.0f events/s, peak RSS %d MiB (the delivery log costs %.1f%%)",
+                     unlogged.rate, unlogged.peakRSS >> 10, (1 - logged.rate / unlogged.rate) * 100))
 
         let latency = try await latency(herald: herald, rate: 1000, seconds: 10)
         print(String(format: "latency append -> arrival at 1,000 events/s: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d events)",
@@ -56,10 +68,11 @@ struct DeliveryBench {
         return Double(requests) / seconds(ContinuousClock.now - start)
     }
 
-    static func endToEnd(herald: String, client: HTTPClient, target: String, statusURL: String, events: Int) async throws -> (rate: Double, peakRSS: Int) {
+    static func endToEnd(herald: String, client: HTTPClient, target: String, statusURL: String, events: Int,
+                         extraConfig: String = "") async throws -> (rate: Double, peakRSS: Int) {
         let folder = try temporaryFolder("e2e")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try config(url: target, concurrency: 32, retry: "[1s, 5s]").write(toFile: folder + "/config.yaml", atomically: true, encoding: .utf8)
+        try (config(url: target, concurrency: 32, retry: "[1s, 5s]") + "\n" + extraConfig).write(toFile: folder + "/config.yaml", atomically: true, encoding: .utf8)
         var lines = ""
         for index in 0..<events {
             lines += #"{"type":"order.created","id":"e-\#(index)","data":{"order_id":\#(index),"currency":"EUR","customer":{"id":"c-\#(index % 997)","email":"someone@example.com"},"items":[{"sku":"SKU-1","qty":2,"price_cents":1299}],"note":"padding to three hundred bytes of payload in total"}}"#

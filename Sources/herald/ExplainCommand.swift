@@ -23,7 +23,7 @@ struct ExplainCommand: AsyncParsableCommand {
     func run() async throws {
         let config = loadConfigOrExit(options.config)
         let router = Router(config: config)
-        let redactor = Redactor(secrets: config.secrets)
+        let redactor = Redactor(config: config)
         let lines: [[UInt8]]
         if let event {
             lines = [Array(event.utf8)]

@@ -9,8 +9,10 @@ struct ListenCommand: AsyncParsableCommand {
         abstract: "A local webhook receiver for trying routes out: prints each request and checks its signature.",
         discussion: """
             Listens on 127.0.0.1 and answers every request with --status (default 204). With --secret,
-            each request's signature is verified: a whsec_ secret checks Standard Webhooks'
-            webhook-signature, any other secret checks X-Hub-Signature-256. Stop it with Ctrl-C.
+            each request's signature is verified: a whsec_ secret checks Standard Webhooks' v1
+            webhook-signature, a whpk_ public key checks its ed25519 v1a signature, any other secret
+            checks an hmac-sha256 hex digest in --signature-header (X-Hub-Signature-256, with prefix
+            sha256=). Stop it with Ctrl-C.
             """
     )
 
@@ -20,8 +22,14 @@ struct ListenCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on.")
     var host: String = "127.0.0.1"
 
-    @Option(help: "Signing secret to verify requests with.")
+    @Option(help: "Signing secret (whsec_, hmac) or public key (whpk_) to verify requests with.")
     var secret: String?
+
+    @Option(help: "For an hmac-sha256 secret: the header carrying the digest.")
+    var signatureHeader: String = "X-Hub-Signature-256"
+
+    @Option(help: "For an hmac-sha256 secret: the prefix before the hex digest.")
+    var signaturePrefix: String = "sha256="
 
     @Option(help: "HTTP status to answer with.")
     var status: Int = 204
@@ -31,10 +39,11 @@ struct ListenCommand: AsyncParsableCommand {
 
     func run() async throws {
         let secret = secret, status = status, quiet = quiet
+        let hmac = (header: signatureHeader, prefix: signaturePrefix)
         let server: HTTPServer
         do {
             server = try HTTPServer(host: host, port: port) { request in
-                ListenCommand.report(request, secret: secret, quiet: quiet)
+                ListenCommand.report(request, secret: secret, hmac: hmac, quiet: quiet)
                 return ServerResponse(status: status)
             }
         } catch {
@@ -45,10 +54,10 @@ struct ListenCommand: AsyncParsableCommand {
         while true { try await Task.sleep(for: .seconds(3600)) }
     }
 
-    private static func report(_ request: ReceivedRequest, secret: String?, quiet: Bool) {
+    private static func report(_ request: ReceivedRequest, secret: String?, hmac: (header: String, prefix: String), quiet: Bool) {
         var verdict = ""
         if let secret {
-            switch SignatureVerifier.verify(headers: request.headers, body: request.body, secret: secret) {
+            switch SignatureVerifier.verify(headers: request.headers, body: request.body, secret: secret, hmacHeader: hmac.header, hmacPrefix: hmac.prefix) {
             case .valid: verdict = "  signature: valid"
             case .invalid(let why): verdict = "  signature: INVALID (\(why))"
             case .missing(let why): verdict = "  signature: missing (\(why))"

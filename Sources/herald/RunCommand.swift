@@ -71,7 +71,7 @@ struct LoggingOptions: ParsableArguments {
 
     func bootstrap() {
         let format = logFormat, level = logLevel
-        LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, format: format, level: level) }
+        LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, format: format, level: level, secrets: .shared) }
     }
 }
 

@@ -50,23 +50,24 @@ struct SendCommand: AsyncParsableCommand {
             printError("herald send: cannot build the request: \(error)")
             throw ExitCode(ExitStatus.invalid)
         }
-        let redactor = Redactor(secrets: config.secrets)
+        let redactor = Redactor(config: config)
         print("> \(request.method) \(redactor.redact(request.url))  (route \(route.name))")
         for header in request.headers.map(redactor.redact(header:)) { print("> \(header.name): \(header.value)") }
         print(">")
         let client = try HTTPClient()
         defer { client.shutdown() }
-        let result = await client.send(HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body, timeout: target.timeout))
+        let result = await client.send(HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
+                                                   timeout: target.timeout, tls: target.tls, proxy: target.proxy))
         let milliseconds = Double(result.duration.components.attoseconds) / 1e15 + Double(result.duration.components.seconds) * 1000
         guard let status = result.status else {
-            print(String(format: "< no response after %.1f ms: %@", milliseconds, result.error?.description ?? "unknown error"))
+            print(String(format: "< no response after %.1f ms: %@", milliseconds, redactor.redact(result.error?.description ?? "unknown error")))
             throw ExitCode(ExitStatus.runtime)
         }
         print(String(format: "< HTTP %d in %.1f ms (HTTP/%@, %@ connection)", status, milliseconds, result.httpVersion, result.connectionReused ? "reused" : "new"))
-        for header in result.headers { print("< \(header.name): \(header.value)") }
+        for header in result.headers.map(redactor.redact(header:)) { print("< \(header.name): \(header.value)") }
         if !result.body.isEmpty {
             print("<")
-            print(String(decoding: result.body.prefix(4096), as: UTF8.self) + (result.body.count > 4096 || result.bodyTruncated ? "\n< (truncated)" : ""))
+            print(redactor.redact(String(decoding: result.body.prefix(4096), as: UTF8.self)) + (result.body.count > 4096 || result.bodyTruncated ? "\n< (truncated)" : ""))
         }
         if !(200..<300).contains(status) { throw ExitCode(ExitStatus.runtime) }
     }

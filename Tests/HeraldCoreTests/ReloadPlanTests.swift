@@ -29,9 +29,11 @@ struct ReloadPlanTests {
               c: { url: "http://127.0.0.1:9000/c" }
             routes:
               - { name: r2, events: ["order.*"], to: [a, c] }
+            delivery_log: { enabled: false }
             """)
         let plan = ReloadPlan(current: current, loaded: loaded)
-        #expect(plan.needsRestart == ["state_dir", "source"])
+        #expect(plan.needsRestart == ["state_dir", "source", "delivery_log"])
+        #expect(plan.config.deliveryLog.enabled)
         #expect(plan.config.stateDir == "/var/lib/herald")
         #expect(plan.config.source == current.source)
         #expect(plan.config.endpoints.map(\.name) == ["a", "c"])

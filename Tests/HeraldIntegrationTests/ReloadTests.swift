@@ -144,6 +144,11 @@ struct ReloadTests {
         let dead = try harness.dead(["list"]).stdout
         #expect(dead.contains("r-1") && dead.contains("r-2"))
         #expect(dead.contains("removed from the config"))
+        // An unreadable config is rejected like an invalid one.
+        try FileManager.default.removeItem(atPath: harness.configPath)
+        harness.signal(SIGHUP)
+        #expect(await waitFor { harness.logCount("config reload rejected; the running config stays in force") == 1 })
+        #expect(harness.log.contains("config.yaml: no such config file"))
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
     }

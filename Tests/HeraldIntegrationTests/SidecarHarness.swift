@@ -53,10 +53,11 @@ final class SidecarHarness: @unchecked Sendable {
     }
 
     /// Starts `herald run`; stderr (the log) goes to `herald.log`, appended across restarts.
-    func start(arguments: [String] = [], stdin: FileHandle? = nil, config: String? = nil) throws {
+    func start(arguments: [String] = [], stdin: FileHandle? = nil, config: String? = nil, environment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = HeraldProcess.binary
         process.arguments = ["run", "-c", config ?? configPath] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.currentDirectoryURL = folder
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

@@ -5,9 +5,9 @@ extension ConfigDecoder {
     static let endpointKeys = [
         "url", "enabled", "description", "headers", "format", "signing", "timeout", "concurrency", "rate_limit",
         "retry", "ordering", "allow_insecure", "breaker", "xml", "cloudevents",
-    ]
+    ] + transportKeys
     /// Mapping-valued keys whose entries merge with `defaults` one level deep.
-    static let mergedKeys: Set<String> = ["headers", "retry", "breaker", "xml", "cloudevents"]
+    static let mergedKeys: Set<String> = ["headers", "retry", "breaker", "tls", "xml", "cloudevents"]
 
     func decodeEndpoints(_ node: YAMLNode?, defaults: YAMLNode?) -> [EndpointConfig]? {
         var defaultPairs: [YAMLPair] = []
@@ -47,8 +47,9 @@ extension ConfigDecoder {
     /// The endpoint's own keys over `defaults`, merging `headers` and `retry` key by key.
     private static func merge(defaults: [YAMLPair], into node: YAMLNode) -> YAMLNode {
         guard !defaults.isEmpty, case .mapping(var own) = node.kind else { return node }
+        let ownAuth = own.contains { authKeys.contains($0.key.scalar ?? "") }
         for inherited in defaults {
-            guard let key = inherited.key.scalar else { continue }
+            guard let key = inherited.key.scalar, !(ownAuth && authKeys.contains(key)) else { continue }
             if let index = own.firstIndex(where: { $0.key.scalar == key }) {
                 if mergedKeys.contains(key), case .mapping(let base) = inherited.value.kind, case .mapping(let over) = own[index].value.kind {
                     let overKeys = Set(over.compactMap { $0.key.scalar })
@@ -90,7 +91,10 @@ extension ConfigDecoder {
                              suggestion: Suggestion.closest(to: text, in: PayloadFormat.allCases.map(\.rawValue)).map { "did you mean '\($0)'?" })
             }
         }
-        let headers = fields["headers"].map(decodeHeaders) ?? []
+        var headers = fields["headers"].map(decodeHeaders) ?? []
+        if let authorization = decodeAuthorization(fields, headers: headers) { headers.append(authorization) }
+        let tls = fields["tls"].flatMap(decodeTLS)
+        let proxy = fields["proxy"].flatMap(decodeProxy)
         let signing = fields["signing"].flatMap(decodeSigning)
         let retry = fields["retry"].flatMap(decodeRetry) ?? .standard
         let ordering: OrderingConfig? = fields["ordering"].flatMap { node in
@@ -106,12 +110,17 @@ extension ConfigDecoder {
         let enabled = fields["enabled"].flatMap { reader.bool($0, "'enabled'") } ?? true
         if let node = fields["timeout"], timeout == .zero { reader.error("'timeout' must be more than 0", at: node.mark) }
         let formatOptions = decodeFormatOptions(fields)
+        if let signing, signing.scheme == .hmacSHA256, let clash = headers.first(where: { $0.name.lowercased() == signing.header.lowercased() }) {
+            reader.error("header '\(clash.name)' is set by signing; remove it from 'headers'", at: fields.keyMarks["headers"])
+        }
         guard let url else { return nil }
         var endpoint = EndpointConfig(
             name: name, url: url, enabled: enabled, headers: headers, format: format, signing: signing, timeout: timeout,
             concurrency: concurrency, rateLimit: rate, breaker: breaker, retry: retry, ordering: ordering, allowInsecure: allowInsecure
         )
         endpoint.formatOptions = formatOptions
+        endpoint.tls = tls ?? TLSOptions()
+        endpoint.proxy = proxy
         return endpoint
     }
 
@@ -177,13 +186,28 @@ extension ConfigDecoder {
         for (secret, mark) in secrets where secret.isEmpty {
             reader.error("signing secret is empty", at: mark)
         }
+        // Signing secrets are secrets even when written into the file.
+        for (secret, _) in secrets where !secret.isEmpty { reader.secrets.insert(secret) }
         if scheme == .standardWebhooks {
-            for (secret, mark) in secrets where !secret.isEmpty && StandardWebhooksSecret.key(from: secret) == nil {
-                reader.error("a standard-webhooks secret must be 'whsec_' followed by base64 (24 to 64 bytes)", at: mark)
+            for (secret, mark) in secrets where !secret.isEmpty && SigningKey.parse(secret, scheme: scheme) == nil {
+                let message = secret.hasPrefix("whsk_")
+                    ? "a standard-webhooks 'whsk_' secret must be followed by the base64 of a 32-byte ed25519 private key"
+                    : "a standard-webhooks secret must be 'whsec_' followed by base64 (24 to 64 bytes), or an ed25519 'whsk_' secret"
+                reader.error(message, at: mark)
             }
         }
         let header = fields["header"].flatMap { reader.string($0, "'signing.header'") } ?? (scheme == .hmacSHA256 ? "X-Hub-Signature-256" : "webhook-signature")
         let prefix = fields["prefix"].flatMap { reader.string($0, "'signing.prefix'") } ?? (scheme == .hmacSHA256 ? "sha256=" : "")
+        if scheme == .hmacSHA256, let node = fields["header"] {
+            if !HTTPHeader.isValidName(header) {
+                reader.error("'signing.header' must be a valid header name", at: node.mark)
+            } else if HTTPHeader.reserved.contains(header.lowercased()) || header.lowercased() == "authorization" {
+                reader.error("'signing.header' cannot be '\(header)', a header Herald sets itself", at: node.mark)
+            }
+        }
+        if let node = fields["prefix"], prefix.contains(where: { $0 == "\r" || $0 == "\n" }) {
+            reader.error("'signing.prefix' contains a line break", at: node.mark)
+        }
         if scheme == .standardWebhooks, let node = fields["header"] ?? fields["prefix"] {
             reader.error("'header' and 'prefix' apply to hmac-sha256 only; standard-webhooks always uses webhook-signature", at: node.mark)
         }

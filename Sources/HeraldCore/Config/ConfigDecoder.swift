@@ -1,6 +1,6 @@
 /// Turns a YAML node tree into a validated `HeraldConfig`, reporting every problem at once.
 struct ConfigDecoder {
-    static let topKeys = ["version", "state_dir", "watch", "shutdown_grace", "source", "journal", "defaults", "endpoints", "routes", "admin"]
+    static let topKeys = ["version", "state_dir", "watch", "shutdown_grace", "source", "journal", "defaults", "endpoints", "routes", "admin", "delivery_log"]
 
     let reader: ConfigReader
 
@@ -22,12 +22,13 @@ struct ConfigDecoder {
         let endpoints = decodeEndpoints(top["endpoints"], defaults: top["defaults"])
         let routes = decodeRoutes(top["routes"], endpointNames: Self.declaredNames(top["endpoints"]))
         let admin = top["admin"].flatMap(decodeAdmin)
+        let deliveryLog = decodeDeliveryLog(top["delivery_log"])
 
         guard reader.diagnostics.isEmpty, let source, let endpoints, let routes else { return nil }
         return HeraldConfig(
             path: reader.file, version: version, stateDir: reader.resolvedPath(stateDir), watch: watch,
             shutdownGrace: grace, source: source, journal: journal, endpoints: endpoints, routes: routes,
-            admin: admin, secrets: reader.secrets
+            admin: admin, deliveryLog: deliveryLog, secrets: reader.secrets
         )
     }
 

@@ -33,3 +33,10 @@ public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
 
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
+
+extension ConfigDiagnostic {
+    /// The same diagnostic with secret values hidden from its message and suggestion.
+    func redacted(by redactor: Redactor) -> ConfigDiagnostic {
+        ConfigDiagnostic(file: file, mark: mark, message: redactor.redact(message), suggestion: suggestion.map(redactor.redact))
+    }
+}

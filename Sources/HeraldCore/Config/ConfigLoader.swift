@@ -16,8 +16,11 @@ public enum ConfigLoader {
             return .failure(ConfigErrors([ConfigDiagnostic(file: path, mark: error.mark, message: error.message)]))
         }
         guard let config = ConfigDecoder(reader: reader).decode(root), reader.diagnostics.isEmpty else {
-            return .failure(ConfigErrors(reader.diagnostics))
+            // A message may quote a value that came from a secret (a malformed ${WEBHOOK_URL}).
+            let redactor = Redactor(secrets: reader.secrets)
+            return .failure(ConfigErrors(reader.diagnostics.map { $0.redacted(by: redactor) }))
         }
+        SecretRegistry.shared.register(config)
         return .success(config)
     }
 

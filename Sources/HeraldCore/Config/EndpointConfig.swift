@@ -2,7 +2,7 @@ import HeraldHTTP
 
 /// A destination: where deliveries go and how they are sent. Keys set under `defaults` fill in
 /// whatever an endpoint leaves out.
-public struct EndpointConfig: Sendable {
+public struct EndpointConfig: Sendable, Equatable {
     public var name: String
     public var url: EndpointURL
     public var enabled: Bool
@@ -17,6 +17,10 @@ public struct EndpointConfig: Sendable {
     public var retry: RetryConfig
     public var ordering: OrderingConfig?
     public var allowInsecure: Bool
+    /// CA bundle, client certificate and verification for https (`tls:`).
+    public var tls = TLSOptions()
+    /// `http://`, `https://` or `socks5://` proxy URL; nil connects directly.
+    public var proxy: String? = nil
     /// Settings of the format (`xml:`, `cloudevents:`).
     public var formatOptions = FormatOptions()
 }
@@ -24,28 +28,6 @@ public struct EndpointConfig: Sendable {
 /// The body format an endpoint receives.
 public enum PayloadFormat: String, Sendable, CaseIterable {
     case json, form, xml, cloudevents, slack, teams, mattermost, discord
-}
-
-/// How requests to an endpoint are signed.
-public struct SigningConfig: Sendable {
-    public enum Scheme: String, Sendable, CaseIterable {
-        case standardWebhooks = "standard-webhooks"
-        case hmacSHA256 = "hmac-sha256"
-    }
-
-    public var scheme: Scheme
-    /// Several secrets during a rotation: every one signs, newest first.
-    public var secrets: [String]
-    /// For `hmac-sha256`: the header carrying the digest, and its prefix.
-    public var header: String
-    public var prefix: String
-
-    public init(scheme: Scheme, secrets: [String], header: String, prefix: String) {
-        self.scheme = scheme
-        self.secrets = secrets
-        self.header = header
-        self.prefix = prefix
-    }
 }
 
 /// When failed deliveries are tried again, and for how long.
@@ -69,7 +51,7 @@ public struct RetryConfig: Sendable, Equatable {
 }
 
 /// Per-key ordering of an endpoint's deliveries (planned; validated now so configs stay valid).
-public struct OrderingConfig: Sendable {
+public struct OrderingConfig: Sendable, Equatable {
     public var key: FieldPath
 }
 

@@ -1,5 +1,5 @@
 /// Per-endpoint settings of the body formats that have any (`xml:` and `cloudevents:` keys).
-public struct FormatOptions: Sendable {
+public struct FormatOptions: Sendable, Equatable {
     /// The XML root element's name.
     public var xmlRoot: String
     public var cloudEvents: CloudEventsOptions
@@ -11,7 +11,7 @@ public struct FormatOptions: Sendable {
 }
 
 /// CloudEvents 1.0 settings: content mode, the `source` attribute and where `time` comes from.
-public struct CloudEventsOptions: Sendable {
+public struct CloudEventsOptions: Sendable, Equatable {
     public enum Mode: String, Sendable, CaseIterable {
         /// Data as the body, attributes as `ce-*` headers (the default).
         case binary

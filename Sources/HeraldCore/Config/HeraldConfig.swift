@@ -12,6 +12,7 @@ public struct HeraldConfig: Sendable {
     public var endpoints: [EndpointConfig]
     public var routes: [RouteConfig]
     public var admin: AdminConfig?
+    public var deliveryLog: DeliveryLogConfig
     /// Every value that came from the environment or a secret file, for redaction.
     public var secrets: Set<String>
 

@@ -14,6 +14,8 @@ struct AttemptContext: Sendable {
     let jitter: @Sendable () -> Double
     /// The config in force: payloads that still need rendering use its routes and decoder.
     let live: LiveConfig
+    /// Every attempt's record for the delivery log, when it is on.
+    var recorder: AttemptRecorder? = nil
 
     /// The whole delivery: from memory when it was kept, else read back from the journal
     /// (nil when the journal no longer has it).
@@ -37,13 +39,16 @@ struct AttemptContext: Sendable {
         }
         let started = now()
         let request = RequestRenderer.request(webhookID: delivery.id, payload: payload, endpoint: endpoint, timestamp: started / 1000)
-        let result = await client.send(HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body, timeout: endpoint.timeout))
+        let result = await client.send(HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
+                                                   timeout: endpoint.timeout, tls: endpoint.tls, proxy: endpoint.proxy))
+        recorder?.record(delivery, url: request.url, startedAt: started, result: result)
         let attempt: AttemptResult
         if let status = result.status {
             let retryAfter = result.headers.first(named: "Retry-After").flatMap { RetryAfter.parse($0, now: .milliseconds(started)) }
             attempt = .status(status, retryAfter: retryAfter)
         } else {
-            attempt = .transportError(result.error.map { "\($0.kind): \($0.message)" } ?? "no response")
+            // libcurl's message may quote a proxy URL with its password: journaled and logged, so redacted.
+            attempt = .transportError(result.error.map { SecretRegistry.shared.redact("\($0.kind): \($0.message)") } ?? "no response")
         }
         var tried = delivery
         tried.attempts += 1

@@ -90,14 +90,15 @@ public final class Dispatcher: Sendable {
 
     public init(live: LiveConfig, client: HTTPClient, journal: Journal, deadLetters: DeadLetterStore, stats: DeliveryStats, logger: Logger,
                 payloadBudget: Int = 1 << 20, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds,
-                jitter: @escaping @Sendable () -> Double = { Double.random(in: -1...1) }) {
+                jitter: @escaping @Sendable () -> Double = { Double.random(in: -1...1) }, deliveryLog: DeliveryLog? = nil) {
         self.payloadBudget = payloadBudget
         let endpoints = live.current.endpoints
         let start = now()
         var books = Books(endpoints: endpoints)
         for (name, endpoint) in endpoints { books.gates[name] = EndpointGate(endpoint: endpoint, now: start) }
         self.books = Mutex(books)
-        context = AttemptContext(client: client, journal: journal, deadLetters: deadLetters, stats: stats, logger: logger, now: now, jitter: jitter, live: live)
+        context = AttemptContext(client: client, journal: journal, deadLetters: deadLetters, stats: stats, logger: logger, now: now, jitter: jitter, live: live,
+                                 recorder: deliveryLog.map { AttemptRecorder(log: $0, secrets: .shared) })
         self.logger = logger
     }
 
@@ -256,9 +257,10 @@ public final class Dispatcher: Sendable {
         let taken: Assignment?? = books.withLock { books in
             finish(id, endpoint: endpoint, outcome: outcome, now: now, &books, &effects)
             guard books.accepting else { return .some(nil) }
-            if let held = take(endpoint, now: now, &books, &effects) { return .some(held) }
-            pump(&books, now: now, &effects)
-            return nil
+            let next = take(endpoint, now: now, &books, &effects)
+            // A closed circuit lets every idle worker go again, not only this one.
+            if next == nil || !effects.breakerChanges.isEmpty { pump(&books, now: now, &effects) }
+            return next.map { .some($0) }
         }
         perform(effects)
         if let taken { return taken }

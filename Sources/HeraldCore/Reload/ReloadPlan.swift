@@ -1,9 +1,9 @@
 /// What a reload changes, decided from the config in force and a newly loaded one. Pure.
 ///
 /// Endpoints and routes (and everything under them) apply at once. Settings that shape the
-/// process itself — `state_dir`, `source`, `journal`, `admin`, `shutdown_grace`, `watch` — keep
-/// their running values until a restart, and each changed one is named in a warning, so a
-/// reload never moves the journal or the source position under running work.
+/// process itself — `state_dir`, `source`, `journal`, `admin`, `shutdown_grace`, `watch`,
+/// `delivery_log` — keep their running values until a restart, and each changed one is named in
+/// a warning, so a reload never moves the journal or the source position under running work.
 public struct ReloadPlan: Sendable {
     /// The config to put in force: the new one with the restart-only settings of the old.
     public let config: HeraldConfig
@@ -24,12 +24,14 @@ public struct ReloadPlan: Sendable {
         if loaded.admin != current.admin { restart.append("admin") }
         if loaded.shutdownGrace != current.shutdownGrace { restart.append("shutdown_grace") }
         if loaded.watch != current.watch { restart.append("watch") }
+        if loaded.deliveryLog != current.deliveryLog { restart.append("delivery_log") }
         config.stateDir = current.stateDir
         config.source = current.source
         config.journal = current.journal
         config.admin = current.admin
         config.shutdownGrace = current.shutdownGrace
         config.watch = current.watch
+        config.deliveryLog = current.deliveryLog
         // Redaction must keep hiding secrets of the old config: deliveries rendered under it may still be logged.
         config.secrets.formUnion(current.secrets)
         self.config = config
@@ -41,15 +43,10 @@ public struct ReloadPlan: Sendable {
         removedEndpoints = current.endpoints.map(\.name).filter { new[$0] == nil }
         changedEndpoints = loaded.endpoints.compactMap { endpoint in
             guard let before = old[endpoint.name] else { return nil }
-            return endpoint.fingerprint == before.fingerprint ? nil : endpoint.name
+            return endpoint == before ? nil : endpoint.name
         }
         let oldRoutes = Set(current.routes.map(\.name)), newRoutes = Set(loaded.routes.map(\.name))
         addedRoutes = loaded.routes.map(\.name).filter { !oldRoutes.contains($0) }
         removedRoutes = current.routes.map(\.name).filter { !newRoutes.contains($0) }
     }
-}
-
-extension EndpointConfig {
-    /// Enough of the endpoint to tell whether a reload changed it (for the log line only).
-    var fingerprint: String { String(describing: self) }
 }

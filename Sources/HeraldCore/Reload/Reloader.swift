@@ -73,7 +73,7 @@ public final class Reloader: Sendable {
                 "added": "\(Self.list(plan.addedEndpoints + plan.addedRoutes))",
                 "removed": "\(Self.list(plan.removedEndpoints + plan.removedRoutes))",
                 "changed": "\(Self.list(plan.changedEndpoints))",
-                "took": "\(ConfigDuration.format(took))",
+                "took_ms": "\(Self.milliseconds(took))",
             ])
             for key in plan.needsRestart {
                 logger.warning("config reload: '\(key)' changed; it applies at the next restart, the running value stays")
@@ -85,6 +85,12 @@ public final class Reloader: Sendable {
             for warning in ConfigWarnings.list(for: plan.config) { logger.warning("\(warning)") }
             return .applied(generation: generation.number)
         }
+    }
+
+    /// Milliseconds with one decimal, e.g. `12.3`.
+    private static func milliseconds(_ duration: Duration) -> String {
+        let tenths = duration.components.seconds * 10_000 + duration.components.attoseconds / 100_000_000_000_000
+        return "\(tenths / 10).\(tenths % 10)"
     }
 
     private static func list(_ names: [String]) -> String {

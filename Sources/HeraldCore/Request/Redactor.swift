@@ -1,15 +1,34 @@
 import HeraldHTTP
-/// Hides secrets in anything Herald shows: configured secret values anywhere in a string,
-/// and the whole value of credential headers.
+
+/// Hides secrets in anything Herald shows: configured secret values anywhere in a string, the
+/// whole value of credential headers, and the signatures in signature headers (their version
+/// markers such as `v1,` and `sha256=` stay visible).
 public struct Redactor: Sendable {
     public static let placeholder = "[redacted]"
-    static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie", "x-api-key"]
+    static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"]
 
     private let secrets: [String]
+    /// Lower-cased names of headers that carry signatures.
+    private let signatureHeaders: Set<String>
 
-    public init(secrets: Set<String>) {
+    /// Values shorter than 4 characters are not searched for: hiding them would garble output
+    /// without protecting anything.
+    public init(secrets: Set<String>, signatureHeaders: Set<String> = []) {
         // Longest first, so a secret that contains another is hidden whole.
         self.secrets = secrets.filter { $0.count >= 4 }.sorted { $0.count > $1.count }
+        self.signatureHeaders = Set(signatureHeaders.map { $0.lowercased() }).union(["webhook-signature"])
+    }
+
+    /// Everything a config makes secret: values from `${VAR}` and secret files, credentials,
+    /// signing secrets, and its endpoints' signature headers.
+    public init(config: HeraldConfig) {
+        let headers = config.endpoints.compactMap { endpoint in endpoint.signing.map { $0.scheme == .hmacSHA256 ? $0.header : "webhook-signature" } }
+        self.init(secrets: config.secrets, signatureHeaders: Set(headers))
+    }
+
+    /// This redactor's secrets and headers together with `other`'s.
+    public func merging(_ other: Redactor) -> Redactor {
+        Redactor(secrets: Set(secrets).union(other.secrets), signatureHeaders: signatureHeaders.union(other.signatureHeaders))
     }
 
     public func redact(_ text: String) -> String {
@@ -21,7 +40,18 @@ public struct Redactor: Sendable {
     }
 
     public func redact(header: HTTPHeader) -> HTTPHeader {
-        if Self.credentialHeaders.contains(header.name.lowercased()) { return HTTPHeader(header.name, Self.placeholder) }
+        let name = header.name.lowercased()
+        if Self.credentialHeaders.contains(name) { return HTTPHeader(header.name, Self.placeholder) }
+        if signatureHeaders.contains(name) { return HTTPHeader(header.name, Self.redactSignatures(header.value)) }
         return HTTPHeader(header.name, redact(header.value))
+    }
+
+    /// `v1,abc= v1a,xyz=` becomes `v1,[redacted] v1a,[redacted]`; `sha256=9f…` becomes `sha256=[redacted]`.
+    static func redactSignatures(_ value: String) -> String {
+        value.split(separator: " ", omittingEmptySubsequences: true).map { token in
+            let marker = token.prefix(16).firstIndex { $0 == "," || $0 == "=" }
+            guard let marker, marker > token.startIndex else { return placeholder }
+            return String(token[...marker]) + placeholder
+        }.joined(separator: " ")
     }
 }

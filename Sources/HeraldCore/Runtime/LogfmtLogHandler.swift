@@ -2,7 +2,8 @@ import Foundation
 import Logging
 
 /// Writes one structured line per log call to stderr: logfmt by default
-/// (`time=… level=info msg="…" endpoint=erp`), or JSON.
+/// (`time=… level=info msg="…" endpoint=erp`), or JSON. With a ``SecretRegistry``, every known
+/// secret is hidden from the message and metadata before they are encoded.
 public struct LogfmtLogHandler: LogHandler {
     public enum Format: String, Sendable, CaseIterable {
         case logfmt, json
@@ -12,10 +13,12 @@ public struct LogfmtLogHandler: LogHandler {
     public var logLevel: Logger.Level
     private let label: String
     private let format: Format
+    private let secrets: SecretRegistry?
 
-    public init(label: String, format: Format = .logfmt, level: Logger.Level = .info) {
+    public init(label: String, format: Format = .logfmt, level: Logger.Level = .info, secrets: SecretRegistry? = nil) {
         self.label = label
         self.format = format
+        self.secrets = secrets
         logLevel = level
     }
 
@@ -25,22 +28,28 @@ public struct LogfmtLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
+        FileHandle.standardError.write(Data((line(for: event) + "\n").utf8))
+    }
+
+    /// The line written for `event`, without its newline.
+    public func line(for event: LogEvent) -> String {
         var fields: [(String, String)] = [
             ("time", Self.timestamp()), ("level", event.level.rawValue), ("msg", event.message.description),
         ]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { _, new in new }).sorted(by: { $0.key < $1.key }) {
             fields.append((key, "\(value)"))
         }
-        let line: String
+        if let redactor = secrets?.redactor {
+            fields = fields.map { ($0.0, redactor.redact($0.1)) }
+        }
         switch format {
         case .logfmt:
-            line = fields.map { "\($0.0)=\(Self.logfmtValue($0.1))" }.joined(separator: " ")
+            return fields.map { "\($0.0)=\(Self.logfmtValue($0.1))" }.joined(separator: " ")
         case .json:
             var object = JSONObject()
             for (key, value) in fields { object[key] = .string(value) }
-            line = JSONWriter.encode(.object(object))
+            return JSONWriter.encode(.object(object))
         }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     private static func logfmtValue(_ value: String) -> String {

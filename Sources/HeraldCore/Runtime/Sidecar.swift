@@ -8,7 +8,8 @@ import Logging
 /// the source, and runs until the source ends (stdin) or a stop is requested.
 ///
 /// Layout of `state_dir`: `journal/` (segments), `dead/` (dead letters), `replay/` (requests
-/// from `herald dead replay`), `checkpoint.json` (the file source's committed position).
+/// from `herald dead replay`), `log/` (the delivery log), `checkpoint.json` (the file source's
+/// committed position).
 public final class Sidecar: Sendable {
     public enum Signal: Sendable {
         case stop
@@ -43,8 +44,10 @@ public final class Sidecar: Sendable {
         let deadLetters = try DeadLetterStore(directory: state.appendingPathComponent("dead").path)
         let spool = try ReplaySpool(directory: state.appendingPathComponent("replay").path)
         let client = try HTTPClient()
+        let deliveryLog = Self.openDeliveryLog(config.deliveryLog, in: state, logger: logger)
         let live = LiveConfig(config)
-        let dispatcher = Dispatcher(live: live, client: client, journal: journal, deadLetters: deadLetters, stats: stats, logger: logger, now: now)
+        let dispatcher = Dispatcher(live: live, client: client, journal: journal, deadLetters: deadLetters, stats: stats, logger: logger, now: now,
+                                    deliveryLog: deliveryLog)
         let reloader = Reloader(path: config.path, live: live, dispatcher: dispatcher, stats: stats, logger: logger,
                                 environment: { ProcessInfo.processInfo.environment })
         dispatcher.submit(recovery.pending)
@@ -153,6 +156,7 @@ public final class Sidecar: Sendable {
         let left = dispatcher.pendingCount
         await dispatcher.flush()
         await journal.close()
+        deliveryLog?.close()
         client.shutdown()
         let summary = stats.snapshot
         logger.info("herald stopped", metadata: [
