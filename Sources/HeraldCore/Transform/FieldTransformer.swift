@@ -23,7 +23,8 @@ public enum FieldTransformer {
             remove(from.segments[...], from: &value)
             try set(moved, at: to.segments[...], in: &value, path: to)
         }
-        let snapshot = value
+        // Only templates read the snapshot; holding it otherwise would make every `set` copy the event.
+        let snapshot = transform.set.contains { if case .literal = $0.value { false } else { true } } ? value : .null
         for (path, template) in transform.set {
             let newValue: JSONValue
             do {
