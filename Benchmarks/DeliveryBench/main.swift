@@ -4,7 +4,8 @@ import HeraldHTTP
 /// End-to-end delivery benchmark; `scripts/bench` starts nginx and runs it in release mode.
 ///   herald-delivery-bench --herald PATH --target URL --status URL [--events N] [--backlog N]
 /// 1. raw ceiling: a plain libcurl multi keep-alive loop (HTTPClient, 32 in flight) to the target;
-/// 2. end to end: `herald run` tailing a file of N events to the target, journal on, one POST per event;
+/// 2. end to end: `herald run` tailing a file of N events to the target, journal on, one POST per event,
+///    twice without and twice with the admin listener (metrics on, /metrics scraped every second);
 /// 3. latency from a line being appended to its request arriving, at 1,000 events/s;
 /// 4. peak RSS with a backlog of pending events against an endpoint that is down.
 @main
@@ -25,9 +26,13 @@ struct DeliveryBench {
         let raw = await rawCeiling(client: client, url: target, requests: events, inFlight: 32)
         print(String(format: "raw libcurl keep-alive loop, 32 in flight: %.0f requests/s", raw))
 
-        let endToEnd = try await endToEnd(herald: herald, client: client, target: target, statusURL: status, events: events)
-        print(String(format: "herald run, file -> journal -> POST, %d events: %.0f events/s (%.0f%% of raw), peak RSS %d MiB",
-                     events, endToEnd.rate, endToEnd.rate / raw * 100, endToEnd.peakRSS >> 10))
+        for admin in [false, true, false, true] {
+            let endToEnd = try await endToEnd(herald: herald, client: client, target: target, statusURL: status, events: events, admin: admin)
+            let label = admin ? "admin + metrics on" : "admin off"
+            let counted = endToEnd.delivered.map { ", /metrics counted \($0) delivered" } ?? ""
+            print(String(format: "herald run, file -> journal -> POST, %d events, \(label): %.0f events/s (%.0f%% of raw), peak RSS %d MiB",
+                         events, endToEnd.rate, endToEnd.rate / raw * 100, endToEnd.peakRSS >> 10) + counted)
+        }
 
         let latency = try await latency(herald: herald, rate: 1000, seconds: 10)
         print(String(format: "latency append -> arrival at 1,000 events/s: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d events)",
@@ -56,10 +61,20 @@ struct DeliveryBench {
         return Double(requests) / seconds(ContinuousClock.now - start)
     }
 
-    static func endToEnd(herald: String, client: HTTPClient, target: String, statusURL: String, events: Int) async throws -> (rate: Double, peakRSS: Int) {
+    static func endToEnd(herald: String, client: HTTPClient, target: String, statusURL: String, events: Int, admin: Bool) async throws
+        -> (rate: Double, peakRSS: Int, delivered: Int?)
+    {
         let folder = try temporaryFolder("e2e")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try config(url: target, concurrency: 32, retry: "[1s, 5s]").write(toFile: folder + "/config.yaml", atomically: true, encoding: .utf8)
+        var adminURL: String?
+        var text = config(url: target, concurrency: 32, retry: "[1s, 5s]")
+        if admin {
+            let probe = try HTTPServer(host: "127.0.0.1", port: 0) { _ in ServerResponse(status: 204) }
+            probe.stop()
+            text += "\nadmin: { listen: \"127.0.0.1:\(probe.port)\" }\n"
+            adminURL = "http://127.0.0.1:\(probe.port)/metrics"
+        }
+        try text.write(toFile: folder + "/config.yaml", atomically: true, encoding: .utf8)
         var lines = ""
         for index in 0..<events {
             lines += #"{"type":"order.created","id":"e-\#(index)","data":{"order_id":\#(index),"currency":"EUR","customer":{"id":"c-\#(index % 997)","email":"someone@example.com"},"items":[{"sku":"SKU-1","qty":2,"price_cents":1299}],"note":"padding to three hundred bytes of payload in total"}}"#
@@ -70,15 +85,27 @@ struct DeliveryBench {
         let start = ContinuousClock.now
         let process = try spawn(herald, config: folder + "/config.yaml")
         var peak = 0
+        var lastScrape = start
         while try await nginxRequests(client: client, statusURL: statusURL) - before < events {
             peak = max(peak, memory(of: process.processIdentifier).peak)
+            if let adminURL, ContinuousClock.now - lastScrape >= .seconds(1) {
+                _ = await client.send(HTTPRequest(method: "GET", url: adminURL, timeout: .seconds(5)))
+                lastScrape = .now
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         let elapsed = ContinuousClock.now - start
         peak = max(peak, memory(of: process.processIdentifier).peak)
+        var delivered: Int?
+        if let adminURL {
+            try await Task.sleep(for: .milliseconds(200))
+            let metrics = String(decoding: await client.send(HTTPRequest(method: "GET", url: adminURL, timeout: .seconds(5))).body, as: UTF8.self)
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix(#"herald_deliveries_total{endpoint="target",outcome="delivered"}"#) }
+            delivered = line?.split(separator: " ").last.flatMap { Int($0) }
+        }
         process.terminate()
         process.waitUntilExit()
-        return (Double(events) / seconds(elapsed), peak)
+        return (Double(events) / seconds(elapsed), peak, delivered)
     }
 
     static func latency(herald: String, rate: Int, seconds duration: Int) async throws -> (p50: Double, p99: Double, max: Double, count: Int) {
