@@ -9,29 +9,32 @@ import Testing
 
 @Suite("admin server over HTTP")
 struct AdminServerTests {
-    /// A port nothing listens on now, below the ephemeral range so a port-0 listener elsewhere cannot take it.
-    static func freePort() throws -> Int {
-        for _ in 0..<100 {
-            let candidate = Int.random(in: 20_000..<32_000)
-            guard let probe = try? HTTPServer(host: "127.0.0.1", port: candidate, handler: { _ in ServerResponse(status: 204) }) else { continue }
-            probe.stop()
-            return candidate
-        }
-        throw HTTPServerError(operation: "bind", code: 0, message: "no free port found in 20000..<32000")
-    }
-
     func server(port: Int) -> AdminServer {
         let routes = AdminRoutes(registry: PrometheusCollectorRegistry(), readiness: Readiness(), deliveries: { _ in .badRequest("no") })
         return AdminServer(host: "127.0.0.1", port: port, routes: routes, logger: Logger(label: "test"))
     }
 
+    /// Serves on the first free port tried, below the ephemeral range so that a port-0 listener
+    /// elsewhere cannot take it; returns the port.
+    func serveOnAFreePort(_ work: (Int) async throws -> Void) async throws -> Int {
+        for _ in 0..<100 {
+            let port = Int.random(in: 20_000..<32_000)
+            do {
+                try await server(port: port).serve { try await work(port) }
+                return port
+            } catch is AdminServer.StartError {
+                continue
+            }
+        }
+        throw AdminServer.StartError(description: "no free port found in 20000..<32000")
+    }
+
     @Test("serves while the work runs, with status, content type and Allow headers; stops when it returns")
     func serves() async throws {
-        let port = try Self.freePort()
         let client = try HTTPClient()
         defer { client.shutdown() }
-        let base = "http://127.0.0.1:\(port)"
-        try await server(port: port).serve {
+        let port = try await serveOnAFreePort { port in
+            let base = "http://127.0.0.1:\(port)"
             let health = await client.send(HTTPRequest(method: "GET", url: "\(base)/healthz"))
             #expect(health.status == 200)
             #expect(String(decoding: health.body, as: UTF8.self) == "ok\n")
@@ -45,18 +48,21 @@ struct AdminServerTests {
             #expect(posted.headers.first(named: "allow") == "GET")
             #expect(await client.send(HTTPRequest(method: "GET", url: "\(base)/nope?%zz")).status == 404)
         }
-        let after = await client.send(HTTPRequest(method: "GET", url: "\(base)/healthz", timeout: .seconds(2)))
+        let after = await client.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/healthz", timeout: .seconds(2)))
         #expect(after.status == nil)
     }
 
     @Test("an address in use is a StartError naming admin.listen, and the work never runs")
     func addressInUse() async throws {
-        let port = try Self.freePort()
-        let holder = try HTTPServer(host: "127.0.0.1", port: port, handler: { _ in ServerResponse(status: 204) })
-        defer { holder.stop() }
+        var holder: HTTPServer?
+        for _ in 0..<100 where holder == nil {
+            holder = try? HTTPServer(host: "127.0.0.1", port: Int.random(in: 20_000..<32_000), handler: { _ in ServerResponse(status: 204) })
+        }
+        let held = try #require(holder)
+        defer { held.stop() }
         var ran = false
         await #expect(throws: AdminServer.StartError.self) {
-            try await server(port: port).serve { ran = true }
+            try await server(port: held.port).serve { ran = true }
         }
         #expect(!ran)
     }
