@@ -97,7 +97,7 @@ struct HeraldMetricsTests {
         metrics.countReload(valid: true)
         metrics.countReload(valid: false)
         metrics.countReload(valid: false)
-        metrics.setBreakerOpen(true, endpoint: "erp")
+        metrics.setBreakerOpen(["erp"])
         metrics.setPaused(["chat"])
         #expect(try factory.expectCounter(MetricName.configReloads, [("result", "ok")]).totalValue == 1)
         #expect(try factory.expectCounter(MetricName.configReloads, [("result", "invalid")]).totalValue == 2)

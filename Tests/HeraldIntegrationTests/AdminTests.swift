@@ -4,21 +4,26 @@ import Testing
 
 @Suite("herald run with the admin listener")
 struct AdminTests {
-    @Test("/healthz, /readyz (ready, then not after a 410 Gone), /metrics counting deliveries, rejects and unrouted events, 400/404/405")
+    @Test("/healthz, /readyz (ready, then not after a 410 Gone), /metrics counting deliveries, rejects, unrouted events, an open breaker and reloads, 400/404/405")
     func adminAPI() async throws {
         let receiver = try Receiver()
         defer { receiver.stop() }
         let retired = try Receiver { _, _ in ServerResponse(status: 410) }
         defer { retired.stop() }
-        let port = try freePort()
+        let port = try freePort(), downPort = try freePort()
         let base = "http://127.0.0.1:\(port)"
         let config = SidecarHarness.config(url: receiver.url, extraEndpoint: """
               retired:
                 url: "\(retired.url)"
+              down:
+                url: "http://127.0.0.1:\(downPort)/hooks"
+                retry: { schedule: [50ms, 50ms, 50ms, 50ms, 50ms, 50ms], max_age: 1h }
+                breaker: { failures: 2, cooldown: 1h }
             """)
             .replacingOccurrences(of: #"- { name: all, events: ["*"], to: receiver }"#, with: """
             - { name: orders, events: ["order.*"], to: receiver }
               - { name: legacy, events: ["legacy.*"], to: retired }
+              - { name: flaky, events: ["flaky.*"], to: down }
             """)
             + "\nadmin: { listen: \"127.0.0.1:\(port)\" }\n"
         let harness = try SidecarHarness(config: config)
@@ -86,6 +91,27 @@ struct AdminTests {
         #expect(text.value("herald_journal_pending_deliveries") == 0)
         #expect(text.value("herald_source_lag_bytes") == 0)
         #expect((text.value("herald_journal_bytes") ?? 0) > 0)
+
+        // Two refused connections open the circuit of `down`; the sampler shows it within a second.
+        try harness.append([#"{"type":"flaky.ping","id":"f-1"}"#])
+        text = try await metrics()
+        for _ in 0..<60 where text.value("herald_endpoint_breaker_open", ["endpoint": "down"]) != 1 {
+            try await Task.sleep(for: .milliseconds(100))
+            text = try await metrics()
+        }
+        #expect(text.value("herald_endpoint_breaker_open", ["endpoint": "down"]) == 1)
+        #expect(text.value("herald_deliveries_total", ["endpoint": "down", "outcome": "retry"]) == 2)
+        #expect(text.value("herald_journal_pending_deliveries") == 1)
+
+        // A valid reload, then an invalid one (the old config stays).
+        harness.signal(SIGHUP)
+        #expect(await waitUntil { harness.log.contains("msg=\"config reloaded\"") })
+        try "version: 1\nbogus: true\n".write(toFile: harness.configPath, atomically: true, encoding: .utf8)
+        harness.signal(SIGHUP)
+        #expect(await waitUntil { harness.log.contains("config reload rejected") })
+        text = try await metrics()
+        #expect(text.value("herald_config_reloads_total", ["result": "ok"]) == 1)
+        #expect(text.value("herald_config_reloads_total", ["result": "invalid"]) == 1)
 
         let refused = await get("/deliveries?limit=5&lmit=5")
         #expect(refused.status == 400)
