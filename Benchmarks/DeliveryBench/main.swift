@@ -5,7 +5,8 @@ import HeraldHTTP
 ///   herald-delivery-bench --herald PATH --target URL --status URL [--events N] [--backlog N]
 /// 1. raw ceiling: a plain libcurl multi keep-alive loop (HTTPClient, 32 in flight) to the target;
 /// 2. end to end: `herald run` tailing a file of N events to the target, journal on, one POST per event;
-///    and the same with the delivery log off, to show what logging every attempt costs (best of two each);
+///    with observability on (delivery log, admin listener with metrics, /metrics scraped every second)
+///    and off (`delivery_log: { enabled: false }`, no admin), interleaved, best of two each;
 /// 3. latency from a line being appended to its request arriving, at 1,000 events/s;
 /// 4. peak RSS with a backlog of pending events against an endpoint that is down.
 @main
@@ -26,20 +27,20 @@ struct DeliveryBench {
         let raw = await rawCeiling(client: client, url: target, requests: events, inFlight: 32)
         print(String(format: "raw libcurl keep-alive loop, 32 in flight: %.0f requests/s", raw))
 
-        // With and without the delivery log, interleaved and best of two, so that noise on a shared machine hits both alike.
-        var logged: (rate: Double, peakRSS: Int) = (0, 0)
-        var unlogged: (rate: Double, peakRSS: Int) = (0, 0)
+        // Observability on and off, interleaved and best of two, so that noise on a shared machine hits both alike.
+        var observed: (rate: Double, peakRSS: Int, delivered: Int?) = (0, 0, nil)
+        var bare: (rate: Double, peakRSS: Int, delivered: Int?) = (0, 0, nil)
         for _ in 0..<2 {
-            let withLog = try await endToEnd(herald: herald, client: client, target: target, statusURL: status, events: events)
-            if withLog.rate > logged.rate { logged = withLog }
-            let withoutLog = try await endToEnd(herald: herald, client: client, target: target, statusURL: status, events: events,
-                                                extraConfig: "delivery_log: { enabled: false }")
-            if withoutLog.rate > unlogged.rate { unlogged = withoutLog }
+            let on = try await endToEnd(herald: herald, client: client, target: target, statusURL: status, events: events, observability: true)
+            if on.rate > observed.rate { observed = on }
+            let off = try await endToEnd(herald: herald, client: client, target: target, statusURL: status, events: events, observability: false)
+            if off.rate > bare.rate { bare = off }
         }
-        print(String(format: "herald run, file -> journal -> POST, %d events: %.0f events/s (%.0f%% of raw), peak RSS %d MiB",
-                     events, logged.rate, logged.rate / raw * 100, logged.peakRSS >> 10))
-        print(String(format: "the same with delivery_log: { enabled: false }: %.0f events/s, peak RSS %d MiB (the delivery log costs %.1f%%)",
-                     unlogged.rate, unlogged.peakRSS >> 10, (1 - logged.rate / unlogged.rate) * 100))
+        let counted = observed.delivered.map { ", /metrics counted \($0) delivered" } ?? ""
+        print(String(format: "herald run, file -> journal -> POST, %d events, delivery log + admin + metrics on: %.0f events/s (%.0f%% of raw), peak RSS %d MiB",
+                     events, observed.rate, observed.rate / raw * 100, observed.peakRSS >> 10) + counted)
+        print(String(format: "the same with the delivery log and admin off: %.0f events/s (%.0f%% of raw), peak RSS %d MiB; observability costs %.1f%%",
+                     bare.rate, bare.rate / raw * 100, bare.peakRSS >> 10, (1 - observed.rate / bare.rate) * 100))
 
         let latency = try await latency(herald: herald, rate: 1000, seconds: 10)
         print(String(format: "latency append -> arrival at 1,000 events/s: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%d events)",
@@ -68,11 +69,22 @@ struct DeliveryBench {
         return Double(requests) / seconds(ContinuousClock.now - start)
     }
 
-    static func endToEnd(herald: String, client: HTTPClient, target: String, statusURL: String, events: Int,
-                         extraConfig: String = "") async throws -> (rate: Double, peakRSS: Int) {
+    static func endToEnd(herald: String, client: HTTPClient, target: String, statusURL: String, events: Int, observability: Bool) async throws
+        -> (rate: Double, peakRSS: Int, delivered: Int?)
+    {
         let folder = try temporaryFolder("e2e")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        try (config(url: target, concurrency: 32, retry: "[1s, 5s]") + "\n" + extraConfig).write(toFile: folder + "/config.yaml", atomically: true, encoding: .utf8)
+        var adminURL: String?
+        var text = config(url: target, concurrency: 32, retry: "[1s, 5s]")
+        if observability {
+            let probe = try HTTPServer(host: "127.0.0.1", port: 0) { _ in ServerResponse(status: 204) }
+            probe.stop()
+            text += "\nadmin: { listen: \"127.0.0.1:\(probe.port)\" }\n"
+            adminURL = "http://127.0.0.1:\(probe.port)/metrics"
+        } else {
+            text += "\ndelivery_log: { enabled: false }\n"
+        }
+        try text.write(toFile: folder + "/config.yaml", atomically: true, encoding: .utf8)
         var lines = ""
         for index in 0..<events {
             lines += #"{"type":"order.created","id":"e-\#(index)","data":{"order_id":\#(index),"currency":"EUR","customer":{"id":"c-\#(index % 997)","email":"someone@example.com"},"items":[{"sku":"SKU-1","qty":2,"price_cents":1299}],"note":"padding to three hundred bytes of payload in total"}}"#
@@ -83,15 +95,27 @@ struct DeliveryBench {
         let start = ContinuousClock.now
         let process = try spawn(herald, config: folder + "/config.yaml")
         var peak = 0
+        var lastScrape = start
         while try await nginxRequests(client: client, statusURL: statusURL) - before < events {
             peak = max(peak, memory(of: process.processIdentifier).peak)
+            if let adminURL, ContinuousClock.now - lastScrape >= .seconds(1) {
+                _ = await client.send(HTTPRequest(method: "GET", url: adminURL, timeout: .seconds(5)))
+                lastScrape = .now
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         let elapsed = ContinuousClock.now - start
         peak = max(peak, memory(of: process.processIdentifier).peak)
+        var delivered: Int?
+        if let adminURL {
+            try await Task.sleep(for: .milliseconds(200))
+            let metrics = String(decoding: await client.send(HTTPRequest(method: "GET", url: adminURL, timeout: .seconds(5))).body, as: UTF8.self)
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix(#"herald_deliveries_total{endpoint="target",outcome="delivered"}"#) }
+            delivered = line?.split(separator: " ").last.flatMap { Int($0) }
+        }
         process.terminate()
         process.waitUntilExit()
-        return (Double(events) / seconds(elapsed), peak)
+        return (Double(events) / seconds(elapsed), peak, delivered)
     }
 
     static func latency(herald: String, rate: Int, seconds duration: Int) async throws -> (p50: Double, p99: Double, max: Double, count: Int) {

@@ -2,9 +2,11 @@ import ArgumentParser
 import CMalloc
 import Dispatch
 import Foundation
+import HeraldAdmin
 import HeraldCore
 import HeraldJournal
 import Logging
+import Prometheus
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,8 +34,24 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Logger(label: "herald")
         for warning in ConfigWarnings.list(for: config) { logger.warning("\(warning)") }
         let signals = SignalStream.make()
+        let registry = PrometheusCollectorRegistry()
+        let metrics = config.admin.map { _ in
+            HeraldMetrics(endpoints: config.endpoints.map(\.name), factory: PrometheusSetup.factory(registry: registry))
+        }
+        let sidecar = Sidecar(config: config, logger: logger, metrics: metrics)
         do {
-            try await Sidecar(config: config, logger: logger).run(signals: signals)
+            if let admin = config.admin {
+                let routes = AdminRoutes(registry: registry, readiness: sidecar.readiness,
+                                         deliveries: config.deliveryLog.enabled ? deliveryLogQuery(directory: config.deliveryLogDirectory) : nil)
+                try await AdminServer(host: admin.host, port: admin.port, routes: routes, logger: logger).serve {
+                    try await sidecar.run(signals: signals)
+                }
+            } else {
+                try await sidecar.run(signals: signals)
+            }
+        } catch let error as AdminServer.StartError {
+            logger.critical("\(error)")
+            throw ExitCode(ExitStatus.runtime)
         } catch let error as JournalError where error.code == .locked {
             logger.critical("another herald is already running on this state_dir", metadata: ["state_dir": "\(config.stateDir)"])
             throw ExitCode(ExitStatus.runtime)

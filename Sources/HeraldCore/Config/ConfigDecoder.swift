@@ -86,8 +86,8 @@ struct ConfigDecoder {
         guard let fields = reader.fields(node, of: "'admin'", allowed: ["listen"], required: ["listen"]),
             let listen = fields["listen"], let text = reader.string(listen, "'admin.listen'")
         else { return nil }
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
-            reader.error("'admin.listen' must be HOST:PORT such as 127.0.0.1:9901, found '\(text)'", at: listen.mark)
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+            reader.error("'admin.listen' must be HOST:PORT such as 127.0.0.1:9901 (port 1 to 65535), found '\(text)'", at: listen.mark)
             return nil
         }
         var host = String(text[..<colon])

@@ -1,7 +1,7 @@
 /// "Did you mean" suggestions by edit distance, as compilers offer them.
-enum Suggestion {
+public enum Suggestion {
     /// The closest candidate within a small edit distance, if any.
-    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+    public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         let limit = word.count <= 4 ? 1 : (word.count <= 8 ? 2 : 3)
         var best: (String, Int)?
         for candidate in candidates {

@@ -42,6 +42,7 @@ struct AttemptContext: Sendable {
         let result = await client.send(HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
                                                    timeout: endpoint.timeout, tls: endpoint.tls, proxy: endpoint.proxy))
         recorder?.record(delivery, url: request.url, startedAt: started, result: result)
+        stats.attempted(endpoint: endpoint.name, duration: result.duration)
         let attempt: AttemptResult
         if let status = result.status {
             let retryAfter = result.headers.first(named: "Retry-After").flatMap { RetryAfter.parse($0, now: .milliseconds(started)) }
@@ -57,11 +58,11 @@ struct AttemptContext: Sendable {
         let decision = RetryPolicy(endpoint.retry).decide(attempt, attempts: tried.attempts, age: .milliseconds(finished - delivery.enqueuedAt), jitter: jitter())
         switch decision {
         case .delivered:
-            stats.update { $0.delivered += 1 }
+            stats.delivered(endpoint: endpoint.name)
             return .delivered
         case .retry(let after):
             tried.notBefore = finished + Int64(after.components.seconds * 1000 + after.components.attoseconds / 1_000_000_000_000_000)
-            stats.update { $0.retried += 1 }
+            stats.retried(endpoint: endpoint.name)
             await record([.attempt(id: tried.id, attempts: tried.attempts, notBefore: tried.notBefore, error: attempt.summary)], for: tried)
             var metadata = metadata(for: tried)
             metadata["status"] = "\(attempt.summary)"
@@ -101,7 +102,7 @@ struct AttemptContext: Sendable {
             logger.error("cannot write dead letter; the delivery stays pending", metadata: metadata)
             return
         }
-        stats.update { $0.dead[kind, default: 0] += 1 }
+        stats.dead(endpoint: delivery.endpoint, kind: kind)
         await record([.dead(id: delivery.id, reason: reason)], for: delivery)
         logger.error("delivery dead-lettered", metadata: metadata)
     }

@@ -52,7 +52,7 @@ public final class Reloader: Sendable {
         }
         switch loaded {
         case .failure(let errors):
-            stats.update { $0.reloads["rejected", default: 0] += 1 }
+            stats.reloaded(applied: false)
             logger.error("config reload rejected; the running config stays in force", metadata: [
                 "trigger": "\(trigger.rawValue)", "errors": "\(errors.diagnostics.count)",
             ])
@@ -65,7 +65,7 @@ public final class Reloader: Sendable {
             let generation = live.replace(with: plan.config)
             dispatcher.reconfigure(generation)
             loadedDigest.withLock { $0 = digest }
-            stats.update { $0.reloads["applied", default: 0] += 1 }
+            stats.reloaded(applied: true)
             let took = clock.now - started
             logger.notice("config reloaded", metadata: [
                 "trigger": "\(trigger.rawValue)", "generation": "\(generation.number)",

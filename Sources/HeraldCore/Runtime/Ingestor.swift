@@ -82,14 +82,7 @@ struct Ingestor: Sendable {
         let fresh = deliveries.filter { !known.contains($0.id) && seen.insert($0.id).inserted }
         try await appendDurably(fresh.map(JournalRecord.enqueue))
         if let checkpoint = batch.checkpoint { try saveCheckpoint(checkpoint) }
-        stats.update { stats in
-            stats.linesRead += lines
-            stats.eventsRouted += routed
-            stats.eventsUnrouted += unrouted
-            stats.deliveriesEnqueued += fresh.count
-            stats.duplicatesSkipped += deliveries.count - fresh.count
-            for (reason, count) in rejected { stats.rejected[reason, default: 0] += count }
-        }
+        stats.ingested(.init(lines: lines, routed: routed, unrouted: unrouted, enqueued: fresh.count, duplicates: deliveries.count - fresh.count, rejected: rejected))
         dispatcher.submit(fresh)
     }
 

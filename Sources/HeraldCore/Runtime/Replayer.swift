@@ -32,7 +32,7 @@ struct Replayer: Sendable {
             }
             try await journal.append(deliveries.map(JournalRecord.enqueue))
             _ = try deadLetters.remove(ids: deliveries.map(\.id))
-            stats.update { $0.replayed += deliveries.count }
+            stats.replayed(deliveries.count)
             logger.info("dead letters replayed", metadata: ["count": "\(deliveries.count)"])
             dispatcher.submit(deliveries)
         } catch {

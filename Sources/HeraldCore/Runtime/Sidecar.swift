@@ -19,12 +19,17 @@ public final class Sidecar: Sendable {
     private let config: HeraldConfig
     private let logger: Logger
     private let now: @Sendable () -> Int64
-    public let stats = DeliveryStats()
+    public let stats: DeliveryStats
+    /// What `/readyz` reports, kept up to date while running.
+    public let readiness = Readiness()
 
-    public init(config: HeraldConfig, logger: Logger, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds) {
+    /// `metrics`: where counts go; by default handles from the bootstrapped `MetricsSystem`.
+    public init(config: HeraldConfig, logger: Logger, metrics: HeraldMetrics? = nil, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds) {
         self.config = config
         self.logger = logger
         self.now = now
+        stats = DeliveryStats(metrics: metrics ?? HeraldMetrics(endpoints: config.endpoints.map(\.name)))
+        readiness.configLoaded()
     }
 
     /// Runs until the end. Stdin: after end of input, delivers for up to `drain_timeout`,
@@ -41,6 +46,7 @@ public final class Sidecar: Sendable {
         for skipped in recovery.skippedSegmentTails {
             logger.error("journal segment was corrupt; skipped the rest of it", metadata: ["at": "\(skipped)"])
         }
+        readiness.journal(open: true)
         let deadLetters = try DeadLetterStore(directory: state.appendingPathComponent("dead").path)
         let spool = try ReplaySpool(directory: state.appendingPathComponent("replay").path)
         let client = try HTTPClient()
@@ -51,9 +57,11 @@ public final class Sidecar: Sendable {
         let reloader = Reloader(path: config.path, live: live, dispatcher: dispatcher, stats: stats, logger: logger,
                                 environment: { ProcessInfo.processInfo.environment })
         dispatcher.submit(recovery.pending)
+        readiness.pausedEndpoints { dispatcher.goneEndpoints }
 
         let source: any LineSource
         var checkpoints: CheckpointStore?
+        var sourceLag: SourceLag?
         // Batches of 1,024 lines: one journal sync each, and little memory held per batch.
         let limits = LineLimits(maxLineBytes: config.source.maxLineBytes, maxBatchLines: 1024)
         switch config.source.input {
@@ -73,6 +81,8 @@ public final class Sidecar: Sendable {
                 }
             }
             checkpoints = store
+            sourceLag = SourceLag(path: path, checkpoints: store, startAtEnd: config.source.startAt == .end)
+            readiness.source(file: path)
         case .stdin:
             source = StdinSource(limits: limits)
         }
@@ -84,6 +94,7 @@ public final class Sidecar: Sendable {
         let ingestor = Ingestor(live: live, journal: journal, checkpoints: checkpoints, dispatcher: dispatcher,
                                 stats: stats, logger: logger, now: now)
         let replayer = Replayer(spool: spool, deadLetters: deadLetters, journal: journal, dispatcher: dispatcher, stats: stats, logger: logger, now: now)
+        let sampler = MetricsSampler(metrics: stats.metrics, journal: journal, dispatcher: dispatcher, sourceLag: sourceLag)
 
         enum Ending { case sourceEnded, drained, stopRequested, failed(any Error) }
         let ending: Ending = await withTaskGroup(of: Ending?.self) { group in
@@ -123,6 +134,10 @@ public final class Sidecar: Sendable {
                 }
                 return nil
             }
+            group.addTask {
+                await sampler.run()
+                return nil
+            }
             var ending: Ending = .stopRequested
             for await result in group {
                 guard let result else { continue }
@@ -157,6 +172,7 @@ public final class Sidecar: Sendable {
         await dispatcher.flush()
         await journal.close()
         deliveryLog?.close()
+        readiness.journal(open: false)
         client.shutdown()
         let summary = stats.snapshot
         logger.info("herald stopped", metadata: [

@@ -1,0 +1,68 @@
+import HeraldCore
+import Prometheus
+
+/// The admin API's routes as a plain function from method, path and query to a reply, so that
+/// every answer can be tested without a socket. Read-only: every route answers GET only.
+public struct AdminRoutes: Sendable {
+    public static let paths = ["/healthz", "/readyz", "/metrics", "/deliveries"]
+    /// The Prometheus text exposition format's content type.
+    public static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    let registry: PrometheusCollectorRegistry
+    let readiness: Readiness
+    let deliveries: DeliveriesQuery?
+
+    /// `deliveries`: the delivery log's query; without one `/deliveries` answers 503.
+    public init(registry: PrometheusCollectorRegistry, readiness: Readiness, deliveries: DeliveriesQuery?) {
+        self.registry = registry
+        self.readiness = readiness
+        self.deliveries = deliveries
+    }
+
+    public func reply(method: String, path: String, query: String?) async -> AdminReply {
+        guard Self.paths.contains(path) else {
+            return .error(404, "no such path '\(path)'; the admin API has \(Self.paths.joined(separator: ", "))")
+        }
+        guard method == "GET" else {
+            var reply = AdminReply.error(405, "method \(method) is not allowed; the admin API answers GET only")
+            reply.allow = "GET"
+            return reply
+        }
+        switch path {
+        case "/healthz":
+            return .text(200, "ok\n")
+        case "/readyz":
+            let report = readiness.report()
+            return .json(report.ready ? 200 : 503, AdminReply.encode(report))
+        case "/metrics":
+            var body: [UInt8] = []
+            registry.emit(into: &body)
+            return AdminReply(status: 200, contentType: Self.metricsContentType, body: body)
+        default:
+            return await deliveriesReply(query: query)
+        }
+    }
+
+    private func deliveriesReply(query: String?) async -> AdminReply {
+        let parameters: [String: String]
+        do {
+            parameters = try QueryString.parse(query)
+        } catch {
+            return .error(400, error.message)
+        }
+        for name in parameters.keys.sorted() where !DeliveriesParameters.names.contains(name) {
+            let hint = Suggestion.closest(to: name, in: DeliveriesParameters.names).map { "; did you mean '\($0)'?" }
+                ?? "; known: \(DeliveriesParameters.names.joined(separator: ", "))"
+            return .error(400, "unknown parameter '\(name)'\(hint)")
+        }
+        for name in DeliveriesParameters.names where parameters[name]?.isEmpty == true {
+            return .error(400, "parameter '\(name)' has no value")
+        }
+        guard let deliveries else { return .error(503, "the delivery log is off (delivery_log: { enabled: false })") }
+        switch await deliveries(parameters) {
+        case .page(let json): return .json(200, json)
+        case .badRequest(let reason): return .error(400, reason)
+        case .unavailable(let reason): return .error(503, reason)
+        }
+    }
+}

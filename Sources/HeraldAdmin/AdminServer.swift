@@ -1,0 +1,87 @@
+import HTTPTypes
+import HeraldCore
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The admin HTTP listener (`admin.listen`): serves ``AdminRoutes`` with Hummingbird for as long
+/// as the work it is started around runs.
+public struct AdminServer: Sendable {
+    public struct StartError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    let host: String
+    let port: Int
+    let routes: AdminRoutes
+    let logger: Logger
+
+    public init(host: String, port: Int, routes: AdminRoutes, logger: Logger) {
+        self.host = host
+        self.port = port
+        self.routes = routes
+        self.logger = logger
+    }
+
+    /// Listens, runs `work`, then stops listening: requests in flight get up to a second to
+    /// finish, so the listener never holds up shutdown. Throws ``StartError`` without running
+    /// `work` when the address cannot be bound.
+    public func serve(while work: () async throws -> Void) async throws {
+        let (listening, listened) = AsyncStream<Void>.makeStream()
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        let app = Application(
+            responder: AdminResponder(routes: routes),
+            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { _ in
+                listened.yield()
+                listened.finish()
+            },
+            logger: quiet
+        )
+        // No signals: the sidecar handles those, and stops the listener by returning from `work`.
+        var configuration = ServiceGroupConfiguration(services: [app], logger: quiet)
+        configuration.maximumGracefulShutdownDuration = .seconds(1)
+        let server = ServiceGroup(configuration: configuration)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { listened.finish() }
+                try await server.run()
+            }
+            guard await listening.first(where: { _ in true }) != nil else {
+                // The server ended before listening: its error says why (an address in use, say).
+                let reason: String
+                do {
+                    try await group.next()
+                    reason = "the server stopped"
+                } catch {
+                    reason = "\(error)"
+                }
+                throw StartError(description: "cannot listen on \(host):\(port) (admin.listen): \(reason)")
+            }
+            logger.info("admin API listening", metadata: ["address": "\(host):\(port)"])
+            do {
+                try await work()
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+            await server.triggerGracefulShutdown()
+        }
+    }
+}
+
+/// Hands each request to ``AdminRoutes`` and writes its reply.
+struct AdminResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let routes: AdminRoutes
+
+    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        let reply = await routes.reply(method: request.method.rawValue, path: request.uri.path, query: request.uri.query)
+        var headers = HTTPFields()
+        headers[.contentType] = reply.contentType
+        if let allow = reply.allow { headers[.allow] = allow }
+        return Response(status: HTTPResponse.Status(code: reply.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))
+    }
+}

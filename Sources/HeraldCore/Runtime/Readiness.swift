@@ -1,0 +1,75 @@
+import Glibc
+import Synchronization
+
+/// What `/readyz` reports: the sidecar fills it in as it starts and stops (config loaded, journal
+/// open, which file the source reads) and hands it the dispatcher's paused endpoints; the source
+/// file's readability is checked when asked.
+public final class Readiness: Sendable {
+    /// The answer: ready, or the problems that make Herald not ready.
+    public struct Report: Sendable, Equatable, Encodable {
+        public var ready: Bool { problems.isEmpty }
+        /// One line per unmet condition, such as `journal is not open`.
+        public var problems: [String]
+        /// Endpoints paused because their receiver answered 410 Gone, with the reason.
+        public var pausedEndpoints: [PausedEndpoint]
+
+        public struct PausedEndpoint: Sendable, Equatable, Encodable {
+            public var endpoint: String
+            public var reason: String
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case ready, problems
+            case pausedEndpoints = "paused_endpoints"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(ready, forKey: .ready)
+            try container.encode(problems, forKey: .problems)
+            try container.encode(pausedEndpoints, forKey: .pausedEndpoints)
+        }
+    }
+
+    private struct State {
+        var configLoaded = false
+        var journalOpen = false
+        var sourceFile: String?
+        var paused: @Sendable () -> [String: String] = { [:] }
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func configLoaded() {
+        state.withLock { $0.configLoaded = true }
+    }
+
+    public func journal(open: Bool) {
+        state.withLock { $0.journalOpen = open }
+    }
+
+    /// The file the source tails (nil for stdin, which is always readable once started).
+    public func source(file: String?) {
+        state.withLock { $0.sourceFile = file }
+    }
+
+    /// Where to learn which endpoints are paused (410 Gone) and why.
+    public func pausedEndpoints(_ provider: @escaping @Sendable () -> [String: String]) {
+        state.withLock { $0.paused = provider }
+    }
+
+    public func report() -> Report {
+        let state = state.withLock { $0 }
+        var problems: [String] = []
+        if !state.configLoaded { problems.append("config is not loaded") }
+        if !state.journalOpen { problems.append("journal is not open") }
+        if let file = state.sourceFile, access(file, R_OK) != 0 {
+            problems.append("source file \(file) is not readable: \(String(cString: strerror(errno)))")
+        }
+        let paused = state.paused().sorted { $0.key < $1.key }.map { Report.PausedEndpoint(endpoint: $0.key, reason: $0.value) }
+        for endpoint in paused { problems.append("endpoint '\(endpoint.endpoint)' is paused: \(endpoint.reason)") }
+        return Report(problems: problems, pausedEndpoints: paused)
+    }
+}
