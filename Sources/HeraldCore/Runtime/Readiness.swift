@@ -2,16 +2,26 @@ import Glibc
 import Synchronization
 
 /// What `/readyz` reports: the sidecar fills it in as it starts and stops (config loaded, journal
-/// open, which file the source reads) and hands it the dispatcher's paused endpoints; the source
-/// file's readability is checked when asked.
+/// open, which file the source reads) and hands it the dispatcher's paused endpoints and open
+/// circuits; the source file's readability is checked when asked.
+///
+/// Ready means Herald can take events: an endpoint that is paused (410 Gone) or whose circuit is
+/// open is reported as a warning, not a problem — a sidecar's readiness gates its whole pod, and
+/// one retired receiver must not take the application out of service. A source file that does
+/// not exist yet is not a problem either (Herald waits for it); one that exists but cannot be
+/// read is.
 public final class Readiness: Sendable {
     /// The answer: ready, or the problems that make Herald not ready.
     public struct Report: Sendable, Equatable, Encodable {
         public var ready: Bool { problems.isEmpty }
         /// One line per unmet condition, such as `journal is not open`.
         public var problems: [String]
+        /// Conditions worth an operator's attention that do not stop Herald taking events.
+        public var warnings: [String]
         /// Endpoints paused because their receiver answered 410 Gone, with the reason.
         public var pausedEndpoints: [PausedEndpoint]
+        /// Endpoints whose circuit breaker is open (failing; probed after the cool-down).
+        public var openCircuits: [String]
 
         public struct PausedEndpoint: Sendable, Equatable, Encodable {
             public var endpoint: String
@@ -19,15 +29,18 @@ public final class Readiness: Sendable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case ready, problems
+            case ready, problems, warnings
             case pausedEndpoints = "paused_endpoints"
+            case openCircuits = "open_circuits"
         }
 
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(ready, forKey: .ready)
             try container.encode(problems, forKey: .problems)
+            try container.encode(warnings, forKey: .warnings)
             try container.encode(pausedEndpoints, forKey: .pausedEndpoints)
+            try container.encode(openCircuits, forKey: .openCircuits)
         }
     }
 
@@ -36,6 +49,7 @@ public final class Readiness: Sendable {
         var journalOpen = false
         var sourceFile: String?
         var paused: @Sendable () -> [String: String] = { [:] }
+        var openCircuits: @Sendable () -> [String] = { [] }
     }
 
     private let state = Mutex(State())
@@ -60,16 +74,23 @@ public final class Readiness: Sendable {
         state.withLock { $0.paused = provider }
     }
 
+    /// Where to learn which endpoints have an open circuit.
+    public func openCircuits(_ provider: @escaping @Sendable () -> [String]) {
+        state.withLock { $0.openCircuits = provider }
+    }
+
     public func report() -> Report {
         let state = state.withLock { $0 }
         var problems: [String] = []
         if !state.configLoaded { problems.append("config is not loaded") }
         if !state.journalOpen { problems.append("journal is not open") }
-        if let file = state.sourceFile, access(file, R_OK) != 0 {
+        if let file = state.sourceFile, access(file, R_OK) != 0, errno != ENOENT {
             problems.append("source file \(file) is not readable: \(String(cString: strerror(errno)))")
         }
         let paused = state.paused().sorted { $0.key < $1.key }.map { Report.PausedEndpoint(endpoint: $0.key, reason: $0.value) }
-        for endpoint in paused { problems.append("endpoint '\(endpoint.endpoint)' is paused: \(endpoint.reason)") }
-        return Report(problems: problems, pausedEndpoints: paused)
+        let open = state.openCircuits().sorted()
+        var warnings = paused.map { "endpoint '\($0.endpoint)' is paused: \($0.reason)" }
+        warnings += open.map { "endpoint '\($0)' is failing: its circuit is open" }
+        return Report(problems: problems, warnings: warnings, pausedEndpoints: paused, openCircuits: open)
     }
 }

@@ -58,6 +58,7 @@ public final class Sidecar: Sendable {
                                 environment: { ProcessInfo.processInfo.environment })
         dispatcher.submit(recovery.pending)
         readiness.pausedEndpoints { dispatcher.goneEndpoints }
+        readiness.openCircuits { dispatcher.openCircuits }
 
         let source: any LineSource
         var checkpoints: CheckpointStore?
