@@ -55,7 +55,9 @@ struct AttemptContext: Sendable {
         tried.attempts += 1
         tried.lastError = attempt.summary
         let finished = now()
-        let decision = RetryPolicy(endpoint.retry).decide(attempt, attempts: tried.attempts, age: .milliseconds(finished - delivery.enqueuedAt), jitter: jitter())
+        // Jitter only matters for a retry: a success draws no random number (a getrandom call each).
+        let decision = RetryPolicy(endpoint.retry).decide(attempt, attempts: tried.attempts, age: .milliseconds(finished - delivery.enqueuedAt),
+                                                          jitter: attempt.isSuccess ? 0 : jitter())
         switch decision {
         case .delivered:
             stats.delivered(endpoint: endpoint.name)

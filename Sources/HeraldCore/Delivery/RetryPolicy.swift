@@ -5,6 +5,12 @@ public enum AttemptResult: Sendable, Equatable {
     /// No usable answer: connection refused, timeout, TLS or DNS failure.
     case transportError(String)
 
+    /// A 2xx answer.
+    public var isSuccess: Bool {
+        if case .status(let code, _) = self { return (200..<300).contains(code) }
+        return false
+    }
+
     public var summary: String {
         switch self {
         case .status(let code, _): "HTTP \(code)"
