@@ -152,9 +152,10 @@ struct AdminTests {
 
     @Test("an admin address already in use stops herald run with exit 3 and says why")
     func addressInUse() async throws {
-        let port = try freePort()
-        let holder = try HTTPServer(host: "127.0.0.1", port: port, handler: { _ in ServerResponse(status: 204) })
+        // Bound to a port the kernel picks, so no other test can take it first.
+        let holder = try HTTPServer(host: "127.0.0.1", port: 0, handler: { _ in ServerResponse(status: 204) })
         defer { holder.stop() }
+        let port = holder.port
         let harness = try SidecarHarness(config: SidecarHarness.config(url: "http://127.0.0.1:9/hooks") + "\nadmin: { listen: \"127.0.0.1:\(port)\" }\n")
         try harness.start()
         #expect(await harness.waitForExit() == 3)
