@@ -107,13 +107,18 @@ struct Bench {
         return output
     }
 
-    static let benchConfig = """
+    /// The config's start: version, source and a Standard Webhooks-signed endpoint `erp`.
+    static let signedEndpointHeader = """
         version: 1
         source: { file: ./events.jsonl }
         endpoints:
           erp:
             url: https://erp.example.com/hooks
             signing: { scheme: standard-webhooks, secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw }
+
+        """
+
+    static let benchConfig = signedEndpointHeader + """
           chat: { url: https://chat.example.com/hooks }
           audit: { url: https://audit.example.com/hooks }
         routes:
@@ -131,13 +136,7 @@ struct Bench {
         """
 
     /// One signed endpoint and one route for every event, for `--shaping`.
-    static let shapingConfig = """
-        version: 1
-        source: { file: ./events.jsonl }
-        endpoints:
-          erp:
-            url: https://erp.example.com/hooks
-            signing: { scheme: standard-webhooks, secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw }
+    static let shapingConfig = signedEndpointHeader + """
         routes:
 
         """
