@@ -1,6 +1,7 @@
 import Synchronization
 
-/// Set from a task's cancellation handler, read by the thread that waits on its behalf.
+/// A flag raised from one thread (a stop, a task's cancellation handler) and read by the thread that
+/// waits on its behalf.
 final class CancellationFlag: Sendable {
     private let flag = Atomic<Bool>(false)
 

@@ -1,6 +1,5 @@
 import Dispatch
 import Glibc
-import Synchronization
 
 /// Reads lines from a descriptor (a pipe, a socket, stdin) until its end. Batches carry no checkpoint:
 /// such input cannot be resumed.
@@ -12,10 +11,8 @@ public final class DescriptorLineSource: LineSource, @unchecked Sendable {
     public let fd: Int32
     private let closeOnDeinit: Bool
     private let limits: LineLimits
-    private let queue = DispatchQueue(label: "herald.source.descriptor")
-    private let waker = Waker()
-    private let stopped = Atomic<Bool>(false)
-    /// Confined to `queue`.
+    private let producer = ProducerQueue(label: "herald.source.descriptor")
+    /// Confined to the producer's queue.
     private let core: Core
 
     /// With `closeOnDeinit`, the source owns `fd` and closes it when released.
@@ -31,27 +28,13 @@ public final class DescriptorLineSource: LineSource, @unchecked Sendable {
     }
 
     public func next() async throws -> LineBatch? {
-        if stopped.load(ordering: .acquiring) { return nil }
-        let cancelled = CancellationFlag()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<LineBatch?, any Error>) in
-                queue.async {
-                    continuation.resume(
-                        with: Result {
-                            try self.core.produce(waker: self.waker, stopped: self.stopped, cancelled: cancelled)
-                        }
-                    )
-                }
-            }
-        } onCancel: {
-            cancelled.set()
-            waker.wake()
+        try await producer.next { [self] stopped, cancelled in
+            try core.produce(waker: producer.waker, stopped: stopped, cancelled: cancelled)
         }
     }
 
     public func stop() {
-        stopped.store(true, ordering: .releasing)
-        waker.wake()
+        producer.stop()
     }
 }
 
@@ -68,12 +51,12 @@ extension DescriptorLineSource {
             self.reader = LineReader(limits: limits)
         }
 
-        func produce(waker: Waker, stopped: borrowing Atomic<Bool>, cancelled: CancellationFlag) throws -> LineBatch? {
+        func produce(waker: Waker, stopped: CancellationFlag, cancelled: CancellationFlag) throws -> LineBatch? {
             var lines: [SourceLine] = []
             var bytes = 0
             func full() -> Bool { lines.count >= limits.maxBatchLines || bytes >= limits.maxBatchBytes }
             while true {
-                if stopped.load(ordering: .acquiring) { return nil }
+                if stopped.isSet { return nil }
                 while !full(), let line = reader.nextLine() {
                     lines.append(line)
                     bytes += line.bytes.count

@@ -1,6 +1,5 @@
 import Dispatch
 import Glibc
-import Synchronization
 
 /// Follows one file like `tail -F`, yielding batches of complete lines and the checkpoint after them.
 ///
@@ -21,18 +20,15 @@ import Synchronization
 /// while stopped are lost.
 public final class FileTail: LineSource, @unchecked Sendable {
     public let configuration: Configuration
-    private let queue: DispatchQueue
-    private let waker = Waker()
-    private let stopped = Atomic<Bool>(false)
-    /// Confined to `queue`.
+    private let producer = ProducerQueue(label: "herald.source.tail")
+    /// Confined to the producer's queue.
     private let core: Core
 
     /// `onNotice` is called on the tail's queue whenever it opens or repositions a file, or starts
     /// waiting for one to appear.
     public init(_ configuration: Configuration, onNotice: (@Sendable (Notice) -> Void)? = nil) {
         self.configuration = configuration
-        self.queue = DispatchQueue(label: "herald.source.tail")
-        self.core = Core(configuration: configuration, waker: waker, onNotice: onNotice)
+        self.core = Core(configuration: configuration, waker: producer.waker, onNotice: onNotice)
     }
 
     public convenience init(path: String, startAt: StartPosition = .beginning, checkpoint: Checkpoint? = nil) {
@@ -40,24 +36,11 @@ public final class FileTail: LineSource, @unchecked Sendable {
     }
 
     public func next() async throws -> LineBatch? {
-        if stopped.load(ordering: .acquiring) { return nil }
-        let cancelled = CancellationFlag()
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<LineBatch?, any Error>) in
-                queue.async {
-                    continuation.resume(
-                        with: Result { try self.core.produce(stopped: self.stopped, cancelled: cancelled) })
-                }
-            }
-        } onCancel: {
-            cancelled.set()
-            waker.wake()
-        }
+        try await producer.next { [self] stopped, cancelled in try core.produce(stopped: stopped, cancelled: cancelled) }
     }
 
     public func stop() {
-        stopped.store(true, ordering: .releasing)
-        waker.wake()
+        producer.stop()
     }
 }
 
@@ -100,7 +83,7 @@ extension FileTail {
             if renamedCandidate >= 0 { close(renamedCandidate) }
         }
 
-        func produce(stopped: borrowing Atomic<Bool>, cancelled: CancellationFlag) throws -> LineBatch? {
+        func produce(stopped: CancellationFlag, cancelled: CancellationFlag) throws -> LineBatch? {
             let limits = configuration.limits
             var lines: [SourceLine] = []
             var bytes = 0
@@ -109,7 +92,7 @@ extension FileTail {
             func batch() -> LineBatch { LineBatch(lines: lines, checkpoint: checkpoint ?? currentCheckpoint()) }
 
             while true {
-                if stopped.load(ordering: .acquiring) { return nil }
+                if stopped.isSet { return nil }
                 if fd >= 0 {
                     while !full(), let line = reader.nextLine() {
                         lines.append(line)
@@ -298,7 +281,7 @@ extension FileTail {
 
         /// Blocks until inotify reports something about the file, the poll interval passes, or a
         /// stop or cancellation wakes it.
-        private func waitForChange(stopped: borrowing Atomic<Bool>, cancelled: CancellationFlag) throws {
+        private func waitForChange(stopped: CancellationFlag, cancelled: CancellationFlag) throws {
             closeCandidate()
             let interval = configuration.pollInterval
             let deadline =
@@ -306,7 +289,7 @@ extension FileTail {
                 + UInt64(interval.components.seconds) * 1_000_000_000
                 + UInt64(interval.components.attoseconds / 1_000_000_000)
             while true {
-                if stopped.load(ordering: .acquiring) { return }
+                if stopped.isSet { return }
                 if cancelled.isSet { throw CancellationError() }
                 let now = DispatchTime.now().uptimeNanoseconds
                 guard now < deadline else {
