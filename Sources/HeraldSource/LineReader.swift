@@ -30,9 +30,6 @@ struct LineReader {
         self.limits = limits
     }
 
-    /// Bytes read but not yet returned as lines (a partial last line).
-    var pendingBytes: Int64 { readOffset - lineEndOffset }
-
     /// Starts over at `offset`. With `skipFirstLine`, bytes up to the first newline are dropped
     /// (the tail started in the middle of a line).
     mutating func reset(offset: Int64, linesBefore: Int?, skipFirstLine: Bool = false) {

@@ -142,10 +142,6 @@ public struct TailState: Sendable {
         checkpoint != nil
     }
 
-    public var isDraining: Bool {
-        if case .draining = phase { true } else { false }
-    }
-
     public mutating func decide(_ observation: TailObservation) -> TailAction {
         switch phase {
         case .initial, .waiting:

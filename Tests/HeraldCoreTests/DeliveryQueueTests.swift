@@ -51,3 +51,13 @@ struct DeliveryQueueTests {
         #expect(queue.removeAll().map(\.id) == ["b"])
     }
 }
+
+extension DeliveryQueue {
+    /// Everything ``takeOne(now:)`` gives at `now`, oldest first (the dispatcher takes one at a
+    /// time, asking its endpoint's gate before each).
+    mutating func takeStartable(now: Int64) -> [HeldDelivery] {
+        var started: [HeldDelivery] = []
+        while let next = takeOne(now: now) { started.append(next) }
+        return started
+    }
+}

@@ -45,13 +45,6 @@ struct DeliveryQueue {
         }
     }
 
-    /// The deliveries to start now, oldest first, within the concurrency limit; each counts as in flight.
-    mutating func takeStartable(now: Int64) -> [HeldDelivery] {
-        var started: [HeldDelivery] = []
-        while let next = takeOne(now: now) { started.append(next) }
-        return started
-    }
-
     /// The next delivery to start now, if one is due and the concurrency limit allows.
     mutating func takeOne(now: Int64) -> HeldDelivery? {
         while let first = delayed.min, first.notBefore <= now {

@@ -65,11 +65,6 @@ public struct RequestRenderer: Sendable {
         try payload(for: event, route: route, endpoint: endpoint).body
     }
 
-    /// The content type of the endpoint's format (CloudEvents text data is sent as text/plain).
-    public static func contentType(for endpoint: EndpointConfig) -> String {
-        PayloadEncoder.contentType(for: endpoint.format, options: endpoint.formatOptions)
-    }
-
     /// The full request, signed, as it would be sent at `timestamp` (Unix seconds).
     public static func request(for event: Event, route: RouteConfig, endpoint: EndpointConfig, timestamp: Int64) throws(Failure) -> DeliveryRequest {
         let payload = try payload(for: event, route: route, endpoint: endpoint)
