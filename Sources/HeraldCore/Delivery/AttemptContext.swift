@@ -55,9 +55,7 @@ struct AttemptContext: Sendable {
         tried.attempts += 1
         tried.lastError = attempt.summary
         let finished = now()
-        // Jitter only matters for a retry: a success draws no random number (a getrandom call each).
-        let decision = RetryPolicy(endpoint.retry).decide(attempt, attempts: tried.attempts, age: .milliseconds(finished - delivery.enqueuedAt),
-                                                          jitter: attempt.isSuccess ? 0 : jitter())
+        let decision = RetryPolicy(endpoint.retry).decide(attempt, attempts: tried.attempts, age: .milliseconds(finished - delivery.enqueuedAt), jitter: jitter())
         switch decision {
         case .delivered:
             stats.delivered(endpoint: endpoint.name)

@@ -5,12 +5,6 @@ public enum AttemptResult: Sendable, Equatable {
     /// No usable answer: connection refused, timeout, TLS or DNS failure.
     case transportError(String)
 
-    /// A 2xx answer.
-    public var isSuccess: Bool {
-        if case .status(let code, _) = self { return (200..<300).contains(code) }
-        return false
-    }
-
     public var summary: String {
         switch self {
         case .status(let code, _): "HTTP \(code)"
@@ -40,8 +34,9 @@ public struct RetryPolicy: Sendable {
     /// - Parameters:
     ///   - attempts: attempts made so far, this one included (1 after the first).
     ///   - age: time since the event was journaled.
-    ///   - jitter: a random number in -1...1 (0 in tests that want the exact schedule).
-    public func decide(_ result: AttemptResult, attempts: Int, age: Duration, jitter: Double) -> RetryDecision {
+    ///   - jitter: a random number in -1...1 (0 in tests that want the exact schedule), drawn only
+    ///     for a retry: deliveries that succeed cost no random number.
+    public func decide(_ result: AttemptResult, attempts: Int, age: Duration, jitter: @autoclosure () -> Double) -> RetryDecision {
         let retryAfter: Duration?
         switch result {
         case .status(let code, _) where (200..<300).contains(code):
@@ -59,7 +54,7 @@ public struct RetryPolicy: Sendable {
             return .dead(reason: "retry schedule exhausted after \(attempts) attempts; last: \(result.summary)")
         }
         let step = config.schedule[attempts - 1]
-        var delay = step * (1 + 0.2 * max(-1, min(1, jitter)))
+        var delay = step * (1 + 0.2 * max(-1, min(1, jitter())))
         if let retryAfter, let largest = config.schedule.max() {
             delay = max(delay, min(retryAfter, largest))
         }
