@@ -62,19 +62,9 @@ struct EndpointControlTests {
         #expect(harness.logCount("circuit probe failed; endpoint stays paused") >= 1)
         healthy.withLock { $0 = true }
         #expect(await receiver.wait(timeout: .seconds(5)) { requests in Set(requests.suffix(5).map(\.id)).count == 5 && requests.count >= whileFailing.count + 5 })
-        #expect(await waitFor { harness.logCount("circuit closed: endpoint answers again; sending resumes") == 1 })
+        #expect(await waitUntil { harness.logCount("circuit closed: endpoint answers again; sending resumes") == 1 })
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
         #expect(harness.log.contains("delivered=10"))
     }
-}
-
-/// Polls `condition` every 20 ms until it holds or `timeout` passes.
-func waitFor(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return condition()
 }

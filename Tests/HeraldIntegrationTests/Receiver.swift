@@ -40,11 +40,6 @@ final class Receiver: Sendable {
     /// Waits until `condition` holds for the recorded requests, or `timeout` passes.
     @discardableResult
     func wait(timeout: Duration = .seconds(20), until condition: ([Request]) -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition(requests) { return true }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return condition(requests)
+        await waitUntil(timeout: timeout) { condition(requests) }
     }
 }

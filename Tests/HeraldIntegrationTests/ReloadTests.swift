@@ -28,7 +28,7 @@ struct ReloadTests {
         let harness = try SidecarHarness(config: toFirst)
         try harness.start()
         // Signals sent before Herald has set up its handlers are ignored, as with any daemon.
-        #expect(await waitFor { harness.logCount("herald running") == 1 })
+        #expect(await waitUntil { harness.logCount("herald running") == 1 })
         let total = 3_000
         let writer = Task {
             for batch in 0..<60 {
@@ -42,14 +42,14 @@ struct ReloadTests {
             try harness.rewriteConfig(text)
             let before = harness.logCount("config reloaded") + harness.logCount("config reload rejected; the running config stays in force")
             harness.signal(SIGHUP)
-            #expect(await waitFor(timeout: .seconds(5)) {
+            #expect(await waitUntil(timeout: .seconds(5)) {
                 harness.logCount("config reloaded") + harness.logCount("config reload rejected; the running config stays in force") > before
             })
             if round % 3 == 2 { rejected += 1 } else { applied += 1 }
             try await Task.sleep(for: .milliseconds(20))
         }
         try await writer.value
-        #expect(await waitFor(timeout: .seconds(20)) { first.requests.count + second.requests.count >= total })
+        #expect(await waitUntil(timeout: .seconds(20)) { first.requests.count + second.requests.count >= total })
         try await Task.sleep(for: .milliseconds(300))
         let firstIDs = first.requests.map(\.id), secondIDs = second.requests.map(\.id)
         #expect(firstIDs.count + secondIDs.count == total, "no event lost or sent twice")
@@ -93,7 +93,7 @@ struct ReloadTests {
         let staging = mount.appendingPathComponent("..data_tmp").path
         try fm.createSymbolicLink(atPath: staging, withDestinationPath: "..2026_11_25_b")
         #expect(rename(staging, mount.appendingPathComponent("..data").path) == 0)
-        #expect(await waitFor { harness.logCount("config reloaded") == 1 })
+        #expect(await waitUntil { harness.logCount("config reloaded") == 1 })
         #expect(harness.log.contains("trigger=watch"))
         try harness.append([#"{"type":"a","id":"after"}"#])
         #expect(await second.wait { $0.count == 1 })
@@ -102,7 +102,7 @@ struct ReloadTests {
         try version("..2026_11_25_c", watched("second").replacingOccurrences(of: "events: [\"*\"]", with: "events: [\"[\"]"))
         try fm.createSymbolicLink(atPath: staging, withDestinationPath: "..2026_11_25_c")
         #expect(rename(staging, mount.appendingPathComponent("..data").path) == 0)
-        #expect(await waitFor { harness.logCount("config reload rejected; the running config stays in force") == 1 })
+        #expect(await waitUntil { harness.logCount("config reload rejected; the running config stays in force") == 1 })
         try harness.append([#"{"type":"a","id":"still"}"#])
         #expect(await second.wait { $0.count == 2 })
         #expect(first.requests.count == 1)
@@ -118,11 +118,11 @@ struct ReloadTests {
         let harness = try SidecarHarness(config: base)
         try harness.append([#"{"type":"x","id":"r-1"}"#, #"{"type":"x","id":"r-2"}"#])
         try harness.start()
-        #expect(await waitFor { harness.logCount("herald running") == 1 })
+        #expect(await waitUntil { harness.logCount("herald running") == 1 })
         #expect(await receiver.wait { $0.count >= 2 })
         try harness.rewriteConfig(base.replacingOccurrences(of: "concurrency: 8", with: "concurrency: 8\n    enabled: false"))
         harness.signal(SIGHUP)
-        #expect(await waitFor { harness.logCount("config reloaded") == 1 })
+        #expect(await waitUntil { harness.logCount("config reloaded") == 1 })
         try await Task.sleep(for: .milliseconds(300))
         let held = receiver.requests.count
         try await Task.sleep(for: .milliseconds(800))
@@ -138,16 +138,16 @@ struct ReloadTests {
               - { name: all, events: ["*"], to: other }
             """)
         harness.signal(SIGHUP)
-        #expect(await waitFor { harness.logCount("config reloaded") == 2 })
+        #expect(await waitUntil { harness.logCount("config reloaded") == 2 })
         #expect(harness.log.contains("removed=receiver"))
-        #expect(await waitFor { ((try? harness.dead(["list"]).stdout) ?? "").contains("r-2") })
+        #expect(await waitUntil { ((try? harness.dead(["list"]).stdout) ?? "").contains("r-2") })
         let dead = try harness.dead(["list"]).stdout
         #expect(dead.contains("r-1") && dead.contains("r-2"))
         #expect(dead.contains("removed from the config"))
         // An unreadable config is rejected like an invalid one.
         try FileManager.default.removeItem(atPath: harness.configPath)
         harness.signal(SIGHUP)
-        #expect(await waitFor { harness.logCount("config reload rejected; the running config stays in force") == 1 })
+        #expect(await waitUntil { harness.logCount("config reload rejected; the running config stays in force") == 1 })
         #expect(harness.log.contains("config.yaml: no such config file"))
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)

@@ -75,10 +75,7 @@ final class SidecarHarness: @unchecked Sendable {
 
     /// Waits for the process to exit; nil when it is still running after `timeout`.
     func waitForExit(timeout: Duration = .seconds(20)) async -> Int32? {
-        guard let process else { return nil }
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        guard !process.isRunning else { return nil }
+        guard let process, await waitUntil(timeout: timeout, { !process.isRunning }) else { return nil }
         return process.terminationStatus
     }
 
