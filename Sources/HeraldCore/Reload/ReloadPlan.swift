@@ -32,8 +32,6 @@ public struct ReloadPlan: Sendable {
         config.shutdownGrace = current.shutdownGrace
         config.watch = current.watch
         config.deliveryLog = current.deliveryLog
-        // Redaction must keep hiding secrets of the old config: deliveries rendered under it may still be logged.
-        config.secrets.formUnion(current.secrets)
         self.config = config
         needsRestart = restart
 
