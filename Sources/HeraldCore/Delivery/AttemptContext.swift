@@ -41,8 +41,6 @@ struct AttemptContext: Sendable {
         let request = RequestRenderer.request(webhookID: delivery.id, payload: payload, endpoint: endpoint, timestamp: started / 1000)
         let result = await client.send(HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
                                                    timeout: endpoint.timeout, tls: endpoint.tls, proxy: endpoint.proxy))
-        recorder?.record(delivery, url: request.url, startedAt: started, result: result)
-        stats.attempted(endpoint: endpoint.name, duration: result.duration)
         let attempt: AttemptResult
         if let status = result.status {
             let retryAfter = result.headers.first(named: "Retry-After").flatMap { RetryAfter.parse($0, now: .milliseconds(started)) }
@@ -51,6 +49,8 @@ struct AttemptContext: Sendable {
             // libcurl's message may quote a proxy URL with its password: journaled and logged, so redacted.
             attempt = .transportError(result.error.map { SecretRegistry.shared.redact("\($0.kind): \($0.message)") } ?? "no response")
         }
+        recorder?.record(delivery, url: request.url, startedAt: started, result: result, error: attempt.transportError)
+        stats.attempted(endpoint: endpoint.name, duration: result.duration)
         var tried = delivery
         tried.attempts += 1
         tried.lastError = attempt.summary

@@ -5,6 +5,12 @@ public enum AttemptResult: Sendable, Equatable {
     /// No usable answer: connection refused, timeout, TLS or DNS failure.
     case transportError(String)
 
+    /// The message of a transport error; nil when the endpoint answered.
+    public var transportError: String? {
+        if case .transportError(let message) = self { return message }
+        return nil
+    }
+
     public var summary: String {
         switch self {
         case .status(let code, _): "HTTP \(code)"
