@@ -12,11 +12,9 @@ final class CommitQueue: @unchecked Sendable {
         var continuation: CheckedContinuation<Void, any Error>
     }
 
-    /// A request to read pending deliveries back (their payloads are not kept in memory).
-    struct ReadWaiter {
-        var ids: [String]
-        var continuation: CheckedContinuation<[PendingDelivery?], Never>
-    }
+    /// Work for the writer thread between batches (reading deliveries back, burying them): it
+    /// alone may touch the store.
+    typealias Job = @Sendable (JournalStore) -> Void
 
     struct Stats {
         var pendingCount = 0
@@ -29,7 +27,7 @@ final class CommitQueue: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var waiting: Deque<Waiter> = []
-    private var reads: Deque<ReadWaiter> = []
+    private var reads: Deque<Job> = []
     private var waitingBytes = 0
     private var closing = false
     private var stopped = false
@@ -69,8 +67,8 @@ final class CommitQueue: @unchecked Sendable {
         }
     }
 
-    /// Queues a read for the writer; false once the journal is closing.
-    func submitRead(_ waiter: ReadWaiter) -> Bool {
+    /// Queues a job for the writer; false once the journal is closing.
+    func submitJob(_ waiter: @escaping Job) -> Bool {
         withLock {
             guard !closing else { return false }
             reads.append(waiter)
@@ -79,8 +77,8 @@ final class CommitQueue: @unchecked Sendable {
         }
     }
 
-    /// The reads waiting now, handed to the writer between batches.
-    func takeReads() -> [ReadWaiter] {
+    /// The jobs waiting now, handed to the writer between batches.
+    func takeJobs() -> [Job] {
         withLock {
             defer { reads.removeAll() }
             return Array(reads)

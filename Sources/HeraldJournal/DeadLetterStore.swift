@@ -13,6 +13,8 @@ import Glibc
 /// the pending delivery, not a second one.
 public struct DeadLetterStore: Sendable {
     public let directory: String
+    /// Test seam: a non-nil errno fails the next letter's write with it (a full disk, say).
+    var injectWriteFailure: (@Sendable () -> Int32?)? = nil
 
     private static let magic: [UInt8] = Array("HRLDDEAD".utf8)
     private static let version: UInt8 = 1
@@ -27,6 +29,20 @@ public struct DeadLetterStore: Sendable {
     /// Stores `delivery` as dead; durable (fsynced, and the directory too) when it returns.
     /// A letter with the same delivery id is replaced.
     public func add(_ delivery: PendingDelivery, reason: String, at deadAt: Int64) throws(JournalError) {
+        try write(delivery, reason: reason, at: deadAt, syncDirectory: true)
+    }
+
+    /// Stores several letters with one directory sync: each is whole or absent after a crash, and
+    /// all are durable when it returns without throwing. A failure stops at that letter; those
+    /// already renamed into place stay (adding the same letter again replaces it).
+    public func add(_ letters: [(delivery: PendingDelivery, reason: String)], at deadAt: Int64) throws(JournalError) {
+        guard !letters.isEmpty else { return }
+        for letter in letters { try write(letter.delivery, reason: letter.reason, at: deadAt, syncDirectory: false) }
+        try FileIO.fsyncDirectory(directory)
+    }
+
+    private func write(_ delivery: PendingDelivery, reason: String, at deadAt: Int64, syncDirectory: Bool) throws(JournalError) {
+        if let inject = injectWriteFailure, let code = inject() { throw FileIO.error("open", directory, code) }
         let name = try Self.fileName(for: delivery.id)
         var body = ByteWriter()
         body.signed(deadAt)
@@ -37,7 +53,7 @@ public struct DeadLetterStore: Sendable {
         file.byte(Self.version)
         file.fixed32(CRC32C.checksum(body.bytes))
         file.bytes.append(contentsOf: body.bytes)
-        try FileIO.writeAtomically(file.bytes, directory: directory, name: name)
+        try FileIO.writeAtomically(file.bytes, directory: directory, name: name, syncDirectory: syncDirectory)
     }
 
     /// Every readable dead letter, newest first (ties by id).

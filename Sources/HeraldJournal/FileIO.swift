@@ -127,7 +127,7 @@ enum FileIO {
 
     /// Writes `bytes` to a temporary name, fsyncs it, renames it to `path` and fsyncs the
     /// directory, so `path` either does not exist or holds all of `bytes`.
-    static func writeAtomically(_ bytes: [UInt8], directory: String, name: String) throws(JournalError) {
+    static func writeAtomically(_ bytes: [UInt8], directory: String, name: String, syncDirectory: Bool = true) throws(JournalError) {
         let temporary = "\(directory)/.tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))-\(name)"
         let fd = try open(temporary, O_WRONLY | O_CREAT | O_EXCL)
         do {
@@ -145,6 +145,6 @@ enum FileIO {
             try? unlink(temporary)
             throw failure
         }
-        try fsyncDirectory(directory)
+        if syncDirectory { try fsyncDirectory(directory) }
     }
 }

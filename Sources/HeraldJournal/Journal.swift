@@ -67,13 +67,32 @@ public final class Journal: Sendable {
     }
 
     /// The current state of pending deliveries, payloads included, read back from the segment
-    /// files (nil for an id that is not pending). Lets a caller keep only ids in memory.
-    public func read(_ ids: [String]) async -> [PendingDelivery?] {
+    /// files. Lets a caller keep only ids in memory. A failed read (out of descriptors, an I/O
+    /// error) is reported as such, never as "not pending": the delivery is still there.
+    public func read(_ ids: [String]) async -> [DeliveryReadResult] {
         guard !ids.isEmpty else { return [] }
         return await withCheckedContinuation { continuation in
-            if !queue.submitRead(CommitQueue.ReadWaiter(ids: ids, continuation: continuation)) {
-                continuation.resume(returning: ids.map { _ in nil })
+            let closed = JournalError(.closed, "the journal in \(directory) is closed")
+            if !queue.submitJob({ store in continuation.resume(returning: store.read(ids)) }) {
+                continuation.resume(returning: ids.map { _ in .failed(closed) })
             }
+        }
+    }
+
+    /// Moves pending deliveries to the dead letters on the writer thread: each letter is written
+    /// (fsynced, one directory sync for the batch), then the journal's `dead` records are synced.
+    /// A delivery is settled only when both are durable; one that fails stays pending and may be
+    /// buried again later (its letter is then replaced, not doubled).
+    public func bury(_ requests: [BuryRequest], into letters: DeadLetterStore, at deadAt: Int64) async -> [BuryOutcome] {
+        guard !requests.isEmpty else { return [] }
+        return await withCheckedContinuation { continuation in
+            let closed = JournalError(.closed, "the journal in \(directory) is closed")
+            let submitted = queue.submitJob { [queue] store in
+                let outcomes = store.bury(requests, into: letters, at: deadAt)
+                queue.publish(store.stats)
+                continuation.resume(returning: outcomes)
+            }
+            if !submitted { continuation.resume(returning: requests.map { _ in .failed(closed) }) }
         }
     }
 
@@ -112,7 +131,7 @@ private func runWriter(store: JournalStore, queue: CommitQueue) {
         maxBytes: store.options.maxBatchBytes, expected: expected, delay: store.options.maxBatchDelay)
     {
         defer {
-            for read in queue.takeReads() { read.continuation.resume(returning: store.read(read.ids)) }
+            for job in queue.takeJobs() { job(store) }
         }
         guard !waiters.isEmpty else { continue }
         expected = waiters.count
@@ -148,7 +167,7 @@ private func runWriter(store: JournalStore, queue: CommitQueue) {
             waiter.continuation.resume(with: outcome.mapError { $0 as any Error })
         }
     }
-    for read in queue.takeReads() { read.continuation.resume(returning: store.read(read.ids)) }
+    for job in queue.takeJobs() { job(store) }
     store.closeFiles()
     queue.writerStopped()
 }

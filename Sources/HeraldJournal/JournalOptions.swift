@@ -20,6 +20,8 @@ public struct JournalOptions: Sendable {
     /// Test hook: called before each batch write with its size; a non-nil errno makes the
     /// writer write half the batch and then fail with that errno, as a full disk would.
     var injectWriteFailure: (@Sendable (Int) -> Int32?)? = nil
+    /// Test hook: called before each delivery is read back; a non-nil errno fails that read.
+    var injectReadFailure: (@Sendable () -> Int32?)? = nil
 
     public init(
         maxBytes: Int64 = 1 << 30,

@@ -404,20 +404,63 @@ final class JournalStore: @unchecked Sendable {
     private var readFDs: [UInt32: Int32] = [:]
 
     /// Reads pending deliveries back from their enqueue records, with their current attempt state.
-    func read(_ ids: [String]) -> [PendingDelivery?] {
-        ids.map { id -> PendingDelivery? in
-            guard let entry = entries[id] else { return nil }
+    func read(_ ids: [String]) -> [DeliveryReadResult] {
+        ids.map { id -> DeliveryReadResult in
+            guard let entry = entries[id] else { return .notPending }
             let segmentPath = path(entry.segment)
-            if readFDs[entry.segment] == nil { readFDs[entry.segment] = try? FileIO.open(segmentPath, O_RDONLY) }
-            guard let fd = readFDs[entry.segment],
-                let frame = try? FileIO.pread(fd, count: Int(entry.length), offset: entry.offset, path: segmentPath),
-                case .record(.enqueue(var delivery), _) = RecordCodec.readFrame(frame, at: 0)
-            else { return nil }
-            delivery.attempts = entry.attempts
-            delivery.notBefore = entry.notBefore
-            delivery.lastError = errorText(entry.error)
-            return delivery
+            do throws(JournalError) {
+                if let inject = options.injectReadFailure, let code = inject() { throw FileIO.error("pread", segmentPath, code) }
+                let fd: Int32
+                if let open = readFDs[entry.segment] {
+                    fd = open
+                } else {
+                    fd = try FileIO.open(segmentPath, O_RDONLY)
+                    readFDs[entry.segment] = fd
+                }
+                let frame = try FileIO.pread(fd, count: Int(entry.length), offset: entry.offset, path: segmentPath)
+                guard case .record(.enqueue(var delivery), _) = RecordCodec.readFrame(frame, at: 0) else {
+                    throw JournalError(.corrupt, "\(segmentPath) at byte \(entry.offset): enqueue record of \(id) unreadable")
+                }
+                delivery.attempts = entry.attempts
+                delivery.notBefore = entry.notBefore
+                delivery.lastError = errorText(entry.error)
+                return .found(delivery)
+            } catch {
+                return .failed(error)
+            }
         }
+    }
+
+    /// Writes dead letters for pending deliveries, then settles them with synced `dead` records.
+    func bury(_ requests: [BuryRequest], into letters: DeadLetterStore, at deadAt: Int64) -> [BuryOutcome] {
+        var outcomes = [BuryOutcome](repeating: .notPending, count: requests.count)
+        var found: [(index: Int, delivery: PendingDelivery, reason: String)] = []
+        for (index, result) in read(requests.map(\.id)).enumerated() {
+            switch result {
+            case .found(var delivery):
+                let request = requests[index]
+                if let attempts = request.attempts { delivery.attempts = attempts }
+                if let lastError = request.lastError { delivery.lastError = lastError }
+                found.append((index, delivery, request.reason))
+            case .notPending:
+                outcomes[index] = .notPending
+            case .failed(let error):
+                outcomes[index] = .failed(error)
+            }
+        }
+        guard !found.isEmpty else { return outcomes }
+        do throws(JournalError) {
+            try letters.add(found.map { ($0.delivery, $0.reason) }, at: deadAt)
+            let batch = try EncodedBatch(found.map { JournalRecord.dead(id: $0.delivery.id, reason: $0.reason) })
+            let (segment, base) = try write(batch.bytes)
+            apply(batch.effects, segment: segment, base: base)
+            commits += 1
+            try? maintain()
+            for item in found { outcomes[item.index] = .buried }
+        } catch {
+            for item in found { outcomes[item.index] = .failed(error) }
+        }
+        return outcomes
     }
 
     func closeFiles() {

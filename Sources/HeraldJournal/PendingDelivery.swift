@@ -17,6 +17,9 @@ public struct PendingDelivery: Sendable, Equatable {
     public var lastError: String?
     /// Opaque bytes (the caller's encoded request); may be several MiB.
     public var payload: [UInt8]
+    /// The value of the endpoint's `ordering.key` in the event, when it orders by key: deliveries
+    /// that share it go one at a time, in the order they were journaled.
+    public var orderingKey: String?
 
     public init(
         id: String,
@@ -28,7 +31,8 @@ public struct PendingDelivery: Sendable, Equatable {
         attempts: Int = 0,
         notBefore: Int64 = 0,
         lastError: String? = nil,
-        payload: [UInt8]
+        payload: [UInt8],
+        orderingKey: String? = nil
     ) {
         self.id = id
         self.endpoint = endpoint
@@ -40,5 +44,6 @@ public struct PendingDelivery: Sendable, Equatable {
         self.notBefore = notBefore
         self.lastError = lastError
         self.payload = payload
+        self.orderingKey = orderingKey
     }
 }

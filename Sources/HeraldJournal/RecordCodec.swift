@@ -101,6 +101,11 @@ enum RecordCodec {
                 w.byte(0)
             }
             w.blob(d.payload)
+            // Optional trailer (added with per-key ordering): absent when the delivery has no key.
+            if let key = d.orderingKey {
+                w.byte(1)
+                w.string(key)
+            }
         case .attempt(let id, let attempts, let notBefore, let error):
             w.byte(Kind.attempt.rawValue)
             w.string(id)
@@ -173,11 +178,12 @@ enum RecordCodec {
             let notBefore = try r.signed()
             let lastError: String? = try r.byte() == 0 ? nil : r.string()
             let payload = try r.blob()
+            let orderingKey: String? = r.isAtEnd ? nil : (try r.byte() == 1 ? r.string() : nil)
             return .enqueue(
                 PendingDelivery(
                     id: id, endpoint: endpoint, route: route, eventID: eventID, eventType: eventType,
                     enqueuedAt: enqueuedAt, attempts: Int(attempts), notBefore: notBefore,
-                    lastError: lastError, payload: payload))
+                    lastError: lastError, payload: payload, orderingKey: orderingKey))
         case .attempt:
             let id = try r.string()
             let attempts = try r.signed()

@@ -75,8 +75,7 @@ struct AdminRoutesTests {
         #expect((body?["problems"] as? [String])?.first?.contains("is not readable: Not a directory") == true)
         readiness.source(file: nil)
 
-        readiness.pausedEndpoints { ["erp": "HTTP 410 Gone: the receiver retired endpoint 'erp'"] }
-        readiness.openCircuits { ["crm"] }
+        readiness.dispatch(DispatchStatus(openCircuits: ["crm"], gone: ["erp": "HTTP 410 Gone: the receiver retired endpoint 'erp'"]))
         reply = await routes.reply(method: "GET", path: "/readyz", query: nil)
         #expect(reply.status == 200)
         body = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any]

@@ -22,7 +22,7 @@ struct RetryPolicyTests {
 
     @Test("other 4xx are permanent", arguments: [400, 401, 403, 404, 409, 422])
     func permanent(code: Int) {
-        #expect(policy.decide(.status(code, retryAfter: nil), attempts: 1, age: .zero, jitter: 0) == .dead(reason: "permanent failure: HTTP \(code)"))
+        #expect(policy.decide(.status(code, retryAfter: nil), attempts: 1, age: .zero, jitter: 0) == .dead(.permanent(status: code)))
     }
 
     @Test("410 Gone retires the endpoint")
@@ -47,16 +47,16 @@ struct RetryPolicyTests {
     @Test("an exhausted schedule dead-letters with the last error")
     func exhausted() {
         #expect(policy.decide(.status(503, retryAfter: nil), attempts: 4, age: .seconds(2105), jitter: 0)
-            == .dead(reason: "retry schedule exhausted after 4 attempts; last: HTTP 503"))
+            == .dead(.exhausted(attempts: 4, last: "HTTP 503")))
         let none = RetryPolicy(RetryConfig(schedule: [], maxAge: .seconds(60)))
         #expect(none.decide(.transportError("timeout"), attempts: 1, age: .zero, jitter: 0)
-            == .dead(reason: "retry schedule exhausted after 1 attempts; last: timeout"))
+            == .dead(.exhausted(attempts: 1, last: "timeout")))
     }
 
     @Test("a retry that would land past max_age dead-letters instead")
     func maxAge() {
         #expect(policy.decide(.status(500, retryAfter: nil), attempts: 3, age: .seconds(85_000), jitter: 0)
-            == .dead(reason: "max_age 1d exceeded after 3 attempts; last: HTTP 500"))
+            == .dead(.maxAge(limit: .seconds(86_400), attempts: 3, last: "HTTP 500")))
     }
 }
 

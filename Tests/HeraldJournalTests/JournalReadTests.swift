@@ -1,10 +1,12 @@
+import Glibc
+import Synchronization
 import Testing
 
 @testable import HeraldJournal
 
 @Suite("reading pending deliveries back")
 struct JournalReadTests {
-    @Test("read returns a pending delivery's payload with its current attempt state, and nil once settled")
+    @Test("read returns a pending delivery's payload with its current attempt state, and notPending once settled")
     func readBack() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }
@@ -16,9 +18,9 @@ struct JournalReadTests {
         expected.attempts = 2
         expected.notBefore = 42
         expected.lastError = "HTTP 503"
-        #expect(read == [expected, nil, nil])
+        #expect(read == [.found(expected), .notPending, .notPending])
         await journal.close()
-        #expect(await journal.read(["msg_a"]) == [nil])
+        #expect(await journal.read(["msg_a"]).first?.delivery == nil)
     }
 
     @Test("reads see deliveries moved by segment rotation and compaction")
@@ -32,7 +34,88 @@ struct JournalReadTests {
             try await journal.append([.ack(id: "msg_\(index)")])
         }
         #expect(try dir.segmentFiles().count < 10)
-        #expect(await journal.read(["msg_keep"]) == [delivery("msg_keep", payloadSize: 500)])
+        #expect(await journal.read(["msg_keep"]) == [.found(delivery("msg_keep", payloadSize: 500))])
+        await journal.close()
+    }
+
+    @Test("a read that fails (out of descriptors) says so, and the delivery reads back once the fault clears")
+    func failedReadIsNotNotPending() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let failing = Atomic<Bool>(true)
+        let (journal, _) = try openJournal(dir) { options in
+            options.injectReadFailure = { failing.load(ordering: .relaxed) ? EMFILE : nil }
+        }
+        try await journal.append([.enqueue(delivery("msg_a"))])
+        guard case .failed(let error) = await journal.read(["msg_a"]).first else {
+            Issue.record("a failed read must not look like a missing delivery")
+            return
+        }
+        #expect(error.errno == EMFILE)
+        failing.store(false, ordering: .relaxed)
+        #expect(await journal.read(["msg_a"]) == [.found(delivery("msg_a"))])
+        await journal.close()
+    }
+
+    @Test("an ordering key survives the journal and a restart; records without one still read")
+    func orderingKeyRoundTrip() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        var keyed = delivery("msg_k")
+        keyed.orderingKey = "order-42"
+        let (journal, _) = try openJournal(dir)
+        try await journal.append([.enqueue(keyed), .enqueue(delivery("msg_plain"))])
+        await journal.close()
+        let recovery = try await recover(dir)
+        #expect(recovery.pending == [keyed, delivery("msg_plain")])
+    }
+}
+
+@Suite("burying deliveries on the writer thread")
+struct JournalBuryTests {
+    @Test("bury writes each dead letter with the latest attempt state, then settles the delivery")
+    func buryWritesLettersThenSettles() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let letters = try DeadLetterStore(directory: dir.path + "/dead")
+        let (journal, _) = try openJournal(dir) { $0.segmentBytes = 1 << 20 }
+        try await journal.append([.enqueue(delivery("msg_a")), .enqueue(delivery("msg_b"))])
+        let outcomes = await journal.bury(
+            [BuryRequest(id: "msg_a", reason: "permanent failure: HTTP 400", attempts: 3, lastError: "HTTP 400"),
+             BuryRequest(id: "msg_unknown", reason: "x")],
+            into: letters, at: 1000)
+        #expect(outcomes == [.buried, .notPending])
+        let stored = try letters.list()
+        #expect(stored.map(\.delivery.id) == ["msg_a"])
+        #expect(stored.first?.delivery.attempts == 3)
+        #expect(stored.first?.delivery.lastError == "HTTP 400")
+        #expect(stored.first?.reason == "permanent failure: HTTP 400")
+        #expect(journal.pendingCount == 1)
+        await journal.close()
+        #expect(try await recover(dir).pending.map(\.id) == ["msg_b"])
+    }
+
+    @Test("a dead letter that cannot be written (disk full) leaves the delivery pending; burying again works")
+    func buryFailureKeepsPending() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let full = Atomic<Bool>(true)
+        var letters = try DeadLetterStore(directory: dir.path + "/dead")
+        letters.injectWriteFailure = { full.load(ordering: .relaxed) ? ENOSPC : nil }
+        let (journal, _) = try openJournal(dir)
+        try await journal.append([.enqueue(delivery("msg_a"))])
+        let first = await journal.bury([BuryRequest(id: "msg_a", reason: "gone")], into: letters, at: 1)
+        guard case .failed(let error) = first.first else {
+            Issue.record("expected a failure, got \(first)")
+            return
+        }
+        #expect(error.errno == ENOSPC)
+        #expect(journal.pendingCount == 1)
+        #expect(try letters.list().isEmpty)
+        full.store(false, ordering: .relaxed)
+        #expect(await journal.bury([BuryRequest(id: "msg_a", reason: "gone")], into: letters, at: 2) == [.buried])
+        #expect(journal.pendingCount == 0)
+        #expect(try letters.list().map(\.delivery.id) == ["msg_a"])
         await journal.close()
     }
 }

@@ -4,234 +4,283 @@ import HeraldJournal
 import Logging
 import Synchronization
 
-/// Sends journaled deliveries: one queue per endpoint with at most `concurrency` requests in
-/// flight, retries on the endpoint's schedule, dead letters for what cannot be delivered.
-/// Every outcome is journaled before the delivery is forgotten.
-///
-/// The books (queues, counters, idle workers) sit behind one mutex that is held only to update
-/// them; everything else — resuming workers, starting tasks, I/O — happens after it is released.
-/// Each endpoint has up to `concurrency` worker tasks that run attempts and, in one call, report
-/// an outcome and take the next delivery, without a hop to another executor.
-///
-/// Memory stays bounded however large the backlog: payloads are kept in memory only for due
-/// deliveries within `payloadBudget` bytes; every other delivery is held as its id and read back
-/// from the journal shortly before its turn.
+/// Sends journaled deliveries: the I/O shell around ``DispatchMachine``, which makes every
+/// decision. The shell holds the machine behind one mutex, feeds it each input (a submission, a
+/// finished attempt, the wake-up, a journal write, read or burial that completed) and runs the
+/// actions it returns once the lock is released: transfers go to the libcurl loop, whose
+/// completion feeds the machine on the loop thread and starts that endpoint's next transfer in
+/// the same step; journal writes, read-backs and burials run on the journal's writer thread.
+/// One timer holds the machine's one wake-up.
 public final class Dispatcher: Sendable {
-    /// What a finished attempt means for the books.
-    enum Outcome: Sendable {
-        /// 2xx: the ack is journaled in the next batch of acks.
-        case delivered
-        /// Dead-lettered or dropped; `health` is what the attempt showed of the endpoint, if it made one.
-        case settled(EndpointHealth?)
-        case retry(PendingDelivery)
-        case endpointGone(String)
+    /// A condition someone waits for (shutdown, stdin drain), checked after every step.
+    private enum Condition {
+        case noneInFlight
+        case settled
+        case drained
+
+        func holds(_ machine: DispatchMachine) -> Bool {
+            switch self {
+            case .noneInFlight: machine.inFlight == 0
+            case .settled: machine.inFlight == 0 && machine.isSettled
+            case .drained: machine.pending == 0
+            }
+        }
     }
 
-    /// What an attempt showed of its endpoint, for the circuit breaker.
-    enum EndpointHealth: Sendable {
-        /// It answered: 2xx or a permanent 4xx.
-        case alive
-        /// A retryable failure: network error, timeout, 3xx, 408, 429 or 5xx.
-        case failing
+    private struct Waiter {
+        var id: UInt64
+        var condition: Condition
+        var continuation: CheckedContinuation<Void, Never>
     }
 
-    /// A delivery handed to a worker, with its endpoint's config in force at that moment.
-    struct Assignment: Sendable {
-        var held: HeldDelivery
-        var endpoint: EndpointConfig
+    private struct State: ~Copyable {
+        var machine: DispatchMachine
+        var timer: Task<Void, Never>?
+        var waiters: [Waiter] = []
+        var nextWaiter: UInt64 = 0
+        var statusListeners: [@Sendable (DispatchStatus) -> Void] = []
     }
 
-    /// Everything that changes, guarded by `books`.
-    private struct Books: ~Copyable {
-        /// Endpoints of the config in force (a reload replaces them).
-        var endpoints: [String: EndpointConfig]
-        /// Rate limit and circuit breaker per endpoint.
-        var gates: [String: EndpointGate] = [:]
-        var queues: [String: DeliveryQueue] = [:]
-        var heldBytes = 0
-        /// Deliveries submitted and not yet settled (the journal holds their ids).
-        var pending = 0
-        /// Endpoints that answered 410 Gone, with the reason their deliveries are dead-lettered.
-        var gone: [String: String] = [:]
-        var inFlight = 0
-        var accepting = true
-        var timerDeadline: Int64?
-        /// Acks not yet journaled, written together by one flusher (one fdatasync for many).
-        var unflushedAcks: [String] = []
-        var flushing = false
-        /// Endpoints with a read-ahead of stubs from the journal under way.
-        var hydrating: Set<String> = []
-        /// Workers waiting for a delivery, by endpoint.
-        var idleWorkers: [String: [CheckedContinuation<Assignment?, Never>]] = [:]
-    }
-
-    /// What to do once the lock is released.
-    private struct Effects {
-        var resume: [(CheckedContinuation<Assignment?, Never>, Assignment?)] = []
-        var startWorkers: [Assignment] = []
-        var bury: [(HeldDelivery, String, String)] = []
-        var readAhead: [(String, [String])] = []
-        var wakeup: Int64?
-        var startFlusher = false
-        var goneEndpoint: String?
-        var breakerChanges: [(String, CircuitBreaker.Transition)] = []
-    }
-
-    /// How many due deliveries ahead of the line are read back from the journal in one go.
-    private static let readAhead = 256
-    /// How long acks gather before they are journaled together.
-    private static let ackInterval = Duration.milliseconds(10)
-
-    private let payloadBudget: Int
-    private let context: AttemptContext
+    private let state: Mutex<State>
+    private let runner: AttemptRunner
+    private let journal: Journal
+    private let deadLetters: DeadLetterStore
+    private let stats: DeliveryStats
     private let logger: Logger
-    private let books: Mutex<Books>
-    private let timer = Mutex<Task<Void, Never>?>(nil)
+    private let now: @Sendable () -> Int64
 
     public init(live: LiveConfig, client: HTTPClient, journal: Journal, deadLetters: DeadLetterStore, stats: DeliveryStats, logger: Logger,
                 payloadBudget: Int = 1 << 20, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds,
-                jitter: @escaping @Sendable () -> Double = { Double.random(in: -1...1) }, deliveryLog: DeliveryLog? = nil) {
-        self.payloadBudget = payloadBudget
-        let endpoints = live.current.endpoints
-        let start = now()
-        var books = Books(endpoints: endpoints)
-        for (name, endpoint) in endpoints { books.gates[name] = EndpointGate(endpoint: endpoint, now: start) }
-        self.books = Mutex(books)
-        context = AttemptContext(client: client, journal: journal, deadLetters: deadLetters, stats: stats, logger: logger, now: now, jitter: jitter, live: live,
-                                 recorder: deliveryLog.map { AttemptRecorder(log: $0, secrets: .shared) })
+                seed: UInt64 = UInt64.random(in: 0...UInt64.max), deliveryLog: DeliveryLog? = nil) {
+        var settings = DispatchMachine.Settings()
+        settings.payloadBudget = payloadBudget
+        settings.seed = seed
+        state = Mutex(State(machine: DispatchMachine(endpoints: live.current.endpoints, settings: settings, now: now())))
+        runner = AttemptRunner(client: client, stats: stats, live: live, recorder: deliveryLog.map { AttemptRecorder(log: $0, secrets: .shared) }, now: now)
+        self.journal = journal
+        self.deadLetters = deadLetters
+        self.stats = stats
         self.logger = logger
+        self.now = now
     }
 
-    /// Deliveries not yet settled (queued, waiting for a retry, or in flight).
-    public var pendingCount: Int { books.withLock { $0.pending } }
+    /// Deliveries not yet settled (queued, waiting for a retry, in flight, or being settled).
+    public var pendingCount: Int { state.withLock { $0.machine.pending } }
 
     /// Requests in flight now.
-    public var inFlightCount: Int { books.withLock { $0.inFlight } }
+    public var inFlightCount: Int { state.withLock { $0.machine.inFlight } }
 
     /// Endpoints whose circuit is open now (failing; probed after the cool-down).
-    public var openCircuits: [String] {
-        books.withLock { books in books.gates.filter { $0.value.breaker.isOpen }.map(\.key).sorted() }
-    }
+    public var openCircuits: [String] { state.withLock { $0.machine.currentStatus.openCircuits } }
 
     /// Endpoints paused after answering 410 Gone, with the reason.
-    public var goneEndpoints: [String: String] { books.withLock { $0.gone } }
+    public var goneEndpoints: [String: String] { state.withLock { $0.machine.currentStatus.gone } }
 
-    /// Puts a reloaded config's endpoints in force. Queued and in-flight deliveries carry on:
-    /// an endpoint that is gone from the config has its queue dead-lettered (replayable once it
-    /// is back), a disabled one keeps its queue without sending, a changed one sends the rest
-    /// under its new settings. Endpoints paused by 410 Gone are resumed.
-    public func reconfigure(_ generation: ConfigGeneration) {
-        let now = context.now()
-        var effects = Effects()
-        books.withLock { books in
-            books.endpoints = generation.endpoints
-            books.gone.removeAll()
-            var gates: [String: EndpointGate] = [:]
-            for (name, endpoint) in generation.endpoints {
-                gates[name] = books.gates[name].map { $0.reconfigured(for: endpoint, now: now) } ?? EndpointGate(endpoint: endpoint, now: now)
-                books.queues[name]?.concurrency = max(1, endpoint.concurrency)
-            }
-            books.gates = gates
-            for name in Array(books.queues.keys) where generation.endpoints[name] == nil {
-                for held in books.queues[name]?.removeAll() ?? [] {
-                    books.heldBytes -= held.payloadBytes
-                    effects.bury.append((held, "endpoint '\(name)' was removed from the config", "removed"))
-                }
-            }
-            pump(&books, now: now, &effects)
+    /// Calls `listener` with the current status now and whenever it changes (pushed, not polled).
+    public func onStatus(_ listener: @escaping @Sendable (DispatchStatus) -> Void) {
+        let current = state.withLock { state in
+            state.statusListeners.append(listener)
+            return state.machine.currentStatus
         }
-        perform(effects)
+        listener(current)
     }
 
     /// Takes journaled deliveries, each id once (the ingestor and the replayer make sure of it).
     public func submit(_ deliveries: [PendingDelivery]) {
-        let now = context.now()
-        var effects = Effects()
-        books.withLock { books in
-            books.pending += deliveries.count
-            for delivery in deliveries {
-                if let reason = books.gone[delivery.endpoint] {
-                    effects.bury.append((HeldDelivery(id: delivery.id, box: .init(delivery)), reason, "gone"))
-                } else if let endpoint = books.endpoints[delivery.endpoint] {
-                    let held = hold(delivery, now: now, books: &books)
-                    books.queues[delivery.endpoint, default: DeliveryQueue(concurrency: endpoint.concurrency)].add(held, notBefore: delivery.notBefore, now: now)
-                } else {
-                    effects.bury.append((HeldDelivery(id: delivery.id, box: .init(delivery)), "endpoint '\(delivery.endpoint)' is no longer in the config", "removed"))
-                }
-            }
-            pump(&books, now: now, &effects)
-        }
-        perform(effects)
+        guard !deliveries.isEmpty else { return }
+        step { $0.submit(deliveries, now: $1, &$2) }
     }
 
-    /// Stops starting requests; those in flight finish.
+    /// Puts a reloaded config's endpoints in force (see ``DispatchMachine/reconfigure(_:now:_:)``).
+    public func reconfigure(_ generation: ConfigGeneration) {
+        step { $0.reconfigure(generation.endpoints, now: $1, &$2) }
+    }
+
+    /// Stops starting requests; those in flight finish, and their outcomes are journaled.
     public func stop() {
-        let idle = books.withLock { books in
-            books.accepting = false
-            defer { books.idleWorkers.removeAll() }
-            return Array(books.idleWorkers.values.joined())
-        }
-        timer.withLock { $0?.cancel() }
-        for worker in idle { worker.resume(returning: nil) }
+        step { $0.stop(now: $1, &$2) }
     }
 
-    /// Waits until every ack so far is journaled.
-    public func flush() async {
-        while books.withLock({ $0.flushing }) { try? await Task.sleep(for: .milliseconds(2)) }
+    /// Waits until no request is in flight, or `timeout` passes; true if none is.
+    public func waitForInFlight(timeout: Duration) async -> Bool {
+        await wait(for: .noneInFlight, timeout: timeout)
     }
 
-    /// Starts what can start now, in every queue. Called with the books locked.
-    private func pump(_ books: inout Books, now: Int64, _ effects: inout Effects) {
-        guard books.accepting else { return }
-        for name in Array(books.queues.keys) {
-            while let assignment = take(name, now: now, &books, &effects) {
-                if let worker = books.idleWorkers[name]?.popLast() {
-                    effects.resume.append((worker, assignment))
-                } else {
-                    effects.startWorkers.append(assignment)
+    /// Waits until every outcome so far is journaled (and nothing is in flight), or `timeout` passes.
+    @discardableResult
+    public func flush(timeout: Duration = .seconds(10)) async -> Bool {
+        await wait(for: .settled, timeout: timeout)
+    }
+
+    /// Waits until nothing is pending, or `timeout` passes; true if nothing is.
+    public func waitUntilDrained(timeout: Duration) async -> Bool {
+        await wait(for: .drained, timeout: timeout)
+    }
+
+    // MARK: Feeding the machine
+
+    /// Feeds one input under the lock, then runs its actions and wakes whoever waits for a
+    /// condition that now holds.
+    private func step(_ input: (inout DispatchMachine, Int64, inout [DispatchAction]) -> Void) {
+        var actions: [DispatchAction] = []
+        let time = now()
+        let (ready, listeners) = state.withLock { state -> ([CheckedContinuation<Void, Never>], [@Sendable (DispatchStatus) -> Void]) in
+            input(&state.machine, time, &actions)
+            var ready: [CheckedContinuation<Void, Never>] = []
+            if !state.waiters.isEmpty {
+                let machine = state.machine
+                state.waiters.removeAll { waiter in
+                    guard waiter.condition.holds(machine) else { return false }
+                    ready.append(waiter.continuation)
+                    return true
                 }
             }
-            if let next = books.queues[name]!.nextWakeup { wake(at: next, &books, &effects) }
+            for action in actions {
+                if case .arm(let deadline) = action { rearm(&state, at: deadline) }
+            }
+            return (ready, state.statusListeners)
+        }
+        for action in actions { run(action, listeners: listeners) }
+        for continuation in ready { continuation.resume() }
+    }
+
+    private func run(_ action: DispatchAction, listeners: [@Sendable (DispatchStatus) -> Void]) {
+        switch action {
+        case .start(let delivery, let endpoint):
+            let id = delivery.id
+            runner.start(delivery, endpoint: endpoint) { [self] report in
+                step { $0.attemptFinished(id, report, now: $1, &$2) }
+            }
+        case .journal(let records):
+            Task {
+                do throws(JournalError) {
+                    try await journal.append(records)
+                    step { $0.journalWritten(now: $1, &$2) }
+                } catch {
+                    step { $0.journalFailed(error, now: $1, &$2) }
+                }
+            }
+        case .bury(let burials):
+            Task {
+                let requests = burials.map { BuryRequest(id: $0.id, reason: $0.reason.message, attempts: $0.attempts, lastError: $0.lastError) }
+                let outcomes = await journal.bury(requests, into: deadLetters, at: now())
+                step { $0.buried(Array(zip(burials, outcomes)), now: $1, &$2) }
+            }
+        case .readBack(let endpoint, let ids):
+            Task {
+                let results = await journal.read(ids)
+                step { $0.readBack(endpoint: endpoint, Array(zip(ids, results)).map { (id: $0.0, result: $0.1) }, now: $1, &$2) }
+            }
+        case .arm:
+            break  // done under the lock, so that arms are applied in order
+        case .notice(let notice):
+            report(notice, listeners: listeners)
         }
     }
 
-    /// Makes sure the pump runs again at `time` (Unix ms).
-    private func wake(at time: Int64, _ books: inout Books, _ effects: inout Effects) {
-        guard time < (books.timerDeadline ?? .max) else { return }
-        books.timerDeadline = time
-        effects.wakeup = time
+    /// Replaces the timer with one for `deadline` (nil: none).
+    private func rearm(_ state: inout State, at deadline: Int64?) {
+        state.timer?.cancel()
+        state.timer = deadline.map { deadline in
+            let delay = max(0, deadline - now())
+            return Task { [self] in
+                if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
+                guard !Task.isCancelled else { return }
+                step { $0.timeReached(now: $1, &$2) }
+            }
+        }
     }
 
-    /// Resumes workers, starts tasks and timers: the side of the books that must not run locked.
-    private func perform(_ effects: Effects) {
-        for (worker, assignment) in effects.resume { worker.resume(returning: assignment) }
-        for assignment in effects.startWorkers { startWorker(first: assignment) }
-        for (held, reason, kind) in effects.bury { deadLetter(held, reason: reason, kind: kind) }
-        for (endpoint, ids) in effects.readAhead { hydrate(endpoint, ids) }
-        if let endpoint = effects.goneEndpoint {
+    private func wait(for condition: Condition, timeout: Duration) async -> Bool {
+        let id = state.withLock { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        let deadline = Task { [self] in
+            try? await Task.sleep(for: timeout)
+            cancelWaiter(id)
+        }
+        defer { deadline.cancel() }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let holds = state.withLock { state in
+                    if condition.holds(state.machine) { return true }
+                    state.waiters.append(Waiter(id: id, condition: condition, continuation: continuation))
+                    return false
+                }
+                if holds { continuation.resume() }
+            }
+        } onCancel: {
+            cancelWaiter(id)
+        }
+        return state.withLock { condition.holds($0.machine) }
+    }
+
+    private func cancelWaiter(_ id: UInt64) {
+        let waiter = state.withLock { state -> Waiter? in
+            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.waiters.remove(at: index)
+        }
+        waiter?.continuation.resume()
+    }
+
+    // MARK: Telling
+
+    private func report(_ notice: DispatchNotice, listeners: [@Sendable (DispatchStatus) -> Void]) {
+        switch notice {
+        case .delivered(let endpoint):
+            stats.delivered(endpoint: endpoint)
+        case .retrying(let delivery, let error, let delay):
+            stats.retried(endpoint: delivery.endpoint)
+            var metadata = Self.metadata(for: delivery)
+            metadata["status"] = "\(error)"
+            metadata["retry_in"] = "\(ConfigDuration.format(.milliseconds(delay)))"
+            logger.warning("delivery failed, will retry", metadata: metadata)
+        case .breaker(let endpoint, let change):
+            logBreaker(endpoint, change)
+        case .endpointGone(let endpoint):
             logger.critical("endpoint retired by its receiver (HTTP 410 Gone): pausing it and dead-lettering its deliveries until the config changes",
                             metadata: ["endpoint": "\(endpoint)"])
+        case .buried(let burials):
+            logBurials(burials)
+        case .buryFailed(let count, let error, let retryIn):
+            logger.error("cannot write dead letters; the deliveries stay pending and are buried again later", metadata: [
+                "count": "\(count)", "error": "\(error)", "retry_in": "\(ConfigDuration.format(.milliseconds(retryIn)))",
+            ])
+        case .journalFailed(let records, let error, let retryIn):
+            logger.error("cannot journal delivery outcomes; writing them again later", metadata: [
+                "records": "\(records)", "error": "\(error)", "retry_in": "\(ConfigDuration.format(.milliseconds(retryIn)))",
+            ])
+        case .readBackFailed(let endpoint, let count, let error, let retryIn):
+            logger.warning("cannot read queued deliveries back from the journal; they wait and are read again", metadata: [
+                "endpoint": "\(endpoint)", "count": "\(count)", "error": "\(error)", "retry_in": "\(ConfigDuration.format(.milliseconds(retryIn)))",
+            ])
+        case .dropped(let endpoint, let ids):
+            logger.warning("queued deliveries are no longer pending in the journal (settled elsewhere); dropping them from the queue",
+                           metadata: ["endpoint": "\(endpoint)", "count": "\(ids.count)", "first": "\(ids[0])"])
+        case .status(let status):
+            for listener in listeners { listener(status) }
         }
-        for (endpoint, change) in effects.breakerChanges { logBreaker(endpoint, change) }
-        if effects.startFlusher { Task { await self.flushAcks() } }
-        if let wakeup = effects.wakeup { schedule(wakeup) }
     }
 
-    /// A worker: attempts deliveries for one endpoint until the dispatcher stops.
-    private func startWorker(first: Assignment) {
-        Task {
-            var next: Assignment? = first
-            while let assignment = next {
-                let held = assignment.held
-                let outcome: Outcome
-                if let delivery = await context.load(held) {
-                    outcome = await context.attempt(delivery, endpoint: assignment.endpoint)
-                } else {
-                    logger.warning("a queued delivery is no longer in the journal; dropping it from the queue", metadata: ["delivery_id": "\(held.id)"])
-                    outcome = .settled(nil)
-                }
-                next = await finishAndTakeNext(held.id, endpoint: assignment.endpoint.name, outcome: outcome)
-            }
+    /// One line for a single dead letter (with its event), one line per reason for a batch.
+    private func logBurials(_ burials: [DispatchMachine.Burial]) {
+        var groups: [String: (endpoint: String, reason: DeadLetterReason, count: Int)] = [:]
+        for burial in burials {
+            stats.dead(endpoint: burial.endpoint, kind: burial.reason.label)
+            groups["\(burial.endpoint)\u{0}\(burial.reason.message)", default: (burial.endpoint, burial.reason, 0)].count += 1
+        }
+        if burials.count == 1, let burial = burials.first {
+            logger.error("delivery dead-lettered", metadata: [
+                "event_id": "\(burial.eventID ?? "-")", "endpoint": "\(burial.endpoint)", "route": "\(burial.route ?? "-")",
+                "attempt": "\(burial.attempts ?? 0)", "reason": "\(burial.reason.message)", "delivery_id": "\(burial.id)",
+            ])
+            return
+        }
+        for group in groups.values.sorted(by: { $0.endpoint < $1.endpoint }) {
+            logger.error("deliveries dead-lettered", metadata: [
+                "endpoint": "\(group.endpoint)", "count": "\(group.count)", "reason": "\(group.reason.message)",
+            ])
         }
     }
 
@@ -239,178 +288,19 @@ public final class Dispatcher: Sendable {
         switch change {
         case .opened(let failures, let until):
             logger.error("circuit opened: endpoint keeps failing; pausing it, then probing with one request", metadata: [
-                "endpoint": "\(endpoint)", "failures": "\(failures)", "probe_in": "\(ConfigDuration.format(.milliseconds(max(0, until - context.now()))))",
+                "endpoint": "\(endpoint)", "failures": "\(failures)", "probe_in": "\(ConfigDuration.format(.milliseconds(max(0, until - now()))))",
             ])
         case .reopened(let until):
             logger.warning("circuit probe failed; endpoint stays paused", metadata: [
-                "endpoint": "\(endpoint)", "probe_in": "\(ConfigDuration.format(.milliseconds(max(0, until - context.now()))))",
+                "endpoint": "\(endpoint)", "probe_in": "\(ConfigDuration.format(.milliseconds(max(0, until - now()))))",
             ])
         case .closed:
             logger.notice("circuit closed: endpoint answers again; sending resumes", metadata: ["endpoint": "\(endpoint)"])
         }
     }
 
-    /// Books an outcome and hands the worker its next delivery, waiting for one if none is due.
-    private func finishAndTakeNext(_ id: String, endpoint: String, outcome: Outcome) async -> Assignment? {
-        var effects = Effects()
-        let now = context.now()
-        let taken: Assignment?? = books.withLock { books in
-            finish(id, endpoint: endpoint, outcome: outcome, now: now, &books, &effects)
-            guard books.accepting else { return .some(nil) }
-            let next = take(endpoint, now: now, &books, &effects)
-            // A closed circuit lets every idle worker go again, not only this one.
-            if next == nil || !effects.breakerChanges.isEmpty { pump(&books, now: now, &effects) }
-            return next.map { .some($0) }
-        }
-        perform(effects)
-        if let taken { return taken }
-        return await withCheckedContinuation { worker in
-            var effects = Effects()
-            let immediate: Assignment?? = books.withLock { books in
-                guard books.accepting else { return .some(nil) }
-                if let held = take(endpoint, now: context.now(), &books, &effects) { return .some(held) }
-                books.idleWorkers[endpoint, default: []].append(worker)
-                return nil
-            }
-            perform(effects)
-            if let immediate { worker.resume(returning: immediate) }
-        }
-    }
-
-    /// The endpoint's next delivery, if one is due and its concurrency, rate limit and circuit
-    /// breaker allow; otherwise arranges to look again when the gate opens.
-    private func take(_ name: String, now: Int64, _ books: inout Books, _ effects: inout Effects) -> Assignment? {
-        guard books.accepting, let endpoint = books.endpoints[name], endpoint.enabled, books.queues[name]?.canStart(now: now) == true else { return nil }
-        if let until = books.gates[name]?.blockedUntil(now: now) {
-            if until != .max { wake(at: until, &books, &effects) }
-            return nil
-        }
-        guard let held = books.queues[name]?.takeOne(now: now) else { return nil }
-        books.gates[name]?.started(now: now)
-        books.inFlight += 1
-        books.heldBytes -= held.payloadBytes
-        readAhead(name, &books, &effects)
-        return Assignment(held: held, endpoint: endpoint)
-    }
-
-    private func finish(_ id: String, endpoint: String, outcome: Outcome, now: Int64, _ books: inout Books, _ effects: inout Effects) {
-        books.inFlight -= 1
-        books.queues[endpoint]?.finished()
-        let change: CircuitBreaker.Transition?
-        switch outcome {
-        case .delivered, .settled(.alive): change = books.gates[endpoint]?.succeeded()
-        case .retry, .settled(.failing): change = books.gates[endpoint]?.failed(now: now)
-        case .settled(nil), .endpointGone: change = nil
-        }
-        if let change { effects.breakerChanges.append((endpoint, change)) }
-        switch outcome {
-        case .delivered:
-            books.pending -= 1
-            books.unflushedAcks.append(id)
-            if !books.flushing {
-                books.flushing = true
-                effects.startFlusher = true
-            }
-        case .settled:
-            books.pending -= 1
-        case .retry(let next):
-            if let reason = books.gone[endpoint] {
-                effects.bury.append((HeldDelivery(id: next.id, box: .init(next)), reason, "gone"))
-            } else if let config = books.endpoints[endpoint] {
-                let held = hold(next, now: now, books: &books)
-                books.queues[endpoint, default: DeliveryQueue(concurrency: config.concurrency)].add(held, notBefore: next.notBefore, now: now)
-                wake(at: next.notBefore, &books, &effects)
-            } else {
-                effects.bury.append((HeldDelivery(id: next.id, box: .init(next)), "endpoint '\(endpoint)' was removed from the config", "removed"))
-            }
-        case .endpointGone(let reason):
-            books.pending -= 1
-            if books.gone[endpoint] == nil {
-                books.gone[endpoint] = reason
-                effects.goneEndpoint = endpoint
-                for held in books.queues[endpoint]?.removeAll() ?? [] { effects.bury.append((held, reason, "gone")) }
-            }
-        }
-    }
-
-    /// The delivery as it should wait in a queue: with its payload when it is due and the budget
-    /// allows, otherwise as its id alone (the journal keeps the payload).
-    private func hold(_ delivery: PendingDelivery, now: Int64, books: inout Books) -> HeldDelivery {
-        guard delivery.notBefore <= now, books.heldBytes + delivery.payload.count <= payloadBudget else {
-            return HeldDelivery(id: delivery.id)
-        }
-        books.heldBytes += delivery.payload.count
-        return HeldDelivery(id: delivery.id, box: .init(delivery))
-    }
-
-    /// Picks the ids next in line to read back from the journal in one request, so that a
-    /// backlog costs one journal round trip per `readAhead` deliveries rather than one each.
-    private func readAhead(_ endpoint: String, _ books: inout Books, _ effects: inout Effects) {
-        guard !books.hydrating.contains(endpoint), books.heldBytes < payloadBudget,
-            let ids = books.queues[endpoint]?.stubsAtFront(limit: Self.readAhead), !ids.isEmpty
-        else { return }
-        books.hydrating.insert(endpoint)
-        effects.readAhead.append((endpoint, ids))
-    }
-
-    private func hydrate(_ endpoint: String, _ ids: [String]) {
-        Task {
-            let loaded = await context.journal.read(ids)
-            var byID: [String: PendingDelivery] = [:]
-            for case let delivery? in loaded { byID[delivery.id] = delivery }
-            var effects = Effects()
-            books.withLock { books in
-                books.hydrating.remove(endpoint)
-                let added = books.queues[endpoint]?.hydrate(byID, within: Self.readAhead * 2) ?? 0
-                books.heldBytes += added
-                if added > 0 { pump(&books, now: context.now(), &effects) }
-            }
-            perform(effects)
-        }
-    }
-
-    /// Journals acks in batches until none are waiting, one batch (one fdatasync) per
-    /// `ackInterval` at most. An ack lost to a crash before its batch is synced means that
-    /// delivery is sent again with the same webhook-id: a duplicate, never a loss.
-    private func flushAcks() async {
-        while true {
-            let (waiting, accepting) = books.withLock { ($0.unflushedAcks.count, $0.accepting) }
-            if accepting, waiting < 4096 { try? await Task.sleep(for: Self.ackInterval) }
-            let batch: [String] = books.withLock { books in
-                defer { books.unflushedAcks.removeAll(keepingCapacity: true) }
-                if books.unflushedAcks.isEmpty { books.flushing = false }
-                return books.unflushedAcks
-            }
-            guard !batch.isEmpty else { return }
-            await context.record(batch.map { JournalRecord.ack(id: $0) })
-        }
-    }
-
-    /// Dead-letters a delivery that never reached an attempt; `pending` clears once it is durable.
-    private func deadLetter(_ held: HeldDelivery, reason: String, kind: String) {
-        Task {
-            if let delivery = await context.load(held) { await context.bury(delivery, reason: reason, kind: kind) }
-            books.withLock { $0.pending -= 1 }
-        }
-    }
-
-    /// Wakes the pump when the earliest delayed delivery is due.
-    private func schedule(_ wakeup: Int64) {
-        let delay = max(0, wakeup - context.now())
-        let task = Task {
-            try? await Task.sleep(for: .milliseconds(delay))
-            guard !Task.isCancelled else { return }
-            var effects = Effects()
-            books.withLock { books in
-                if books.timerDeadline == wakeup { books.timerDeadline = nil }
-                pump(&books, now: context.now(), &effects)
-            }
-            perform(effects)
-        }
-        timer.withLock { current in
-            current?.cancel()
-            current = task
-        }
+    private static func metadata(for delivery: PendingDelivery) -> Logger.Metadata {
+        ["event_id": "\(delivery.eventID)", "endpoint": "\(delivery.endpoint)", "route": "\(delivery.route)", "attempt": "\(delivery.attempts)"]
     }
 }
 

@@ -23,7 +23,7 @@ public enum AttemptResult: Sendable, Equatable {
 public enum RetryDecision: Sendable, Equatable {
     case delivered
     case retry(after: Duration)
-    case dead(reason: String)
+    case dead(DeadLetterReason)
     /// 410 Gone: the receiver retired the endpoint.
     case endpointGone
 }
@@ -52,12 +52,12 @@ public struct RetryPolicy: Sendable {
         case .status(let code, let after) where Self.isRetryable(code):
             retryAfter = after
         case .status(let code, _):
-            return .dead(reason: "permanent failure: HTTP \(code)")
+            return .dead(.permanent(status: code))
         case .transportError:
             retryAfter = nil
         }
         guard attempts - 1 < config.schedule.count else {
-            return .dead(reason: "retry schedule exhausted after \(attempts) attempts; last: \(result.summary)")
+            return .dead(.exhausted(attempts: attempts, last: result.summary))
         }
         let step = config.schedule[attempts - 1]
         var delay = step * (1 + 0.2 * max(-1, min(1, jitter())))
@@ -65,7 +65,7 @@ public struct RetryPolicy: Sendable {
             delay = max(delay, min(retryAfter, largest))
         }
         if age + delay > config.maxAge {
-            return .dead(reason: "max_age \(ConfigDuration.format(config.maxAge)) exceeded after \(attempts) attempts; last: \(result.summary)")
+            return .dead(.maxAge(limit: config.maxAge, attempts: attempts, last: result.summary))
         }
         return .retry(after: delay)
     }

@@ -77,7 +77,8 @@ struct Ingestor: Sendable {
             }
         }
         // A line re-read after a crash (journaled, checkpoint not yet saved) is already pending.
-        let known = Set(await journal.read(deliveries.map(\.id)).compactMap { $0?.id })
+        // A read that fails counts as unknown: enqueueing again replaces the pending copy, never doubles it.
+        let known = Set(await journal.read(deliveries.map(\.id)).compactMap { $0.delivery?.id })
         var seen = Set<String>()
         let fresh = deliveries.filter { !known.contains($0.id) && seen.insert($0.id).inserted }
         try await appendDurably(fresh.map(JournalRecord.enqueue))

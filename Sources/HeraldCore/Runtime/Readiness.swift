@@ -2,8 +2,8 @@ import Glibc
 import Synchronization
 
 /// What `/readyz` reports: the sidecar fills it in as it starts and stops (config loaded, journal
-/// open, which file the source reads) and hands it the dispatcher's paused endpoints and open
-/// circuits; the source file's readability is checked when asked.
+/// open, which file the source reads) and the dispatcher pushes its paused endpoints and open
+/// circuits whenever they change; the source file's readability is checked when asked.
 ///
 /// Ready means Herald can take events: an endpoint that is paused (410 Gone) or whose circuit is
 /// open is reported as a warning, not a problem — a sidecar's readiness gates its whole pod, and
@@ -48,8 +48,7 @@ public final class Readiness: Sendable {
         var configLoaded = false
         var journalOpen = false
         var sourceFile: String?
-        var paused: @Sendable () -> [String: String] = { [:] }
-        var openCircuits: @Sendable () -> [String] = { [] }
+        var dispatch = DispatchStatus()
     }
 
     private let state = Mutex(State())
@@ -69,14 +68,10 @@ public final class Readiness: Sendable {
         state.withLock { $0.sourceFile = file }
     }
 
-    /// Where to learn which endpoints are paused (410 Gone) and why.
-    public func pausedEndpoints(_ provider: @escaping @Sendable () -> [String: String]) {
-        state.withLock { $0.paused = provider }
-    }
-
-    /// Where to learn which endpoints have an open circuit.
-    public func openCircuits(_ provider: @escaping @Sendable () -> [String]) {
-        state.withLock { $0.openCircuits = provider }
+    /// Which endpoints are paused (410 Gone) and why, and which have an open circuit: pushed by
+    /// the dispatcher whenever it changes.
+    public func dispatch(_ status: DispatchStatus) {
+        state.withLock { $0.dispatch = status }
     }
 
     public func report() -> Report {
@@ -87,8 +82,8 @@ public final class Readiness: Sendable {
         if let file = state.sourceFile, access(file, R_OK) != 0, errno != ENOENT {
             problems.append("source file \(file) is not readable: \(String(cString: strerror(errno)))")
         }
-        let paused = state.paused().sorted { $0.key < $1.key }.map { Report.PausedEndpoint(endpoint: $0.key, reason: $0.value) }
-        let open = state.openCircuits().sorted()
+        let paused = state.dispatch.gone.sorted { $0.key < $1.key }.map { Report.PausedEndpoint(endpoint: $0.key, reason: $0.value) }
+        let open = state.dispatch.openCircuits.sorted()
         var warnings = paused.map { "endpoint '\($0.endpoint)' is paused: \($0.reason)" }
         warnings += open.map { "endpoint '\($0)' is failing: its circuit is open" }
         return Report(problems: problems, warnings: warnings, pausedEndpoints: paused, openCircuits: open)

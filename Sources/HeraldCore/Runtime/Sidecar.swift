@@ -56,9 +56,12 @@ public final class Sidecar: Sendable {
                                     deliveryLog: deliveryLog)
         let reloader = Reloader(path: config.path, live: live, dispatcher: dispatcher, stats: stats, logger: logger,
                                 environment: { ProcessInfo.processInfo.environment })
+        dispatcher.onStatus { [readiness, metrics = stats.metrics] status in
+            readiness.dispatch(status)
+            metrics.setPaused(Set(status.gone.keys))
+            metrics.setBreakerOpen(Set(status.openCircuits))
+        }
         dispatcher.submit(recovery.pending)
-        readiness.pausedEndpoints { dispatcher.goneEndpoints }
-        readiness.openCircuits { dispatcher.openCircuits }
 
         let source: any LineSource
         var checkpoints: CheckpointStore?
@@ -95,7 +98,7 @@ public final class Sidecar: Sendable {
         let ingestor = Ingestor(live: live, journal: journal, checkpoints: checkpoints, dispatcher: dispatcher,
                                 stats: stats, logger: logger, now: now)
         let replayer = Replayer(spool: spool, deadLetters: deadLetters, journal: journal, dispatcher: dispatcher, stats: stats, logger: logger, now: now)
-        let sampler = MetricsSampler(metrics: stats.metrics, journal: journal, dispatcher: dispatcher, sourceLag: sourceLag)
+        let sampler = MetricsSampler(metrics: stats.metrics, journal: journal, sourceLag: sourceLag)
 
         enum Ending { case sourceEnded, drained, stopRequested, failed(any Error) }
         let ending: Ending = await withTaskGroup(of: Ending?.self) { group in
@@ -146,7 +149,7 @@ public final class Sidecar: Sendable {
                     // End of input (stdin): keep delivering, still listening for a stop signal.
                     logger.info("end of input; delivering what is pending", metadata: ["drain_timeout": "\(ConfigDuration.format(config.source.drainTimeout))"])
                     group.addTask { [config] in
-                        await self.waitUntil(deadline: config.source.drainTimeout) { dispatcher.pendingCount == 0 }
+                        _ = await dispatcher.waitUntilDrained(timeout: config.source.drainTimeout)
                         return .drained
                     }
                     continue
@@ -168,9 +171,9 @@ public final class Sidecar: Sendable {
             logger.error("source failed", metadata: ["error": "\(error)"])
         }
         dispatcher.stop()
-        await waitUntil(deadline: config.shutdownGrace) { dispatcher.inFlightCount == 0 }
-        let left = dispatcher.pendingCount
+        _ = await dispatcher.waitForInFlight(timeout: config.shutdownGrace)
         await dispatcher.flush()
+        let left = dispatcher.pendingCount
         await journal.close()
         deliveryLog?.close()
         readiness.journal(open: false)
@@ -185,12 +188,4 @@ public final class Sidecar: Sendable {
 
     /// How often `watch: true` looks at the config file; a change applies after two looks.
     static let watchInterval = Duration.milliseconds(500)
-
-    private func waitUntil(deadline: Duration, _ condition: @Sendable () async -> Bool) async {
-        let clock = ContinuousClock()
-        let end = clock.now + deadline
-        while clock.now < end, !Task.isCancelled, !(await condition()) {
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-    }
 }

@@ -13,7 +13,7 @@ private let curlGlobalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT)
 /// documents as safe from any thread.
 final class CurlMultiLoop: @unchecked Sendable {
     private enum Command {
-        case submit(HTTPRequest, UInt64, CheckedContinuation<HTTPResult, Never>)
+        case submit(HTTPRequest, UInt64, HTTPCompletion)
         case cancel(UInt64)
     }
 
@@ -60,7 +60,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         curl_multi_cleanup(multi)
     }
 
-    func submit(_ request: HTTPRequest, id: UInt64, continuation: CheckedContinuation<HTTPResult, Never>) {
+    func submit(_ request: HTTPRequest, id: UInt64, continuation: HTTPCompletion) {
         enum Outcome { case queued(wake: Bool), closed, cancelled }
         // Checking cancellation under the lock orders this submit before any `cancel(id)` from the handler.
         let outcome = inbox.withLock { inbox -> Outcome in
@@ -75,9 +75,9 @@ final class CurlMultiLoop: @unchecked Sendable {
         case .queued(let wake):
             if wake { curl_multi_wakeup(multi) }
         case .closed:
-            continuation.resume(returning: Self.cancelledResult("the HTTP client was shut down"))
+            continuation.complete(Self.cancelledResult("the HTTP client was shut down"))
         case .cancelled:
-            continuation.resume(returning: Self.cancelledResult("the request was cancelled"))
+            continuation.complete(Self.cancelledResult("the request was cancelled"))
         }
     }
 
@@ -114,7 +114,7 @@ final class CurlMultiLoop: @unchecked Sendable {
                 switch command {
                 case .submit(let request, let id, let continuation):
                     if closed {
-                        continuation.resume(returning: Self.cancelledResult("the HTTP client was shut down"))
+                        continuation.complete(Self.cancelledResult("the HTTP client was shut down"))
                     } else {
                         start(request, id: id, continuation: continuation)
                     }
@@ -155,10 +155,10 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
     }
 
-    private func start(_ request: HTTPRequest, id: UInt64, continuation: CheckedContinuation<HTTPResult, Never>) {
+    private func start(_ request: HTTPRequest, id: UInt64, continuation: HTTPCompletion) {
         guard let easy = idle.popLast() ?? CurlEasyHandle() else {
-            continuation.resume(
-                returning: HTTPResult(error: HTTPTransportError(kind: .other(0), code: 0, message: "curl_easy_init failed")))
+            continuation.complete(
+                HTTPResult(error: HTTPTransportError(kind: .other(0), code: 0, message: "curl_easy_init failed")))
             return
         }
         let transfer = CurlTransfer(
@@ -166,7 +166,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         if let invalid = transfer.configure(request) {
             transfer.releaseRequestMemory()
             recycle(easy)
-            continuation.resume(returning: HTTPResult(error: invalid))
+            continuation.complete(HTTPResult(error: invalid))
             return
         }
         let added = curl_multi_add_handle(multi, easy.handle)
@@ -174,8 +174,7 @@ final class CurlMultiLoop: @unchecked Sendable {
             transfer.releaseRequestMemory()
             recycle(easy)
             let message = String(cString: curl_multi_strerror(added))
-            continuation.resume(
-                returning: HTTPResult(error: HTTPTransportError(kind: .other(0), code: 0, message: message)))
+            continuation.complete(HTTPResult(error: HTTPTransportError(kind: .other(0), code: 0, message: message)))
             return
         }
         active[id] = transfer
@@ -222,7 +221,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         active[transfer.id] = nil
         transfer.releaseRequestMemory()
         recycle(transfer.easy)
-        transfer.continuation.resume(returning: result)
+        transfer.continuation.complete(result)
     }
 
     /// A server may answer and close the stream before reading the whole request body (nginx's `return 204` resets

@@ -6,7 +6,7 @@ import CCurl
 /// while the loop's `active` table keeps it alive.
 final class CurlTransfer {
     let id: UInt64
-    let continuation: CheckedContinuation<HTTPResult, Never>
+    let continuation: HTTPCompletion
     let easy: CurlEasyHandle
     private let maxResponseBytes: Int
     /// The request body; `CURLOPT_POSTFIELDS` points here without copying, so it lives as long as the transfer.
@@ -17,7 +17,7 @@ final class CurlTransfer {
     var responseBody: [UInt8] = []
     var bodyTruncated = false
 
-    init(id: UInt64, continuation: CheckedContinuation<HTTPResult, Never>, easy: CurlEasyHandle, maxResponseBytes: Int) {
+    init(id: UInt64, continuation: HTTPCompletion, easy: CurlEasyHandle, maxResponseBytes: Int) {
         self.id = id
         self.continuation = continuation
         self.easy = easy

@@ -50,11 +50,19 @@ public final class HTTPClient: Sendable {
         let loop = self.loop
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                loop.submit(request, id: id, continuation: continuation)
+                loop.submit(request, id: id, continuation: .resume(continuation))
             }
         } onCancel: {
             loop.cancel(id)
         }
+    }
+
+    /// Performs `request` and calls `completion` with its outcome on the client's loop thread, as
+    /// soon as the transfer ends: no task, no hop to another thread. `completion` must be quick
+    /// and must not block (it may call `send` again); transfers it starts run in the same loop.
+    public func send(_ request: HTTPRequest, completion: @escaping @Sendable (HTTPResult) -> Void) {
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).newValue
+        loop.submit(request, id: id, continuation: .call(completion))
     }
 
     /// Aborts pending and in-flight transfers (they complete as cancelled) and ends the loop thread.

@@ -1,6 +1,6 @@
 extension Duration {
     /// Whole milliseconds, rounded up so that a positive sub-millisecond duration never becomes zero.
-    var roundedUpMilliseconds: Int64 {
+    public var roundedUpMilliseconds: Int64 {
         let (seconds, attoseconds) = components
         if seconds < 0 || (seconds == 0 && attoseconds <= 0) { return 0 }
         let perMillisecond: Int64 = 1_000_000_000_000_000

@@ -1,0 +1,62 @@
+import HeraldHTTP
+import HeraldJournal
+
+/// Sends one attempt: builds the request from the journaled payload and the endpoint's current
+/// config, sends it through the libcurl loop, records it, and reports how it ended. The report
+/// is made on the loop thread as the transfer completes, so the next transfer can start in the
+/// same step; deciding what the outcome means is the dispatch machine's work.
+struct AttemptRunner: Sendable {
+    let client: HTTPClient
+    let stats: DeliveryStats
+    /// The config in force: payloads that still need rendering use its routes and decoder.
+    let live: LiveConfig
+    /// Every attempt's record for the delivery log, when it is on.
+    let recorder: AttemptRecorder?
+    let now: @Sendable () -> Int64
+
+    func start(_ delivery: PendingDelivery, endpoint: EndpointConfig,
+               done: @escaping @Sendable (DispatchMachine.AttemptReport) -> Void) {
+        // A delivery that never reaches the network reports from a task of its own, so that a run
+        // of them cannot recurse through the dispatcher.
+        guard var payload = StoredPayload(decoding: delivery.payload) else {
+            Task { done(.unsendable(.corrupt)) }
+            return
+        }
+        if payload.contentType == StoredPayload.unrendered {
+            switch render(payload.body, route: delivery.route, endpoint: endpoint) {
+            case .success(let rendered):
+                payload = rendered
+            case .failure(let failure):
+                Task { done(.unsendable(.render(failure.message))) }
+                return
+            }
+        }
+        let started = now()
+        let request = RequestRenderer.request(webhookID: delivery.id, payload: payload, endpoint: endpoint, timestamp: started / 1000)
+        let http = HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
+                               timeout: endpoint.timeout, tls: endpoint.tls, proxy: endpoint.proxy)
+        client.send(http) { [stats, recorder] result in
+            let attempt: AttemptResult
+            if let status = result.status {
+                let retryAfter = result.headers.first(named: "Retry-After").flatMap { RetryAfter.parse($0, now: .milliseconds(started)) }
+                attempt = .status(status, retryAfter: retryAfter)
+            } else {
+                // libcurl's message may quote a proxy URL with its password: journaled and logged, so redacted.
+                attempt = .transportError(result.error.map { SecretRegistry.shared.redact("\($0.kind): \($0.message)") } ?? "no response")
+            }
+            recorder?.record(delivery, url: request.url, startedAt: started, result: result, error: attempt.transportError)
+            stats.attempted(endpoint: endpoint.name, duration: result.duration)
+            done(.sent(attempt))
+        }
+    }
+
+    /// Renders an event's line for a route and endpoint under the current config.
+    private func render(_ line: [UInt8], route name: String, endpoint: EndpointConfig) -> Result<StoredPayload, RequestRenderer.Failure> {
+        let generation = live.current
+        guard let route = generation.routes[name] else { return .failure(RequestRenderer.Failure(message: "route '\(name)' is no longer in the config")) }
+        guard case .success(let event) = generation.decoder.decode(line) else {
+            return .failure(RequestRenderer.Failure(message: "the journaled event no longer decodes under the current source settings"))
+        }
+        return Result { () throws(RequestRenderer.Failure) in try RequestRenderer.payload(for: event, route: route, endpoint: endpoint) }
+    }
+}

@@ -1,0 +1,57 @@
+import HeraldJournal
+
+/// What the dispatch machine asks its shell to do; the shell reports each one's result back as
+/// an input.
+enum DispatchAction: Sendable {
+    /// Send this delivery now (its payload is in memory), under this endpoint config.
+    case start(PendingDelivery, EndpointConfig)
+    /// Journal these acks and attempt records together (one fdatasync), then report
+    /// ``DispatchMachine/journalWritten(now:)`` or ``DispatchMachine/journalFailed(_:now:)``.
+    case journal([JournalRecord])
+    /// Move these deliveries to the dead letters, then report ``DispatchMachine/buried(_:now:)``.
+    case bury([DispatchMachine.Burial])
+    /// Read these stubs' payloads back from the journal, then report
+    /// ``DispatchMachine/readBack(endpoint:_:now:)``.
+    case readBack(endpoint: String, ids: [String])
+    /// The one wake-up: call ``DispatchMachine/timeReached(now:)`` at this time (Unix ms); nil
+    /// disarms it. Emitted only when it changes.
+    case arm(Int64?)
+    /// Something to count or log.
+    case notice(DispatchNotice)
+}
+
+/// What happened, for the shell's logs, counters and status.
+enum DispatchNotice: Sendable, Equatable {
+    /// A 2xx answer (its ack is journaled in the next batch).
+    case delivered(endpoint: String)
+    /// A failed attempt that will be tried again after `delay` ms.
+    case retrying(PendingDelivery, error: String, delay: Int64)
+    case breaker(endpoint: String, CircuitBreaker.Transition)
+    /// The endpoint answered 410 Gone: it is paused and its deliveries are being buried.
+    case endpointGone(endpoint: String)
+    /// Deliveries are now in the dead letters, durably (one notice per batch and reason).
+    case buried([DispatchMachine.Burial])
+    /// A batch of dead letters could not be written; they stay pending and are tried again.
+    case buryFailed(count: Int, error: JournalError, retryIn: Int64)
+    /// Acks and attempt records could not be journaled; they are tried again.
+    case journalFailed(records: Int, error: JournalError, retryIn: Int64)
+    /// Payloads could not be read back from the journal; those deliveries wait and are read again.
+    case readBackFailed(endpoint: String, count: Int, error: JournalError, retryIn: Int64)
+    /// Queued deliveries that the journal no longer holds as pending (settled elsewhere).
+    case dropped(endpoint: String, ids: [String])
+    /// Which endpoints are paused or failing changed.
+    case status(DispatchStatus)
+}
+
+/// Endpoints that are not sending normally, pushed to readiness and metrics when it changes.
+public struct DispatchStatus: Sendable, Equatable {
+    /// Endpoints whose circuit is open (failing; probed after the cool-down).
+    public var openCircuits: [String] = []
+    /// Endpoints paused after answering 410 Gone, with the reason.
+    public var gone: [String: String] = [:]
+
+    public init(openCircuits: [String] = [], gone: [String: String] = [:]) {
+        self.openCircuits = openCircuits
+        self.gone = gone
+    }
+}

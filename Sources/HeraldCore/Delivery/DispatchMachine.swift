@@ -1,0 +1,518 @@
+import DequeModule
+import HeraldHTTP
+import HeraldJournal
+
+/// Every decision about sending journaled deliveries, as one value: per-endpoint queues and
+/// per-key ordering, concurrency, rate limit and circuit breaker, retry timing, the payload
+/// budget and read-ahead, batching of acks, burying, and what to do when a journal write or read
+/// fails. Inputs are method calls that carry the time (Unix ms); outputs are ``DispatchAction``s
+/// appended to `actions`. No I/O, no clock, no locks: the ``Dispatcher`` around it locks, feeds
+/// inputs and runs actions, and tests drive it alone in virtual time.
+///
+/// Liveness rests on one rule: after every input the machine computes the single earliest time
+/// at which it must act again — a retry falling due, a circuit's cool-down ending, a rate-limit
+/// token, an ack batch closing, a failed write's backoff — and arms it. A delivery that is
+/// pending and not in flight is therefore always either startable, waiting on an action whose
+/// report will come back, or covered by that wake-up.
+///
+/// Durability: a delivery counts as pending until its settlement is durable — its ack journaled,
+/// or its dead letter and `dead` record written. A failed write or read never drops anything: it
+/// is retried with backoff.
+struct DispatchMachine {
+    struct Settings: Sendable {
+        /// Bytes of payload kept in memory for queued deliveries; the rest are stubs read back
+        /// from the journal shortly before their turn.
+        var payloadBudget = 1 << 20
+        /// Stubs read back from the journal in one go.
+        var readAhead = 256
+        /// How long acks gather before they are journaled together (ms).
+        var ackInterval: Int64 = 10
+        /// A batch of acks is written at once when it reaches this size.
+        var maxBatchRecords = 4096
+        /// Deliveries buried in one batch (one log line, one directory sync, one journal sync).
+        var buryBatch = 256
+        /// Backoff after a failed journal write, read or dead-letter write: doubles from `first`
+        /// up to `max` (ms).
+        var backoffFirst: Int64 = 100
+        var backoffMax: Int64 = 10_000
+        /// Seed of the jitter drawn for retries (tests fix it).
+        var seed: UInt64 = 0x5EED
+
+        init() {}
+    }
+
+    /// A delivery on its way to the dead letters.
+    struct Burial: Sendable, Equatable {
+        var id: String
+        var endpoint: String
+        var reason: DeadLetterReason
+        /// The attempt state to record when it is newer than the journal's (after an attempt).
+        var attempts: Int?
+        var lastError: String?
+        /// Event id and route, for the log line of a single burial (nil for stubs).
+        var eventID: String?
+        var route: String?
+    }
+
+    /// How an attempt ended, as the shell saw it.
+    enum AttemptReport: Sendable, Equatable {
+        /// The endpoint answered, or the transport failed.
+        case sent(AttemptResult)
+        /// The request could not be built (unreadable payload, a transform that fails now).
+        case unsendable(DeadLetterReason)
+    }
+
+    private struct Endpoint {
+        var config: EndpointConfig
+        var gate: EndpointGate
+        var queue = EndpointQueue()
+        var inFlight = 0
+        /// Paused after 410 Gone, with the reason its deliveries are buried.
+        var gone: DeadLetterReason?
+        var readingBack = false
+        var readFailures = 0
+
+        var concurrency: Int { max(1, config.concurrency) }
+    }
+
+    /// A delivery in flight: what the machine needs when its attempt reports.
+    private struct Flight {
+        var delivery: PendingDelivery
+        var endpoint: EndpointConfig
+        var key: UInt64
+    }
+
+    let settings: Settings
+    private var endpoints: [String: Endpoint] = [:]
+    private var flights: [String: Flight] = [:]
+    /// Deliveries submitted and not yet durably settled.
+    private(set) var pending = 0
+    private(set) var accepting = true
+    private var heldBytes = 0
+
+    private var unwritten: [JournalRecord] = []
+    private var unwrittenAcks = 0
+    private var unwrittenSince: Int64 = 0
+    private var writing: (records: [JournalRecord], acks: Int)?
+    private var writeRetryAt: Int64 = 0
+    private var writeFailures = 0
+
+    private var toBury = Deque<Burial>()
+    private var burying = false
+    private var buryRetryAt: Int64 = 0
+    private var buryFailures = 0
+
+    /// Per endpoint, the time it next needs the machine (only endpoints that wait on time).
+    private var endpointDeadlines: [String: Int64] = [:]
+    private var armed: Int64?
+    private var random: SplitMix64
+    private var status = DispatchStatus()
+
+    init(endpoints configs: [String: EndpointConfig], settings: Settings = Settings(), now: Int64) {
+        self.settings = settings
+        random = SplitMix64(seed: settings.seed)
+        for (name, config) in configs { endpoints[name] = Endpoint(config: config, gate: EndpointGate(endpoint: config, now: now)) }
+    }
+
+    // MARK: Reading the state
+
+    var inFlight: Int { flights.count }
+
+    /// No ack, attempt record or burial is waiting to be written or being written.
+    var isSettled: Bool { writing == nil && unwritten.isEmpty && toBury.isEmpty && !burying }
+
+    var currentStatus: DispatchStatus { status }
+
+    /// The time of the wake-up armed now, if any.
+    var wakeup: Int64? { armed }
+
+    /// Deliveries waiting in `endpoint`'s queue (in flight excluded).
+    func queued(_ endpoint: String) -> Int { endpoints[endpoint]?.queue.count ?? 0 }
+
+    func inFlight(_ endpoint: String) -> Int { endpoints[endpoint]?.inFlight ?? 0 }
+
+    /// Deliveries waiting to be buried, or being buried.
+    var buryBacklog: Int { toBury.count }
+
+    /// Work the machine itself must move on: deliveries queued for endpoints that may send, and
+    /// records or burials waiting to be written.
+    var queuedOnEnabled: Int {
+        let queued = accepting ? endpoints.values.filter { $0.config.enabled && $0.gone == nil }.reduce(0) { $0 + $1.queue.count } : 0
+        return queued + toBury.count + unwritten.count
+    }
+
+    // MARK: Inputs
+
+    /// Takes journaled deliveries, each id once.
+    mutating func submit(_ deliveries: [PendingDelivery], now: Int64, _ actions: inout [DispatchAction]) {
+        pending += deliveries.count
+        var touched: [String] = []
+        var current: (name: String, endpoint: Endpoint)?
+        for delivery in deliveries {
+            if current?.name != delivery.endpoint {
+                if let current { endpoints[current.name] = current.endpoint }
+                // Taken out of the dictionary while it changes, so its queue is not copied.
+                current = endpoints.removeValue(forKey: delivery.endpoint).map { (delivery.endpoint, $0) }
+                if current != nil, !touched.contains(delivery.endpoint) { touched.append(delivery.endpoint) }
+            }
+            guard current != nil else {
+                toBury.append(Burial(delivery, reason: .removed(endpoint: delivery.endpoint)))
+                continue
+            }
+            if let gone = current!.endpoint.gone {
+                toBury.append(Burial(delivery, reason: gone))
+                continue
+            }
+            let keep = delivery.notBefore <= now && heldBytes + delivery.payload.count <= settings.payloadBudget
+            heldBytes += current!.endpoint.queue.add(HeldDelivery(delivery, keepPayload: keep), notBefore: delivery.notBefore, now: now)
+        }
+        if let current { endpoints[current.name] = current.endpoint }
+        for name in touched { pump(name, now: now, &actions) }
+        finishStep(now: now, &actions)
+    }
+
+    /// An attempt started by `.start` ended.
+    mutating func attemptFinished(_ id: String, _ report: AttemptReport, now: Int64, _ actions: inout [DispatchAction]) {
+        guard let flight = flights.removeValue(forKey: id) else { return }
+        let name = flight.endpoint.name
+        endpoints[name]?.inFlight -= 1
+        var tried = flight.delivery
+        let config = endpoints[name]?.config ?? flight.endpoint
+        let decision: RetryDecision
+        switch report {
+        case .unsendable(let reason):
+            decision = .dead(reason)
+        case .sent(let result):
+            tried.attempts += 1
+            tried.lastError = result.summary
+            decision = RetryPolicy(config.retry).decide(result, attempts: tried.attempts, age: .milliseconds(now - tried.enqueuedAt),
+                                                        jitter: random.nextSigned())
+        }
+        switch decision {
+        case .delivered:
+            recordHealth(.alive, endpoint: name, now: now, &actions)
+            release(flight.key, of: name, now: now)
+            queueRecord(.ack(id: id), now: now)
+            unwrittenAcks += 1
+            actions.append(.notice(.delivered(endpoint: name)))
+        case .retry(let after):
+            recordHealth(.failing, endpoint: name, now: now, &actions)
+            tried.notBefore = now + after.roundedUpMilliseconds
+            guard endpoints[name] != nil, endpoints[name]!.gone == nil else {
+                let reason = endpoints[name]?.gone ?? .removed(endpoint: name)
+                release(flight.key, of: name, now: now)
+                toBury.append(Burial(tried, reason: reason, attempted: true))
+                break
+            }
+            queueRecord(.attempt(id: id, attempts: tried.attempts, notBefore: tried.notBefore, error: tried.lastError ?? ""), now: now)
+            endpoints[name]!.queue.putBack(HeldDelivery(id: id, key: flight.key), notBefore: tried.notBefore, now: now)
+            actions.append(.notice(.retrying(tried, error: tried.lastError ?? "", delay: tried.notBefore - now)))
+        case .dead(let reason):
+            if let health = reason.health { recordHealth(health, endpoint: name, now: now, &actions) }
+            release(flight.key, of: name, now: now)
+            toBury.append(Burial(tried, reason: reason, attempted: report != .unsendable(reason)))
+        case .endpointGone:
+            let reason = DeadLetterReason.gone(endpoint: name)
+            toBury.append(Burial(tried, reason: reason, attempted: true))
+            markGone(name, reason: reason, &actions)
+        }
+        pump(name, now: now, &actions)
+        finishStep(now: now, &actions)
+    }
+
+    /// The armed wake-up time has come (or any later time).
+    mutating func timeReached(now: Int64, _ actions: inout [DispatchAction]) {
+        // The shell's timer has fired: whatever still waits for a time is armed again below.
+        armed = nil
+        for name in Array(endpointDeadlines.keys) where endpointDeadlines[name]! <= now { pump(name, now: now, &actions) }
+        finishStep(now: now, &actions)
+    }
+
+    /// The journal answered a `.readBack`.
+    mutating func readBack(endpoint name: String, _ results: [(id: String, result: DeliveryReadResult)], now: Int64,
+                           _ actions: inout [DispatchAction]) {
+        guard var endpoint = endpoints.removeValue(forKey: name) else {
+            finishStep(now: now, &actions)
+            return
+        }
+        endpoint.readingBack = false
+        let window = settings.readAhead * 2
+        var dropped: [String] = []
+        var failed: [(id: String, error: JournalError)] = []
+        for (id, result) in results {
+            switch result {
+            case .found(let delivery):
+                let box = HeldDelivery.Box(delivery)
+                if endpoint.queue.hydrate(box, within: window) { heldBytes += delivery.payload.count }
+            case .notPending:
+                // Settled elsewhere (a replay replaced it, say): it is not ours to send any more.
+                if let held = endpoint.queue.removeReady(id, within: window) {
+                    pending -= 1
+                    heldBytes -= endpoint.queue.release(key: held.key, now: now)
+                    dropped.append(id)
+                }
+            case .failed(let error):
+                failed.append((id, error))
+            }
+        }
+        if let first = failed.first {
+            // The delivery is still in the journal: wait and read it again, without holding up
+            // the deliveries behind it.
+            let delay = Self.backoff(&endpoint.readFailures, settings)
+            for (id, _) in failed {
+                if let held = endpoint.queue.removeReady(id, within: window) { endpoint.queue.putBack(held, notBefore: now + delay, now: now) }
+            }
+            actions.append(.notice(.readBackFailed(endpoint: name, count: failed.count, error: first.error, retryIn: delay)))
+        } else {
+            endpoint.readFailures = 0
+        }
+        endpoints[name] = endpoint
+        if !dropped.isEmpty { actions.append(.notice(.dropped(endpoint: name, ids: dropped))) }
+        pump(name, now: now, &actions)
+        finishStep(now: now, &actions)
+    }
+
+    /// The last `.journal` batch is durable.
+    mutating func journalWritten(now: Int64, _ actions: inout [DispatchAction]) {
+        if let writing { pending -= writing.acks }
+        writing = nil
+        writeFailures = 0
+        finishStep(now: now, &actions)
+    }
+
+    /// The last `.journal` batch failed: it is written again after a backoff.
+    mutating func journalFailed(_ error: JournalError, now: Int64, _ actions: inout [DispatchAction]) {
+        if let batch = writing {
+            unwritten = batch.records + unwritten
+            unwrittenAcks += batch.acks
+            unwrittenSince = min(unwrittenSince, now)
+            let delay = Self.backoff(&writeFailures, settings)
+            writeRetryAt = now + delay
+            actions.append(.notice(.journalFailed(records: batch.records.count, error: error, retryIn: delay)))
+        }
+        writing = nil
+        finishStep(now: now, &actions)
+    }
+
+    /// The last `.bury` batch finished, with one outcome per burial in order.
+    mutating func buried(_ outcomes: [(Burial, BuryOutcome)], now: Int64, _ actions: inout [DispatchAction]) {
+        burying = false
+        var done: [Burial] = []
+        var retry: [Burial] = []
+        var firstError: JournalError?
+        for (burial, outcome) in outcomes {
+            switch outcome {
+            case .buried:
+                pending -= 1
+                done.append(burial)
+            case .notPending:
+                pending -= 1
+            case .failed(let error):
+                firstError = firstError ?? error
+                retry.append(burial)
+            }
+        }
+        if !done.isEmpty { actions.append(.notice(.buried(done))) }
+        if let firstError {
+            toBury.insert(contentsOf: retry, at: 0)
+            let delay = Self.backoff(&buryFailures, settings)
+            buryRetryAt = now + delay
+            actions.append(.notice(.buryFailed(count: retry.count, error: firstError, retryIn: delay)))
+        } else {
+            buryFailures = 0
+        }
+        finishStep(now: now, &actions)
+    }
+
+    /// Puts a reloaded config's endpoints in force. An endpoint gone from the config has its queue
+    /// buried (replayable once it is back); a disabled one keeps its queue without sending; a
+    /// changed one sends the rest under its new settings; a paused (410) one resumes.
+    mutating func reconfigure(_ configs: [String: EndpointConfig], now: Int64, _ actions: inout [DispatchAction]) {
+        for name in Array(endpoints.keys) where configs[name] == nil {
+            var endpoint = endpoints.removeValue(forKey: name)!
+            endpointDeadlines[name] = nil
+            bury(endpoint.queue.removeAll(), endpoint: name, reason: .removed(endpoint: name))
+        }
+        for (name, config) in configs {
+            if endpoints[name] != nil {
+                endpoints[name]!.gate = endpoints[name]!.gate.reconfigured(for: config, now: now)
+                endpoints[name]!.config = config
+                endpoints[name]!.gone = nil
+            } else {
+                endpoints[name] = Endpoint(config: config, gate: EndpointGate(endpoint: config, now: now))
+            }
+        }
+        publishStatus(&actions)
+        for name in configs.keys { pump(name, now: now, &actions) }
+        finishStep(now: now, &actions)
+    }
+
+    /// Stops starting requests; those in flight finish, and acks are written without waiting.
+    mutating func stop(now: Int64, _ actions: inout [DispatchAction]) {
+        accepting = false
+        finishStep(now: now, &actions)
+    }
+
+    // MARK: Deciding
+
+    /// Starts what `name` can start now, asks for payloads it will need, and notes when it next
+    /// needs the machine.
+    private mutating func pump(_ name: String, now: Int64, _ actions: inout [DispatchAction]) {
+        // Taken out of the dictionary while it changes, so its queue is not copied.
+        guard var endpoint = endpoints.removeValue(forKey: name) else { return }
+        defer { endpoints[name] = endpoint }
+        endpoint.queue.promoteDue(now: now)
+        var deadline: Int64?
+        if accepting, endpoint.config.enabled, endpoint.gone == nil {
+            while endpoint.inFlight < endpoint.concurrency, let front = endpoint.queue.front {
+                guard let box = front.box else { break }
+                if let until = endpoint.gate.blockedUntil(now: now) {
+                    if until != .max { deadline = until }
+                    break
+                }
+                _ = endpoint.queue.popFront()
+                endpoint.gate.started(now: now)
+                endpoint.inFlight += 1
+                heldBytes -= box.delivery.payload.count
+                var delivery = box.delivery
+                flights[delivery.id] = Flight(delivery: delivery.withoutPayload, endpoint: endpoint.config, key: front.key)
+                delivery.notBefore = 0
+                actions.append(.start(delivery, endpoint.config))
+            }
+            // Within the budget, read ahead; past it, still read what this endpoint could start now,
+            // so that payloads held for another (blocked) endpoint never stall this one.
+            let room = heldBytes < settings.payloadBudget ? settings.readAhead : endpoint.concurrency - endpoint.inFlight
+            if !endpoint.readingBack, room > 0, endpoint.queue.front.map({ $0.box == nil || heldBytes < settings.payloadBudget }) == true {
+                let ids = endpoint.queue.stubsAtFront(limit: room)
+                if !ids.isEmpty {
+                    endpoint.readingBack = true
+                    actions.append(.readBack(endpoint: name, ids: ids))
+                }
+            }
+            if endpoint.queue.front == nil, endpoint.inFlight < endpoint.concurrency, let due = endpoint.queue.nextDue {
+                deadline = min(deadline ?? .max, due)
+            }
+        }
+        endpointDeadlines[name] = deadline
+    }
+
+    private mutating func recordHealth(_ health: EndpointHealth, endpoint name: String, now: Int64, _ actions: inout [DispatchAction]) {
+        guard endpoints[name] != nil else { return }
+        let change = health == .alive ? endpoints[name]!.gate.succeeded() : endpoints[name]!.gate.failed(now: now)
+        if let change {
+            actions.append(.notice(.breaker(endpoint: name, change)))
+            publishStatus(&actions)
+        }
+    }
+
+    /// A taken delivery of `name` is settled: its key moves on to the next delivery behind it.
+    private mutating func release(_ key: UInt64, of name: String, now: Int64) {
+        guard key != 0, endpoints[name] != nil else { return }
+        heldBytes -= endpoints[name]!.queue.release(key: key, now: now)
+    }
+
+    private mutating func markGone(_ name: String, reason: DeadLetterReason, _ actions: inout [DispatchAction]) {
+        guard endpoints[name] != nil, endpoints[name]!.gone == nil else { return }
+        endpoints[name]!.gone = reason
+        let queued = endpoints[name]!.queue.removeAll()
+        bury(queued, endpoint: name, reason: reason)
+        actions.append(.notice(.endpointGone(endpoint: name)))
+        publishStatus(&actions)
+    }
+
+    private mutating func bury(_ held: [HeldDelivery], endpoint: String, reason: DeadLetterReason) {
+        for delivery in held {
+            heldBytes -= delivery.payloadBytes
+            toBury.append(Burial(id: delivery.id, endpoint: endpoint, reason: reason))
+        }
+    }
+
+    private mutating func queueRecord(_ record: JournalRecord, now: Int64) {
+        if unwritten.isEmpty { unwrittenSince = now }
+        unwritten.append(record)
+    }
+
+    /// Writes and buries what is due, then arms the earliest time anything needs the machine.
+    private mutating func finishStep(now: Int64, _ actions: inout [DispatchAction]) {
+        var next: Int64 = .max
+        if writing == nil, !unwritten.isEmpty {
+            let due = max(writeRetryAt, unwrittenAcks >= settings.maxBatchRecords || !accepting ? now : unwrittenSince + settings.ackInterval)
+            if due <= now {
+                writing = (unwritten, unwrittenAcks)
+                actions.append(.journal(unwritten))
+                unwritten = []
+                unwrittenAcks = 0
+            } else {
+                next = due
+            }
+        }
+        if !burying, !toBury.isEmpty {
+            if buryRetryAt <= now {
+                burying = true
+                let count = min(settings.buryBatch, toBury.count)
+                actions.append(.bury(Array(toBury.prefix(count))))
+                toBury.removeFirst(count)
+            } else {
+                next = min(next, buryRetryAt)
+            }
+        }
+        if accepting, let soonest = endpointDeadlines.values.min() { next = min(next, soonest) }
+        let wanted: Int64? = next == .max ? nil : next
+        if wanted != armed {
+            armed = wanted
+            actions.append(.arm(wanted))
+        }
+    }
+
+    private static func backoff(_ failures: inout Int, _ settings: Settings) -> Int64 {
+        failures += 1
+        let delay = settings.backoffFirst << min(failures - 1, 20)
+        return min(delay, settings.backoffMax)
+    }
+
+    private mutating func publishStatus(_ actions: inout [DispatchAction]) {
+        var next = DispatchStatus()
+        next.openCircuits = endpoints.filter { $0.value.gate.breaker.isOpen }.map(\.key).sorted()
+        for (name, endpoint) in endpoints { if let gone = endpoint.gone { next.gone[name] = gone.message } }
+        guard next != status else { return }
+        status = next
+        actions.append(.notice(.status(next)))
+    }
+}
+
+extension DispatchMachine.Burial {
+    init(_ delivery: PendingDelivery, reason: DeadLetterReason, attempted: Bool = false) {
+        self.init(id: delivery.id, endpoint: delivery.endpoint, reason: reason,
+                  attempts: attempted ? delivery.attempts : nil, lastError: attempted ? delivery.lastError : nil,
+                  eventID: delivery.eventID, route: delivery.route)
+    }
+}
+
+extension PendingDelivery {
+    /// The delivery's bookkeeping without its payload (kept while it is in flight).
+    var withoutPayload: PendingDelivery {
+        var slim = self
+        slim.payload = []
+        return slim
+    }
+}
+
+/// A small, fast, seedable generator for retry jitter: no system call per draw.
+struct SplitMix64 {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A number in -1...1.
+    mutating func nextSigned() -> Double {
+        Double(next() >> 11) / Double(1 << 52) - 1
+    }
+}
