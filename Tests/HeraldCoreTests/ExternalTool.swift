@@ -4,8 +4,13 @@ import Foundation
 enum ExternalTool {
     static func available(_ path: String) -> Bool { FileManager.default.isExecutableFile(atPath: path) }
 
-    /// Standard output, trimmed; nil when the tool exits non-zero.
-    static func run(_ path: String, _ arguments: [String], stdin: [UInt8] = []) throws -> String? {
+    /// Standard output, trimmed; nil when the tool exits non-zero. The tool runs, and is waited for, on a thread
+    /// of its own rather than on the cooperative pool that parallel tests share.
+    static func run(_ path: String, _ arguments: [String], stdin: [UInt8] = []) async throws -> String? {
+        try await onDedicatedThread { () throws -> String? in try runBlocking(path, arguments, stdin: stdin) }
+    }
+
+    private static func runBlocking(_ path: String, _ arguments: [String], stdin: [UInt8]) throws -> String? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// A child process for tests that need a real third-party peer (nginx, openssl).
-struct ChildProcess {
+struct ChildProcess: Sendable {
     let pid: pid_t
 
     /// Starts `arguments[0]` (an absolute path) with the rest as its arguments; output goes to /dev/null.
@@ -20,21 +20,28 @@ struct ChildProcess {
         return rc == 0 ? ChildProcess(pid: pid) : nil
     }
 
-    /// Runs a command to completion; its exit status, or -1.
-    static func run(_ arguments: [String]) -> Int32 {
+    /// Runs a command to completion; its exit status, or -1. The wait happens on a dedicated thread.
+    static func run(_ arguments: [String]) async -> Int32 {
         guard let child = start(arguments) else { return -1 }
-        return child.wait()
+        return await onDedicatedThread { child.blockingWait() }
     }
 
-    func wait() -> Int32 {
+    /// Blocks in `waitpid` until the child exits: only for dedicated threads, never for async code.
+    func blockingWait() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -1
     }
 
-    func terminate() {
+    /// Sends SIGTERM and reaps the child on a thread of its own, then runs `afterExit` there; returns at once,
+    /// so it can be called from a `deinit` that runs on Swift's cooperative pool.
+    func terminate(afterExit: @escaping @Sendable () -> Void = {}) {
         kill(pid, SIGTERM)
-        _ = wait()
+        let child = self
+        detachThread {
+            _ = child.blockingWait()
+            afterExit()
+        }
     }
 }
 
@@ -44,8 +51,19 @@ func makeTemporaryDirectory() -> String {
     return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
 }
 
+/// Removes `path` and everything below it, in this process (no `rm` child to wait for); symbolic links are
+/// removed, not followed.
 func removeDirectory(_ path: String) {
-    _ = ChildProcess.run(["/bin/rm", "-rf", path])
+    if let directory = opendir(path) {
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name == "." || name == ".." { continue }
+            let child = path + "/" + name
+            if unlink(child) != 0 && errno == EISDIR { removeDirectory(child) }
+        }
+        closedir(directory)
+    }
+    rmdir(path)
 }
 
 func writeFile(_ path: String, _ text: String) {

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// A bare TCP client for feeding the server exact bytes (chunked bodies, pipelining) in tests.
-final class RawSocket {
+final class RawSocket: Sendable {
     let fd: Int32
 
     init(port: Int) throws {

@@ -17,19 +17,30 @@ final class TLSFixture {
         fileExists("/usr/sbin/nginx") && fileExists("/usr/bin/openssl")
     }
 
-    init() throws {
-        directory = makeTemporaryDirectory()
-        let dir = directory
+    private init(directory: String, port: Int, mutualPort: Int, nginx: ChildProcess) {
+        self.directory = directory
+        self.port = port
+        self.mutualPort = mutualPort
+        self.nginx = nginx
+    }
+
+    /// Makes the certificates, starts nginx and waits until both ports accept; openssl and the waits run off
+    /// Swift's cooperative pool.
+    static func start() async throws -> TLSFixture {
+        let dir = makeTemporaryDirectory()
         for name in ["server", "client"] {
-            let status = ChildProcess.run([
+            let status = await ChildProcess.run([
                 "/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                 "-keyout", "\(dir)/\(name).key", "-out", "\(dir)/\(name).pem",
                 "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
             ])
-            guard status == 0 else { throw FixtureError(message: "openssl req failed for \(name)") }
+            guard status == 0 else {
+                removeDirectory(dir)
+                throw FixtureError(message: "openssl req failed for \(name)")
+            }
         }
-        port = try Self.freePort()
-        mutualPort = try Self.freePort()
+        let port = try Self.freePort()
+        let mutualPort = try Self.freePort()
         writeFile(
             "\(dir)/nginx.conf",
             """
@@ -61,17 +72,22 @@ final class TLSFixture {
             }
             """)
         guard let nginx = ChildProcess.start(["/usr/sbin/nginx", "-p", dir, "-c", "\(dir)/nginx.conf"]) else {
+            removeDirectory(dir)
             throw FixtureError(message: "could not start nginx")
         }
-        self.nginx = nginx
-        for _ in 0..<200 where !Self.accepts(port) || !Self.accepts(mutualPort) {
-            usleep(10_000)
+        let fixture = TLSFixture(directory: dir, port: port, mutualPort: mutualPort, nginx: nginx)
+        // A loaded machine can take seconds to start nginx; a started one returns at the first poll.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while !(Self.accepts(port) && Self.accepts(mutualPort)) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
         }
+        return fixture
     }
 
+    /// nginx is reaped and the directory removed on a thread of their own, so the test does not wait for it.
     deinit {
-        nginx.terminate()
-        removeDirectory(directory)
+        let directory = directory
+        nginx.terminate { removeDirectory(directory) }
     }
 
     private static func freePort() throws -> Int {
@@ -93,7 +109,7 @@ struct FixtureError: Error {
 struct TLSTests {
     @Test("a server certificate is verified against the given CA file, and HTTP/2 is negotiated")
     func verifiedWithCAFile() async throws {
-        let fixture = try TLSFixture()
+        let fixture = try await TLSFixture.start()
         let client = try HTTPClient()
         defer { client.shutdown() }
         let tls = TLSOptions(caFile: "\(fixture.directory)/server.pem")
@@ -109,7 +125,7 @@ struct TLSTests {
 
     @Test("an unknown certificate authority gives a tls error unless verification is skipped")
     func unknownAuthority() async throws {
-        let fixture = try TLSFixture()
+        let fixture = try await TLSFixture.start()
         let client = try HTTPClient()
         defer { client.shutdown() }
         let url = "https://127.0.0.1:\(fixture.port)/"
@@ -123,7 +139,7 @@ struct TLSTests {
 
     @Test("a client certificate is presented when the server requires one")
     func clientCertificate() async throws {
-        let fixture = try TLSFixture()
+        let fixture = try await TLSFixture.start()
         let client = try HTTPClient()
         defer { client.shutdown() }
         let dir = fixture.directory
@@ -141,7 +157,7 @@ struct TLSTests {
 
     @Test("a complete answer that arrives before the whole body was sent is a success")
     func earlyAnswer() async throws {
-        let fixture = try TLSFixture()
+        let fixture = try await TLSFixture.start()
         let client = try HTTPClient()
         defer { client.shutdown() }
         let tls = TLSOptions(caFile: "\(fixture.directory)/server.pem")
@@ -155,7 +171,7 @@ struct TLSTests {
 
     @Test("a CA file that does not exist gives a tls error")
     func missingCAFile() async throws {
-        let fixture = try TLSFixture()
+        let fixture = try await TLSFixture.start()
         let client = try HTTPClient()
         defer { client.shutdown() }
         let result = await client.send(

@@ -39,3 +39,14 @@ func patternBytes(count: Int, seed: UInt64) -> [UInt8] {
         return UInt8(truncatingIfNeeded: state)
     }
 }
+
+/// Polls `condition` until it holds or `timeout` passes, sleeping between polls so the cooperative pool stays free.
+/// A passing test returns at the first poll that sees the condition, so the timeout can be generous.
+func eventually(timeout: Duration = .seconds(60), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}

@@ -10,7 +10,10 @@ struct AdminTests {
         defer { receiver.stop() }
         let retired = try Receiver { _, _ in ServerResponse(status: 410) }
         defer { retired.stop() }
-        let port = try freePort(), downPort = try freePort()
+        // Held for the whole test: herald's admin API binds the first, nothing ever listens on the second.
+        let admin = try PortReservation(), down = try PortReservation()
+        defer { admin.release(); down.release() }
+        let port = admin.port, downPort = down.port
         let base = "http://127.0.0.1:\(port)"
         let config = SidecarHarness.config(url: receiver.url, extraEndpoint: """
               retired:
@@ -33,7 +36,7 @@ struct AdminTests {
         let client = try HTTPClient()
         defer { client.shutdown() }
         func get(_ path: String, method: String = "GET") async -> HTTPResult {
-            await client.send(HTTPRequest(method: method, url: base + path, timeout: .seconds(5)))
+            await client.send(HTTPRequest(method: method, url: base + path, timeout: .seconds(30)))
         }
         func metrics() async throws -> PrometheusText {
             let reply = await get("/metrics")
@@ -49,10 +52,7 @@ struct AdminTests {
         #expect(ready.status == 200, "\(String(decoding: ready.body, as: UTF8.self))")
 
         var text = try await metrics()
-        for _ in 0..<100 where text.value("herald_deliveries_total", ["endpoint": "receiver", "outcome": "delivered"]) != 5 {
-            try await Task.sleep(for: .milliseconds(50))
-            text = try await metrics()
-        }
+        text = try await poll(metrics, until: { $0.value("herald_deliveries_total", ["endpoint": "receiver", "outcome": "delivered"]) == 5 })
         #expect(text.value("herald_deliveries_total", ["endpoint": "receiver", "outcome": "delivered"]) == 5)
         #expect(text.value("herald_deliveries_total", ["endpoint": "receiver", "outcome": "retry"]) == 0)
         #expect(text.value("herald_events_read_total") == 7)
@@ -68,25 +68,17 @@ struct AdminTests {
 
         try harness.append([#"{"type":"legacy.ping","id":"l-1"}"#])
         #expect(await retired.wait { $0.count >= 1 })
-        var readiness = await get("/readyz")
         func paused(_ reply: HTTPResult) -> [String]? {
             let body = try? JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any]
             return (body?["paused_endpoints"] as? [[String: String]])?.compactMap { $0["endpoint"] }
         }
-        for _ in 0..<100 where paused(readiness) != ["retired"] {
-            try await Task.sleep(for: .milliseconds(50))
-            readiness = await get("/readyz")
-        }
+        let readiness = try await poll({ await get("/readyz") }, until: { paused($0) == ["retired"] })
         #expect(readiness.status == 200, "a retired receiver must not take the pod out of service")
         #expect(paused(readiness) == ["retired"])
         let body = try JSONSerialization.jsonObject(with: Data(readiness.body)) as? [String: Any]
         #expect((body?["warnings"] as? [String])?.first?.contains("endpoint 'retired' is paused: HTTP 410 Gone") == true)
 
-        text = try await metrics()
-        for _ in 0..<60 where text.value("herald_endpoint_paused", ["endpoint": "retired"]) != 1 {
-            try await Task.sleep(for: .milliseconds(100))
-            text = try await metrics()
-        }
+        text = try await poll(metrics, until: { $0.value("herald_endpoint_paused", ["endpoint": "retired"]) == 1 })
         #expect(text.value("herald_endpoint_paused", ["endpoint": "retired"]) == 1)
         #expect(text.value("herald_endpoint_paused", ["endpoint": "receiver"]) == 0)
         #expect(text.value("herald_dead_letters_total", ["endpoint": "retired", "reason": "gone"]) == 1)
@@ -97,11 +89,7 @@ struct AdminTests {
 
         // Two refused connections open the circuit of `down`; the sampler shows it within a second.
         try harness.append([#"{"type":"flaky.ping","id":"f-1"}"#])
-        text = try await metrics()
-        for _ in 0..<60 where text.value("herald_endpoint_breaker_open", ["endpoint": "down"]) != 1 {
-            try await Task.sleep(for: .milliseconds(100))
-            text = try await metrics()
-        }
+        text = try await poll(metrics, until: { $0.value("herald_endpoint_breaker_open", ["endpoint": "down"]) == 1 })
         #expect(text.value("herald_endpoint_breaker_open", ["endpoint": "down"]) == 1)
         #expect(text.value("herald_deliveries_total", ["endpoint": "down", "outcome": "retry"]) == 2)
         #expect(text.value("herald_journal_pending_deliveries") == 1)
@@ -146,7 +134,7 @@ struct AdminTests {
         let stopping = ContinuousClock.now
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
-        #expect(ContinuousClock.now - stopping < .seconds(3))
+        #expect(ContinuousClock.now - stopping < .seconds(15), "the listener does not hold up the stop")
         #expect(await get("/healthz").status == nil)
     }
 

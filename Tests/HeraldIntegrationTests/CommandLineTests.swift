@@ -7,18 +7,18 @@ struct CommandLineTests {
     static let badFixtures = ((try? FileManager.default.contentsOfDirectory(atPath: HeraldProcess.root.appendingPathComponent("Tests/HeraldCoreTests/Fixtures/bad").path)) ?? []).sorted()
 
     @Test("the shipped config and every example pass herald check", arguments: shippedConfigs)
-    func shippedConfigsAreValid(path: String) throws {
-        let result = try HeraldProcess.run(["check", "-c", path])
+    func shippedConfigsAreValid(path: String) async throws {
+        let result = try await HeraldProcess.run(["check", "-c", path])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.hasPrefix("\(path): ok"))
     }
 
     @Test("every bad fixture exits 1 with its located messages on stderr", arguments: badFixtures)
-    func badFixtureFails(name: String) throws {
+    func badFixtureFails(name: String) async throws {
         let path = "Tests/HeraldCoreTests/Fixtures/bad/\(name)"
         let text = try String(contentsOf: HeraldProcess.root.appendingPathComponent(path), encoding: .utf8)
         let expected = text.split(separator: "\n").filter { $0.hasPrefix("# expect: ") }.map { "\(path):" + $0.dropFirst("# expect: ".count) }
-        let result = try HeraldProcess.run(["check", "-c", path])
+        let result = try await HeraldProcess.run(["check", "-c", path])
         #expect(result.status == 1)
         let lines = result.stderr.split(separator: "\n").map(String.init)
         #expect(Array(lines.dropLast()) == expected)
@@ -26,8 +26,8 @@ struct CommandLineTests {
     }
 
     @Test("check --json reports errors with file, line, column, message and suggestion")
-    func checkJSON() throws {
-        let result = try HeraldProcess.run(["check", "--json", "-c", "Tests/HeraldCoreTests/Fixtures/bad/unknown-key.yaml"])
+    func checkJSON() async throws {
+        let result = try await HeraldProcess.run(["check", "--json", "-c", "Tests/HeraldCoreTests/Fixtures/bad/unknown-key.yaml"])
         #expect(result.status == 1)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(object["valid"] as? Bool == false)
@@ -36,22 +36,22 @@ struct CommandLineTests {
         #expect(first["column"] as? Int == 5)
         #expect(first["message"] as? String == "unknown key 'urll' in endpoint 'erp'")
         #expect(first["suggestion"] as? String == "did you mean 'url'?")
-        let valid = try HeraldProcess.run(["check", "--json"])
+        let valid = try await HeraldProcess.run(["check", "--json"])
         #expect(valid.status == 0)
         #expect(valid.stdout.hasPrefix(#"{"valid":true,"errors":[]"#))
     }
 
     @Test("a missing config file exits 1 with a clear message")
-    func missingConfig() throws {
-        let result = try HeraldProcess.run(["check", "-c", "/nonexistent/herald.yaml"])
+    func missingConfig() async throws {
+        let result = try await HeraldProcess.run(["check", "-c", "/nonexistent/herald.yaml"])
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("/nonexistent/herald.yaml: no such config file"))
     }
 
     @Test("explain prints the exact request for a sample event and sends nothing")
-    func explain() throws {
+    func explain() async throws {
         let event = #"{"type":"order.created","id":"o-1","data":{"order_id":42,"currency":"EUR"}}"#
-        let result = try HeraldProcess.run(["explain", event], environment: ["HERALD_DEMO_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
+        let result = try await HeraldProcess.run(["explain", event], environment: ["HERALD_DEMO_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.first == "event order.created id o-1")
@@ -65,9 +65,9 @@ struct CommandLineTests {
     }
 
     @Test("explain reads events from stdin, one per line, and exits 1 when one is rejected")
-    func explainStdin() throws {
+    func explainStdin() async throws {
         let input = "{\"type\":\"user.login\",\"id\":\"u1\",\"data\":{\"user_id\":7}}\n\n{\"type\":\"unknown.thing\",\"id\":\"x\"}\nnot json\n"
-        let result = try HeraldProcess.run(["explain"], stdin: input)
+        let result = try await HeraldProcess.run(["explain"], stdin: input)
         #expect(result.status == 1)
         #expect(result.stdout.contains("route user-activity -> endpoint local-receiver"))
         #expect(result.stdout.contains(#"  {"type":"user.login","id":"u1","data":{"user_id":7}}"#))
@@ -76,10 +76,10 @@ struct CommandLineTests {
     }
 
     @Test("usage errors exit 2; --version names libcurl and its features")
-    func usage() throws {
-        #expect(try HeraldProcess.run(["frobnicate"]).status == 2)
-        #expect(try HeraldProcess.run(["check", "--no-such-flag"]).status == 2)
-        let version = try HeraldProcess.run(["--version"])
+    func usage() async throws {
+        #expect(try await HeraldProcess.run(["frobnicate"]).status == 2)
+        #expect(try await HeraldProcess.run(["check", "--no-such-flag"]).status == 2)
+        let version = try await HeraldProcess.run(["--version"])
         #expect(version.status == 0)
         #expect(version.stdout.contains("libcurl 7.") || version.stdout.contains("libcurl 8."))
         #expect(version.stdout.contains("http2"))

@@ -24,7 +24,7 @@ struct CrashTests {
             kills += 1
             try harness.start()
         }
-        let delivered = await receiver.wait(timeout: .seconds(120)) { Set($0.map(\.id)).count >= total }
+        let delivered = await receiver.wait(timeout: .seconds(300)) { Set($0.map(\.id)).count >= total }
         let unique = receiver.uniqueIDs.count
         let duplicates = receiver.requests.count - unique
         #expect(delivered, "delivered \(unique) of \(total) after \(kills) kills")
@@ -47,7 +47,8 @@ struct CrashTests {
         harness.signal(SIGTERM)
         let stopped = ContinuousClock.now
         #expect(await harness.waitForExit() == 0)
-        #expect(ContinuousClock.now - stopped < .seconds(8))
+        // shutdown_grace is 3 s; the bound leaves a loaded machine room without admitting a stop that ignores it.
+        #expect(ContinuousClock.now - stopped < .seconds(20))
         #expect(harness.log.contains("msg=\"stopping: no more reading; waiting for requests in flight\""))
         try harness.start()
         #expect(await receiver.wait { Set($0.map(\.id)).count >= 40 })
@@ -102,8 +103,10 @@ struct CrashTests {
 
     @Test("a journal torn mid-record is truncated at start-up, logged, and the intact deliveries still go out")
     func tornJournal() async throws {
-        let port = try freePort()
-        let harness = try SidecarHarness(config: SidecarHarness.config(url: "http://127.0.0.1:\(port)/hooks", retry: "[200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms]"))
+        // Refused until the receiver comes up; the long schedule keeps the deliveries pending (not dead) however
+        // late this test sees the first retry.
+        let reserved = try PortReservation()
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: "http://127.0.0.1:\(reserved.port)/hooks", retry: DeliveryTests.longSchedule))
         try harness.append((0..<20).map { #"{"type":"t","id":"t-\#($0)"}"# })
         try harness.start()
         #expect(await waitUntil { harness.log.contains("will retry") })
@@ -116,8 +119,9 @@ struct CrashTests {
         try handle.truncate(atOffset: size - 7)
         try handle.close()
 
-        let receiver = try Receiver(port: port)
+        let receiver = try Receiver(port: reserved.port)
         defer { receiver.stop() }
+        reserved.release()
         try harness.start()
         #expect(await receiver.wait { Set($0.map(\.id)).count >= 20 })
         #expect(harness.log.contains("torn tail"))

@@ -24,7 +24,7 @@ struct DeliveryLogCommandTests {
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
 
-        let all = try harness.herald(["log", "--json"])
+        let all = try await harness.herald(["log", "--json"])
         #expect(all.status == 0, "\(all.stderr)")
         #expect(all.stderr.isEmpty)
         let items = try jsonLines(all)
@@ -46,20 +46,20 @@ struct DeliveryLogCommandTests {
         // The retry waits 300 ms ± 20% jitter after the first attempt ended.
         #expect((items[0]["time_ms"] as? Int ?? 0) - (items[1]["time_ms"] as? Int ?? 0) >= 235)
 
-        let failed = try jsonLines(try harness.herald(["log", "--json", "--status", "failed"]))
+        let failed = try jsonLines(try await harness.herald(["log", "--json", "--status", "failed"]))
         #expect(failed.map { $0["status"] as? Int } == [503])
-        #expect(try jsonLines(try harness.herald(["log", "--json", "--endpoint", "other"])).isEmpty)
-        #expect(try jsonLines(try harness.herald(["log", "--json", "--event-type", "order.*", "--since", "10m"])).count == 2)
+        #expect(try jsonLines(try await harness.herald(["log", "--json", "--endpoint", "other"])).isEmpty)
+        #expect(try jsonLines(try await harness.herald(["log", "--json", "--event-type", "order.*", "--since", "10m"])).count == 2)
 
-        let first = try harness.herald(["log", "--json", "--limit", "1"])
+        let first = try await harness.herald(["log", "--json", "--limit", "1"])
         #expect(try jsonLines(first).map { $0["status"] as? Int } == [200])
         let cursor = try #require(first.stderr.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
         #expect(first.stderr.hasPrefix("next page: --cursor "))
-        let second = try harness.herald(["log", "--json", "--limit", "1", "--cursor", cursor])
+        let second = try await harness.herald(["log", "--json", "--limit", "1", "--cursor", cursor])
         #expect(try jsonLines(second).map { $0["status"] as? Int } == [503])
         #expect(second.stderr.isEmpty)
 
-        let text = try harness.herald(["log"])
+        let text = try await harness.herald(["log"])
         #expect(text.status == 0)
         let lines = text.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 5)
@@ -75,7 +75,7 @@ struct DeliveryLogCommandTests {
         let receiver = try Receiver()
         defer { receiver.stop() }
         let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url))
-        let empty = try harness.herald(["log"])
+        let empty = try await harness.herald(["log"])
         #expect(empty.status == 0)
         #expect(empty.stdout.hasPrefix("no delivery attempts logged yet ("))
         for (flag, value, message) in [
@@ -84,7 +84,7 @@ struct DeliveryLogCommandTests {
             ("--limit", "0", "--limit: '0' must be a whole number from 1 to 1000"),
             ("--cursor", "x", "--cursor: 'x' is not a cursor from a previous page"),
         ] {
-            let result = try harness.herald(["log", flag, value])
+            let result = try await harness.herald(["log", flag, value])
             #expect(result.status == 2, "\(flag) \(value)")
             #expect(result.stderr == message + "\n")
         }
@@ -95,7 +95,7 @@ struct DeliveryLogCommandTests {
         #expect(await receiver.wait { $0.count >= 1 })
         off.signal(SIGTERM)
         #expect(await off.waitForExit() == 0)
-        let disabled = try off.herald(["log"])
+        let disabled = try await off.herald(["log"])
         #expect(disabled.status == 0)
         #expect(disabled.stdout.hasPrefix("the delivery log is off (delivery_log.enabled: false in "))
         #expect(!FileManager.default.fileExists(atPath: off.stateDir + "/log"))
@@ -113,7 +113,7 @@ struct DeliveryLogCommandTests {
         #expect(await receiver.wait { $0.count >= 1 })
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
-        let items = try jsonLines(try harness.herald(["log", "--json"]))
+        let items = try jsonLines(try await harness.herald(["log", "--json"]))
         #expect(items.map { $0["url"] as? String } == ["[redacted]"])
         #expect(items.map { $0["response_body"] as? String } == ["accepted at [redacted]"])
         #expect(!(try String(contentsOfFile: harness.stateDir + "/log/deliveries.jsonl", encoding: .utf8)).contains(receiver.url))
@@ -122,7 +122,7 @@ struct DeliveryLogCommandTests {
 
 extension SidecarHarness {
     /// Runs another herald command on this harness's config.
-    func herald(_ arguments: [String]) throws -> HeraldProcess.Output {
-        try HeraldProcess.run(arguments + ["-c", configPath], directory: folder)
+    func herald(_ arguments: [String]) async throws -> HeraldProcess.Output {
+        try await HeraldProcess.run(arguments + ["-c", configPath], directory: folder)
     }
 }

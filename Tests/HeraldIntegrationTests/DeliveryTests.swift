@@ -79,25 +79,20 @@ struct DeliveryTests {
         try harness.append([#"{"type":"invoice.sent","id":"inv-9"}"#])
         try harness.start()
         #expect(await receiver.wait { $0.count >= 1 })
-        var listed = ""
-        for _ in 0..<100 {
-            listed = try harness.dead(["list"]).stdout
-            if listed.contains("1 dead letter") { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let listed = try await poll({ try await harness.dead(["list"]).stdout }, until: { $0.contains("1 dead letter") })
         #expect(listed.contains("permanent failure: HTTP 400"))
         #expect(listed.contains("invoice.sent"))
-        let json = try harness.dead(["list", "--json", "--endpoint", "receiver"]).stdout
+        let json = try await harness.dead(["list", "--json", "--endpoint", "receiver"]).stdout
         #expect(json.contains(#""event_id":"inv-9""#))
-        #expect(try harness.dead(["list", "--endpoint", "other"]).stdout == "no dead letters\n")
+        #expect(try await harness.dead(["list", "--endpoint", "other"]).stdout == "no dead letters\n")
 
         accepting.withLock { $0 = true }
-        let replay = try harness.dead(["replay", "--event-type", "invoice.*"])
+        let replay = try await harness.dead(["replay", "--event-type", "invoice.*"])
         #expect(replay.status == 0)
         #expect(replay.stdout.hasPrefix("queued 1 dead letter for replay"))
         #expect(await receiver.wait { $0.count >= 2 })
         #expect(receiver.requests[0].id == receiver.requests[1].id)
-        #expect(await waitUntil { (try? harness.dead(["list"]).stdout) == "no dead letters\n" })
+        #expect(await waitUntil { (try? await harness.dead(["list"]).stdout) == "no dead letters\n" })
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
     }
@@ -112,12 +107,7 @@ struct DeliveryTests {
         #expect(await receiver.wait { $0.count >= 1 })
         #expect(await waitUntil { harness.log.contains("endpoint retired by its receiver") })
         try harness.append((2...5).map { #"{"type":"a","id":"g-\#($0)"}"# })
-        var listed = ""
-        for _ in 0..<200 {
-            listed = try harness.dead(["list"]).stdout
-            if listed.contains("5 dead letters") { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let listed = try await poll({ try await harness.dead(["list"]).stdout }, until: { $0.contains("5 dead letters") })
         #expect(listed.contains("5 dead letters"))
         #expect(listed.contains("HTTP 410 Gone: the receiver retired endpoint 'receiver'"))
         #expect(receiver.requests.count == 1)
@@ -127,9 +117,11 @@ struct DeliveryTests {
 
     @Test("a stalled receiver times out and the delivery is retried")
     func stalledServer() async throws {
-        let receiver = try Receiver { _, previous in previous == 0 ? ServerResponse(status: 204, delay: .seconds(3)) : ServerResponse(status: 204) }
+        // The first answer would come after a minute (the server's stop cuts it short); later ones at once. Retries
+        // to spare, so that a slow machine on which a prompt answer also misses the timeout still gets one through.
+        let receiver = try Receiver { _, previous in previous == 0 ? ServerResponse(status: 204, delay: .seconds(60)) : ServerResponse(status: 204) }
         defer { receiver.stop() }
-        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url, retry: "[200ms, 1s]", timeout: "500ms"))
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url, retry: "[200ms, 1s, 1s, 1s, 1s, 1s, 1s, 1s, 1s, 1s]", timeout: "1s"))
         try harness.append([#"{"type":"slow","id":"s-1"}"#])
         try harness.start()
         #expect(await receiver.wait { $0.count >= 2 })
@@ -142,18 +134,25 @@ struct DeliveryTests {
 
     @Test("connection refused is retried until the receiver comes up")
     func connectionRefused() async throws {
-        let port = try freePort()
-        let harness = try SidecarHarness(config: SidecarHarness.config(url: "http://127.0.0.1:\(port)/hooks", retry: "[200ms, 400ms, 600ms, 1s, 1s, 1s, 1s]"))
+        // Until the receiver comes up the reserved port refuses connections. The schedule is long (over three
+        // minutes, 1 s apart after the start) so that a loaded machine, on which this test sees the log late, cannot
+        // exhaust it before the receiver is up.
+        let reserved = try PortReservation()
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: "http://127.0.0.1:\(reserved.port)/hooks", retry: Self.longSchedule))
         try harness.append([#"{"type":"t","id":"r-1"}"#])
         try harness.start()
         #expect(await waitUntil { harness.log.contains("connect") })
-        let receiver = try Receiver(port: port)
+        let receiver = try Receiver(port: reserved.port)
         defer { receiver.stop() }
+        reserved.release()
         #expect(await receiver.wait { $0.count >= 1 })
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
         #expect(harness.log.contains("delivered=1"))
     }
+
+    /// 200 ms, 500 ms, then 1 s steps: over three minutes of retries, for tests in which a receiver comes up late.
+    static let longSchedule = "[200ms, 500ms" + String(repeating: ", 1s", count: 200) + "]"
 
     @Test("bad lines (10 MB, invalid UTF-8, not JSON) are rejected with their reason and the stream goes on")
     func badLines() async throws {
@@ -182,7 +181,7 @@ struct DeliveryTests {
     func stdinDrain() async throws {
         let receiver = try Receiver()
         defer { receiver.stop() }
-        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url, source: "stdin: true, drain_timeout: 10s"))
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url, source: "stdin: true, drain_timeout: 60s"))
         let pipe = Pipe()
         try harness.start(stdin: pipe.fileHandleForReading)
         let lines = (0..<200).map { #"{"type":"piped","id":"p-\#($0)"}"# }
@@ -194,8 +193,8 @@ struct DeliveryTests {
 
     @Test("stdin with the receiver down: exits 0 after drain_timeout, the rest is delivered by the next run")
     func stdinDrainTimeout() async throws {
-        let port = try freePort()
-        let harness = try SidecarHarness(config: SidecarHarness.config(url: "http://127.0.0.1:\(port)/hooks", retry: "[200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms]",
+        let reserved = try PortReservation()
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: "http://127.0.0.1:\(reserved.port)/hooks", retry: Self.longSchedule,
                                                                        source: "stdin: true, drain_timeout: 1s"))
         let pipe = Pipe()
         let started = ContinuousClock.now
@@ -206,10 +205,15 @@ struct DeliveryTests {
         #expect(ContinuousClock.now - started >= .milliseconds(900))
         #expect(harness.log.contains("pending=10"))
 
-        let receiver = try Receiver(port: port)
+        // The next run exits as soon as nothing is pending; its long drain_timeout only keeps a slow machine
+        // from cutting it short.
+        try harness.rewriteConfig(SidecarHarness.config(url: "http://127.0.0.1:\(reserved.port)/hooks", retry: Self.longSchedule,
+                                                        source: "stdin: true, drain_timeout: 60s"))
+        let receiver = try Receiver(port: reserved.port)
         defer { receiver.stop() }
+        reserved.release()
         try harness.start()
-        #expect(await harness.waitForExit() == 0)
+        #expect(await harness.waitForExit(timeout: .seconds(90)) == 0)
         #expect(receiver.uniqueIDs.count == 10)
     }
 }
@@ -217,8 +221,9 @@ struct DeliveryTests {
 extension DeliveryTests {
     @Test("stdin: SIGTERM while draining stops at once, exit 0, the rest stays journaled")
     func stopWhileDraining() async throws {
-        let port = try freePort()
-        let harness = try SidecarHarness(config: SidecarHarness.config(url: "http://127.0.0.1:\(port)/hooks", retry: "[10m]",
+        let reserved = try PortReservation()
+        defer { reserved.release() }
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: "http://127.0.0.1:\(reserved.port)/hooks", retry: "[10m]",
                                                                        source: "stdin: true, drain_timeout: 60s"))
         let pipe = Pipe()
         try harness.start(stdin: pipe.fileHandleForReading)
@@ -228,7 +233,7 @@ extension DeliveryTests {
         let stopped = ContinuousClock.now
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
-        #expect(ContinuousClock.now - stopped < .seconds(10))
+        #expect(ContinuousClock.now - stopped < .seconds(30), "far sooner than the 60 s drain_timeout")
         #expect(harness.log.contains("pending=3"))
     }
 }
@@ -248,19 +253,14 @@ extension DeliveryTests {
         try harness.start()
         #expect(await receiver.wait { $0.count >= 1 })
         #expect(String(decoding: receiver.requests[0].body, as: UTF8.self) == #"{"type":"order.created","id":"t-2","data":{"customer":{"name":"Bo","vip":true}}}"#)
-        var listed = ""
-        for _ in 0..<200 {
-            listed = try harness.dead(["list"]).stdout
-            if listed.contains("1 dead letter") { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let listed = try await poll({ try await harness.dead(["list"]).stdout }, until: { $0.contains("1 dead letter") })
         #expect(listed.contains("transform of route 'all' failed: cannot set 'data.customer.vip': a parent field is a string, not an object"))
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
 
         // The route is fixed (no transform); the replayed delivery is rendered under the new config.
         try SidecarHarness.config(url: receiver.url).write(toFile: harness.configPath, atomically: true, encoding: .utf8)
-        #expect(try harness.dead(["replay"]).status == 0)
+        #expect(try await harness.dead(["replay"]).status == 0)
         try harness.start()
         #expect(await receiver.wait { $0.count >= 2 })
         #expect(String(decoding: receiver.requests[1].body, as: UTF8.self) == bad)
@@ -269,24 +269,26 @@ extension DeliveryTests {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes.
-func waitUntil(timeout: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
+/// Polls `condition` until it holds or `timeout` passes. The default is generous because a loaded CI machine can
+/// be many times slower than an idle one; a passing test returns at the first poll that sees the condition.
+func waitUntil(timeout: Duration = .seconds(60), _ condition: () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
-        if condition() { return true }
+        if await condition() { return true }
         try? await Task.sleep(for: .milliseconds(25))
     }
-    return condition()
+    return await condition()
 }
 
-/// A port nothing listens on right now, outside the kernel's ephemeral range (32768–60999), so
-/// that a receiver on port 0 in a test running in parallel cannot be handed the same port.
-func freePort() throws -> Int {
-    for _ in 0..<100 {
-        let candidate = Int.random(in: 20_000..<32_000)
-        guard let server = try? HTTPServer(host: "127.0.0.1", port: candidate, handler: { _ in ServerResponse(status: 204) }) else { continue }
-        server.stop()
-        return candidate
+/// Fetches with `next` until `done` accepts the value or `timeout` passes, and returns the last value fetched: for
+/// state that has to be asked for (`herald dead list`, the admin API). Bounded by time, not by a number of tries,
+/// since on a loaded machine each try (a process start, a request) can take many times longer than on an idle one.
+func poll<T>(timeout: Duration = .seconds(60), _ next: () async throws -> T, until done: (T) -> Bool) async throws -> T {
+    let deadline = ContinuousClock.now + timeout
+    var value = try await next()
+    while !done(value) && ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(50))
+        value = try await next()
     }
-    throw HTTPServerError(operation: "bind", code: 0, message: "no free port found in 20000..<32000")
+    return value
 }

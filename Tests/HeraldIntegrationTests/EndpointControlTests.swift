@@ -12,7 +12,7 @@ struct EndpointControlTests {
         let harness = try SidecarHarness(config: config)
         try harness.append((0..<400).map { #"{"type":"tick","id":"t-\#($0)"}"# })
         try harness.start()
-        #expect(await receiver.wait(timeout: .seconds(10)) { $0.count >= 10 })
+        #expect(await receiver.wait { $0.count >= 10 })
         try await Task.sleep(for: .seconds(6))
         let times = receiver.requests.map(\.receivedAt)
         let start = try #require(times.first)
@@ -22,6 +22,10 @@ struct EndpointControlTests {
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
     }
+
+    /// Sixty 50 ms steps: the failing endpoint is probed once a cool-down while the test sleeps, and each probe uses
+    /// a step, so a short schedule could run out (dead-lettering a probe) on a machine slow enough to stretch the sleep.
+    static let manyShortRetries = "[50ms" + String(repeating: ", 50ms", count: 59) + "]"
 
     @Test("the breaker opens after consecutive failures, probes after the cool-down, and closes when the endpoint answers")
     func breaker() async throws {
@@ -35,7 +39,7 @@ struct EndpointControlTests {
             state_dir: ./state
             source: { file: ./events.jsonl }
             defaults:
-              retry: { schedule: [50ms, 50ms, 50ms, 50ms, 50ms, 50ms, 50ms, 50ms, 50ms, 50ms, 50ms, 50ms], max_age: 1h }
+              retry: { schedule: \(Self.manyShortRetries), max_age: 1h }
               breaker: { failures: 3, cooldown: 1s }
             endpoints:
               flaky: { url: "\(receiver.url)", concurrency: 1 }
@@ -48,7 +52,7 @@ struct EndpointControlTests {
         try harness.start()
         #expect(await receiver.wait { $0.count >= 3 })
         // The other endpoint is not held back by the failing one.
-        #expect(await other.wait(timeout: .seconds(5)) { $0.count == 5 })
+        #expect(await other.wait { $0.count == 5 })
         try await Task.sleep(for: .milliseconds(2_600))
         let whileFailing = receiver.requests.map(\.receivedAt)
         // 3 failures open the circuit; then one probe per cool-down, not a retry every 50 ms.
@@ -61,7 +65,7 @@ struct EndpointControlTests {
         #expect(harness.logCount("circuit opened: endpoint keeps failing; pausing it, then probing with one request") == 1)
         #expect(harness.logCount("circuit probe failed; endpoint stays paused") >= 1)
         healthy.withLock { $0 = true }
-        #expect(await receiver.wait(timeout: .seconds(5)) { requests in Set(requests.suffix(5).map(\.id)).count == 5 && requests.count >= whileFailing.count + 5 })
+        #expect(await receiver.wait { requests in Set(requests.suffix(5).map(\.id)).count == 5 && requests.count >= whileFailing.count + 5 })
         #expect(await waitUntil { harness.logCount("circuit closed: endpoint answers again; sending resumes") == 1 })
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)

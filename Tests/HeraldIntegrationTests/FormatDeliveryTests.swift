@@ -52,12 +52,7 @@ struct FormatDeliveryTests {
         ])
         #expect(bodies("application/json") == [#"{"note": "fragile & <heavy>"}"#, #"{"note": "ok"}"#])
 
-        var listed = ""
-        for _ in 0..<200 {
-            listed = try harness.dead(["list"]).stdout
-            if listed.contains("1 dead letter") { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let listed = try await poll({ try await harness.dead(["list"]).stdout }, until: { $0.contains("1 dead letter") })
         #expect(listed.contains("1 dead letter"))
         #expect(listed.contains("template of route 'strict-notes' failed: the template names 'data.note', which this event does not have (strict: true)"))
         #expect(receiver.requests.count == 8)

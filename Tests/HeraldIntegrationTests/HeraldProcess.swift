@@ -15,37 +15,51 @@ struct HeraldProcess {
         return root.appendingPathComponent(".build/debug/herald")
     }()
 
-    struct Output {
+    struct Output: Sendable {
         var status: Int32
         var stdout: String
         var stderr: String
     }
 
     /// Runs to completion; `stdin` is written and closed first.
-    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], directory: URL? = nil) throws -> Output {
+    ///
+    /// Spawning, reading both pipes and waiting all block, so they happen on a thread of their own: on the
+    /// cooperative pool (two threads on CI) they would stall every other test while the child runs.
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], directory: URL? = nil) async throws -> Output {
+        let environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let directory = directory ?? root
+        return try await onDedicatedThread { () throws -> Output in
+            try runBlocking(arguments, stdin: stdin, environment: environment, directory: directory)
+        }
+    }
+
+    /// The blocking part of ``run(_:stdin:environment:directory:)``; only for a dedicated thread.
+    private static func runBlocking(_ arguments: [String], stdin: String?, environment: [String: String], directory: URL) throws -> Output {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
-        process.currentDirectoryURL = directory ?? root
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.currentDirectoryURL = directory
+        process.environment = environment
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = input
         try process.run()
+        // Read stderr on a second thread while this one writes stdin and reads stdout, so that no full pipe can
+        // block the child (or this thread) before it exits.
+        let errData = Locked(Data())
+        let errRead = DispatchSemaphore(value: 0)
+        let errHandle = err.fileHandleForReading
+        detachThread {
+            let data = errHandle.readDataToEndOfFile()
+            errData.withLock { $0 = data }
+            errRead.signal()
+        }
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
-        // Read both pipes before waiting so a full pipe cannot block the child.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errData = err.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
+        errRead.wait()
         process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData.withLock { $0 }, as: UTF8.self))
     }
 }

@@ -6,7 +6,9 @@ import Testing
 struct ListenVerifyTests {
     /// Runs `herald listen` with `arguments`, sends one event to it with `signing`, and returns what listen printed.
     static func listen(_ arguments: [String], signing: String) async throws -> String {
-        let port = try freePort()
+        let reserved = try PortReservation()
+        defer { reserved.release() }
+        let port = reserved.port
         let listener = Process()
         listener.executableURL = HeraldProcess.binary
         listener.arguments = ["listen", "--port", "\(port)", "--quiet"] + arguments
@@ -27,11 +29,12 @@ struct ListenVerifyTests {
             routes:
               - { name: all, events: ["*"], to: local }
             """.write(to: folder.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
-        let send = try HeraldProcess.run(["send", "-c", "config.yaml", "--endpoint", "local", #"{"type":"a.b","id":"1"}"#], directory: folder)
+        let send = try await HeraldProcess.run(["send", "-c", "config.yaml", "--endpoint", "local", #"{"type":"a.b","id":"1"}"#], directory: folder)
         #expect(send.status == 0, "\(send.stdout)\(send.stderr)")
         listener.terminate()
-        listener.waitUntilExit()
-        return String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        // Reading to the end of the pipe (until listen exits) blocks, so it happens on a thread of its own.
+        let printed = output.fileHandleForReading
+        return await onDedicatedThread { String(decoding: printed.readDataToEndOfFile(), as: UTF8.self) }
     }
 
     static let whsk = "whsk_VEVTVFNJR05JTkdLRVlET05PVFVTRVRISVNGT1JBTlk="

@@ -17,7 +17,7 @@ final class Receiver: Sendable {
     private let server: HTTPServer
 
     /// `respond` gets the request and how many times its webhook-id was seen before it.
-    /// `port` 0 picks a free port; a test that needs a receiver to come up late passes one.
+    /// `port` 0 picks a free port; a test that needs a receiver to come up late passes a ``PortReservation``'s.
     init(port: Int = 0, respond: @escaping @Sendable (ReceivedRequest, Int) -> ServerResponse = { _, _ in ServerResponse(status: 204) }) throws {
         let log = log, seen = seen
         server = try HTTPServer(host: "127.0.0.1", port: port) { request in
@@ -35,11 +35,12 @@ final class Receiver: Sendable {
     var requests: [Request] { log.withLock { $0 } }
     var uniqueIDs: Set<String> { Set(requests.map(\.id)) }
 
+    /// Frees the port and drops open connections; does not wait for connection threads (see ``HTTPServer/stop()``).
     func stop() { server.stop() }
 
     /// Waits until `condition` holds for the recorded requests, or `timeout` passes.
     @discardableResult
-    func wait(timeout: Duration = .seconds(20), until condition: ([Request]) -> Bool) async -> Bool {
+    func wait(timeout: Duration = .seconds(60), until condition: ([Request]) -> Bool) async -> Bool {
         await waitUntil(timeout: timeout) { condition(requests) }
     }
 }

@@ -51,10 +51,10 @@ struct SecretLeakTests {
         try harness.start(arguments: ["--log-level", "trace"], environment: environment)
 
         var outputs: [String: String] = [:]
-        let dead = { (arguments: [String]) throws -> HeraldProcess.Output in
-            try HeraldProcess.run(["dead"] + arguments + ["-c", harness.configPath], environment: environment, directory: harness.folder)
+        let dead = { (arguments: [String]) async throws -> HeraldProcess.Output in
+            try await HeraldProcess.run(["dead"] + arguments + ["-c", harness.configPath], environment: environment, directory: harness.folder)
         }
-        #expect(await waitUntil { (try? dead(["list"]).stdout.contains("6 dead letters")) == true })
+        #expect(await waitUntil { (try? await dead(["list"]).stdout.contains("6 dead letters")) == true })
         #expect(await receiver.wait { $0.filter { !$0.headers.isEmpty }.count >= 9 })
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
@@ -77,7 +77,7 @@ struct SecretLeakTests {
             ("dead list --json", ["dead", "list", "--json", "-c", harness.configPath]),
         ]
         for (name, arguments) in commands {
-            let result = try HeraldProcess.run(arguments, environment: environment, directory: harness.folder)
+            let result = try await HeraldProcess.run(arguments, environment: environment, directory: harness.folder)
             outputs[name] = result.stdout + result.stderr
         }
         outputs["run log"] = harness.log

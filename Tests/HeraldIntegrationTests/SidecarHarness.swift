@@ -22,8 +22,9 @@ final class SidecarHarness: @unchecked Sendable {
         try? FileManager.default.removeItem(at: folder)
     }
 
-    /// A config that tails `events.jsonl` into `state/` and sends everything to `url`.
-    static func config(url: String, extraEndpoint: String = "", retry: String = "[100ms, 200ms, 300ms]", timeout: String = "2s", source: String = "file: ./events.jsonl") -> String {
+    /// A config that tails `events.jsonl` into `state/` and sends everything to `url`. The default timeout is
+    /// long so that a receiver answering late on a loaded machine is not retried (and seen twice).
+    static func config(url: String, extraEndpoint: String = "", retry: String = "[100ms, 200ms, 300ms]", timeout: String = "10s", source: String = "file: ./events.jsonl") -> String {
         """
         version: 1
         state_dir: ./state
@@ -73,8 +74,9 @@ final class SidecarHarness: @unchecked Sendable {
         if let process { kill(process.processIdentifier, number) }
     }
 
-    /// Waits for the process to exit; nil when it is still running after `timeout`.
-    func waitForExit(timeout: Duration = .seconds(20)) async -> Int32? {
+    /// Waits for the process to exit; nil when it is still running after `timeout` (generous: a loaded machine
+    /// can be many times slower than an idle one, and a passing test returns as soon as the process is gone).
+    func waitForExit(timeout: Duration = .seconds(60)) async -> Int32? {
         guard let process, await waitUntil(timeout: timeout, { !process.isRunning }) else { return nil }
         return process.terminationStatus
     }
@@ -91,7 +93,7 @@ final class SidecarHarness: @unchecked Sendable {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    func dead(_ arguments: [String]) throws -> HeraldProcess.Output {
-        try HeraldProcess.run(["dead"] + arguments + ["-c", configPath], directory: folder)
+    func dead(_ arguments: [String]) async throws -> HeraldProcess.Output {
+        try await HeraldProcess.run(["dead"] + arguments + ["-c", configPath], directory: folder)
     }
 }

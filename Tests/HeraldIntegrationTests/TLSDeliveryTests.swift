@@ -9,6 +9,8 @@ final class PrivateCANginx {
     let port: Int
     let mutualPort: Int
     private let nginx: Process
+    /// Held while nginx runs, so that no receiver in a parallel test is given either port.
+    private let reservations: [PortReservation]
 
     static var available: Bool {
         FileManager.default.isExecutableFile(atPath: "/usr/sbin/nginx") && FileManager.default.isExecutableFile(atPath: "/usr/bin/openssl")
@@ -18,22 +20,24 @@ final class PrivateCANginx {
         ((try? String(contentsOf: folder.appendingPathComponent("access.log"), encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    init() throws {
+    /// Makes the certificates and starts nginx; openssl and the wait for nginx's ports stay off the cooperative pool.
+    init() async throws {
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-tls-\(UUID().uuidString)")
         let certs = folder.appendingPathComponent("certs")
         try FileManager.default.createDirectory(at: certs, withIntermediateDirectories: true)
         let dir = certs.path
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try Self.openssl(["req", "-x509"] + ec + ["-days", "1", "-keyout", "\(dir)/ca.key", "-out", "\(dir)/ca.pem", "-subj", "/CN=Herald Test CA"])
+        try await Self.openssl(["req", "-x509"] + ec + ["-days", "1", "-keyout", "\(dir)/ca.key", "-out", "\(dir)/ca.pem", "-subj", "/CN=Herald Test CA"])
         try "subjectAltName=IP:127.0.0.1\n".write(toFile: "\(dir)/server.ext", atomically: true, encoding: .utf8)
         try "extendedKeyUsage=clientAuth\n".write(toFile: "\(dir)/client.ext", atomically: true, encoding: .utf8)
         for (name, subject) in [("server", "/CN=127.0.0.1"), ("client", "/CN=herald-client")] {
-            try Self.openssl(["req"] + ec + ["-keyout", "\(dir)/\(name).key", "-out", "\(dir)/\(name).csr", "-subj", subject])
-            try Self.openssl(["x509", "-req", "-in", "\(dir)/\(name).csr", "-CA", "\(dir)/ca.pem", "-CAkey", "\(dir)/ca.key", "-CAcreateserial",
+            try await Self.openssl(["req"] + ec + ["-keyout", "\(dir)/\(name).key", "-out", "\(dir)/\(name).csr", "-subj", subject])
+            try await Self.openssl(["x509", "-req", "-in", "\(dir)/\(name).csr", "-CA", "\(dir)/ca.pem", "-CAkey", "\(dir)/ca.key", "-CAcreateserial",
                               "-days", "1", "-out", "\(dir)/\(name).pem", "-extfile", "\(dir)/\(name).ext"])
         }
-        port = try freePort()
-        mutualPort = try freePort()
+        reservations = [try PortReservation(), try PortReservation()]
+        port = reservations[0].port
+        mutualPort = reservations[1].port
         let root = folder.path
         try """
             worker_processes 1;
@@ -68,23 +72,32 @@ final class PrivateCANginx {
         nginx.arguments = ["-p", root, "-c", "\(root)/nginx.conf"]
         nginx.standardError = FileHandle.nullDevice
         try nginx.run()
-        for _ in 0..<300 where !(Self.accepts(port) && Self.accepts(mutualPort)) { usleep(10_000) }
+        let (port, mutualPort) = (port, mutualPort)
+        #expect(await waitUntil { Self.accepts(port) && Self.accepts(mutualPort) }, "nginx accepts on both ports")
     }
 
     /// Writes `config.yaml` beside the certificates: stdin source, state in `./state`, then `rest`.
     func writeConfig(_ rest: String) throws -> URL {
         let url = folder.appendingPathComponent("config.yaml")
-        try ("version: 1\nstate_dir: ./state\nsource: { stdin: true, drain_timeout: 10s }\n" + rest).write(to: url, atomically: true, encoding: .utf8)
+        try ("version: 1\nstate_dir: ./state\nsource: { stdin: true, drain_timeout: 60s }\n" + rest).write(to: url, atomically: true, encoding: .utf8)
         return url
     }
 
+    /// nginx is reaped and the folder removed on a thread of their own, so no test waits for it on the pool.
     deinit {
+        let nginx = nginx, folder = folder
         nginx.terminate()
-        nginx.waitUntilExit()
-        try? FileManager.default.removeItem(at: folder)
+        detachThread {
+            nginx.waitUntilExit()
+            try? FileManager.default.removeItem(at: folder)
+        }
     }
 
-    private static func openssl(_ arguments: [String]) throws {
+    private static func openssl(_ arguments: [String]) async throws {
+        try await onDedicatedThread { () throws -> Void in try opensslBlocking(arguments) }
+    }
+
+    private static func opensslBlocking(_ arguments: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         process.arguments = arguments
@@ -114,7 +127,7 @@ final class PrivateCANginx {
 struct TLSDeliveryTests {
     @Test("herald run delivers over TLS verified with ca_file, presenting a client certificate where required; send agrees")
     func privateCAAndMutualTLS() async throws {
-        let nginx = try PrivateCANginx()
+        let nginx = try await PrivateCANginx()
         let config = try nginx.writeConfig("""
             defaults:
               tls: { ca_file: certs/ca.pem }
@@ -133,40 +146,40 @@ struct TLSDeliveryTests {
         let certs = nginx.folder.appendingPathComponent("certs")
         try (Data(contentsOf: certs.appendingPathComponent("client.pem")) + Data(contentsOf: certs.appendingPathComponent("client.key")))
             .write(to: certs.appendingPathComponent("client-and-key.pem"))
-        let run = try HeraldProcess.run(["run", "-c", config.path], stdin: #"{"type":"order.created","id":"o-1"}"# + "\n", directory: nginx.folder)
+        let run = try await HeraldProcess.run(["run", "-c", config.path], stdin: #"{"type":"order.created","id":"o-1"}"# + "\n", directory: nginx.folder)
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(try HeraldProcess.run(["dead", "list", "-c", config.path], directory: nginx.folder).stdout == "no dead letters\n")
+        #expect(try await HeraldProcess.run(["dead", "list", "-c", config.path], directory: nginx.folder).stdout == "no dead letters\n")
         #expect(nginx.accessLog.sorted() == ["\(nginx.mutualPort) SUCCESS POST /mtls", "\(nginx.port) NONE POST /ca"].sorted())
 
         let event = #"{"type":"order.created","id":"o-2"}"#
-        let send = { (endpoint: String) throws -> HeraldProcess.Output in
-            try HeraldProcess.run(["send", "-c", config.path, "--endpoint", endpoint, event], directory: nginx.folder)
+        let send = { (endpoint: String) async throws -> HeraldProcess.Output in
+            try await HeraldProcess.run(["send", "-c", config.path, "--endpoint", endpoint, event], directory: nginx.folder)
         }
-        let mutual = try send("mutual")
+        let mutual = try await send("mutual")
         #expect(mutual.status == 0)
         #expect(mutual.stdout.contains("< HTTP 204"))
-        #expect(try send("mutual-one-file").status == 0)
-        let withoutCert = try send("mutual-without-cert")
+        #expect(try await send("mutual-one-file").status == 0)
+        let withoutCert = try await send("mutual-without-cert")
         #expect(withoutCert.status == 3)
         #expect(withoutCert.stdout.contains("< HTTP 400"))
-        let systemCA = try send("system-ca")
+        let systemCA = try await send("system-ca")
         #expect(systemCA.status == 3)
         #expect(systemCA.stdout.contains("no response") && systemCA.stdout.contains("tls"))
     }
 
     @Test("insecure_skip_verify is accepted with a warning in check and at start-up")
-    func insecureWarning() throws {
-        let nginx = try PrivateCANginx()
+    func insecureWarning() async throws {
+        let nginx = try await PrivateCANginx()
         let config = try nginx.writeConfig("""
             endpoints:
               lax: { url: "https://127.0.0.1:\(nginx.port)/lax", tls: { insecure_skip_verify: true } }
             routes:
               - { name: all, events: ["*"], to: lax }
             """)
-        let check = try HeraldProcess.run(["check", "-c", config.path], directory: nginx.folder)
+        let check = try await HeraldProcess.run(["check", "-c", config.path], directory: nginx.folder)
         #expect(check.status == 0)
         #expect(check.stderr.contains("warning: endpoint 'lax': tls.insecure_skip_verify is on"))
-        let run = try HeraldProcess.run(["run", "-c", config.path], stdin: #"{"type":"a","id":"1"}"# + "\n", directory: nginx.folder)
+        let run = try await HeraldProcess.run(["run", "-c", config.path], stdin: #"{"type":"a","id":"1"}"# + "\n", directory: nginx.folder)
         #expect(run.status == 0)
         #expect(run.stderr.contains("tls.insecure_skip_verify is on"))
         #expect(nginx.accessLog == ["\(nginx.port) NONE POST /lax"])

@@ -98,7 +98,7 @@ struct DeliveryLogTests {
         let log = try DeliveryLog(directory: directory.path, options: DeliveryLogOptions(flushInterval: .milliseconds(10)))
         defer { log.close() }
         log.record(attempt(1))
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(60)
         while log.counters.written < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
         #expect(try log.reader.query(DeliveryLogQuery()).items.map(\.deliveryID) == ["msg_1"])
     }

@@ -231,7 +231,7 @@ struct FileTailTests {
         let tail = FileTail(configuration)
         /// Starts waiting for one line, lets the tail block, then writes it.
         func arrives(_ write: () -> Void) async throws -> [String] {
-            let waiting = Task { try await collect(tail, count: 1, within: .seconds(10)) }
+            let waiting = Task { try await collect(tail, count: 1, within: .seconds(60)) }
             try await Task.sleep(for: .milliseconds(100))  // pacing only: let the tail block first
             write()
             return try await waiting.value.lines.map(\.text)

@@ -53,7 +53,8 @@ public final class HTTPServer: Sendable {
     /// Connections currently open.
     public var openConnections: Int { core.openConnectionCount }
 
-    /// Stops accepting, closes every connection (interrupting delays) and waits briefly for connection threads.
+    /// Stops accepting, frees the port and shuts down every connection (interrupting delays); returns without waiting
+    /// for connection threads, which close their sockets on their own (``openConnections`` drops to 0 soon after).
     public func stop() {
         core.stop()
     }
