@@ -208,7 +208,9 @@ final class JournalStore: @unchecked Sendable {
             segments[item.segment]?.liveCount += 1
             segments[item.segment]?.liveBytes += Int64(item.length)
         }
-        let pending = recovered.values.sorted { $0.order < $1.order }.map(\.delivery)
+        // Read order: by enqueue time, then position. A delivery compacted into a later segment keeps
+        // its enqueue time, so it goes back ahead of the ones that came after it (per-key order).
+        let pending = recovered.values.sorted { ($0.delivery.enqueuedAt, $0.order) < ($1.delivery.enqueuedAt, $1.order) }.map(\.delivery)
         return JournalRecovery(
             pending: pending, truncatedTail: truncatedTail, skippedSegmentTails: skipped,
             segmentsRead: numbers.count, recordsRead: recordsRead)

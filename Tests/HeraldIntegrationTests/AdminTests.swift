@@ -78,7 +78,12 @@ struct AdminTests {
         let body = try JSONSerialization.jsonObject(with: Data(readiness.body)) as? [String: Any]
         #expect((body?["warnings"] as? [String])?.first?.contains("endpoint 'retired' is paused: HTTP 410 Gone") == true)
 
-        text = try await poll(metrics, until: { $0.value("herald_endpoint_paused", ["endpoint": "retired"]) == 1 })
+        // Paused endpoints are pushed at once; the journal and the source lag are sampled each second.
+        text = try await poll(metrics, until: { (text: PrometheusText) -> Bool in
+            let paused = text.value("herald_endpoint_paused", ["endpoint": "retired"]) == 1
+            let pending = text.value("herald_journal_pending_deliveries") == 0
+            return paused && pending && text.value("herald_source_lag_bytes") == 0
+        })
         #expect(text.value("herald_endpoint_paused", ["endpoint": "retired"]) == 1)
         #expect(text.value("herald_endpoint_paused", ["endpoint": "receiver"]) == 0)
         #expect(text.value("herald_dead_letters_total", ["endpoint": "retired", "reason": "gone"]) == 1)
@@ -89,7 +94,10 @@ struct AdminTests {
 
         // Two refused connections open the circuit of `down`; the sampler shows it within a second.
         try harness.append([#"{"type":"flaky.ping","id":"f-1"}"#])
-        text = try await poll(metrics, until: { $0.value("herald_endpoint_breaker_open", ["endpoint": "down"]) == 1 })
+        text = try await poll(metrics, until: { (text: PrometheusText) -> Bool in
+            let open = text.value("herald_endpoint_breaker_open", ["endpoint": "down"]) == 1
+            return open && text.value("herald_journal_pending_deliveries") == 1
+        })
         #expect(text.value("herald_endpoint_breaker_open", ["endpoint": "down"]) == 1)
         #expect(text.value("herald_deliveries_total", ["endpoint": "down", "outcome": "retry"]) == 2)
         #expect(text.value("herald_journal_pending_deliveries") == 1)

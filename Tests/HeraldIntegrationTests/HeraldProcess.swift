@@ -25,18 +25,20 @@ struct HeraldProcess {
     ///
     /// Spawning, reading both pipes and waiting all block, so they happen on a thread of their own: on the
     /// cooperative pool (two threads on CI) they would stall every other test while the child runs.
-    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], directory: URL? = nil) async throws -> Output {
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], directory: URL? = nil,
+                    executable: URL = binary) async throws -> Output {
         let environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let directory = directory ?? root
         return try await onDedicatedThread { () throws -> Output in
-            try runBlocking(arguments, stdin: stdin, environment: environment, directory: directory)
+            try runBlocking(arguments, stdin: stdin, environment: environment, directory: directory, executable: executable)
         }
     }
 
     /// The blocking part of ``run(_:stdin:environment:directory:)``; only for a dedicated thread.
-    private static func runBlocking(_ arguments: [String], stdin: String?, environment: [String: String], directory: URL) throws -> Output {
+    private static func runBlocking(_ arguments: [String], stdin: String?, environment: [String: String], directory: URL,
+                                    executable: URL) throws -> Output {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory
         process.environment = environment

@@ -54,10 +54,18 @@ final class SidecarHarness: @unchecked Sendable {
     }
 
     /// Starts `herald run`; stderr (the log) goes to `herald.log`, appended across restarts.
-    func start(arguments: [String] = [], stdin: FileHandle? = nil, config: String? = nil, environment: [String: String] = [:]) throws {
+    /// `wrapper`: a command that execs Herald (e.g. `fiu-run -x` for fault injection), so the pid stays Herald's.
+    func start(arguments: [String] = [], stdin: FileHandle? = nil, config: String? = nil, environment: [String: String] = [:],
+               wrapper: [String] = []) throws {
         let process = Process()
-        process.executableURL = HeraldProcess.binary
-        process.arguments = ["run", "-c", config ?? configPath] + arguments
+        let run = ["run", "-c", config ?? configPath] + arguments
+        if let command = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: command)
+            process.arguments = Array(wrapper.dropFirst()) + [HeraldProcess.binary.path] + run
+        } else {
+            process.executableURL = HeraldProcess.binary
+            process.arguments = run
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.currentDirectoryURL = folder
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }

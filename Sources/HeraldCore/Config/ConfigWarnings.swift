@@ -9,9 +9,6 @@ public enum ConfigWarnings {
             if endpoint.tls.insecureSkipVerify {
                 warnings.append("endpoint '\(endpoint.name)': tls.insecure_skip_verify is on: its server certificate is not checked, so anyone on the path can read and alter its deliveries")
             }
-            if endpoint.ordering != nil {
-                warnings.append("endpoint '\(endpoint.name)': 'ordering' is accepted but not enforced yet")
-            }
         }
         return warnings
     }

@@ -50,9 +50,21 @@ public struct RetryConfig: Sendable, Equatable {
     )
 }
 
-/// Per-key ordering of an endpoint's deliveries (planned; validated now so configs stay valid).
+/// Per-key ordering of an endpoint's deliveries: those whose events share the value at `key` go
+/// one at a time, in the order they were read.
 public struct OrderingConfig: Sendable, Equatable {
     public var key: FieldPath
+
+    /// The ordering key of `event`: a string, number or boolean at `key`, as text. An event without
+    /// the field (or with null, an object or an array there) has no key and waits for no one.
+    public func value(in event: Event) -> String? {
+        switch JSONValue.object(event.body)[key] {
+        case .string(let text): text
+        case .number(let number): number.text
+        case .bool(let flag): flag ? "true" : "false"
+        case .null, .array, .object, nil: nil
+        }
+    }
 }
 
 /// When an endpoint's circuit opens (`failures` consecutive retryable failures; 0 turns the

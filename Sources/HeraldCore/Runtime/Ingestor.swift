@@ -72,7 +72,8 @@ struct Ingestor: Sendable {
                     let payload = (try? RequestRenderer.payload(for: event, route: match.route, endpoint: endpoint))
                         ?? StoredPayload(contentType: StoredPayload.unrendered, body: event.line)
                     deliveries.append(PendingDelivery(id: id, endpoint: endpoint.name, route: match.route.name, eventID: event.id, eventType: event.type,
-                                                      enqueuedAt: enqueuedAt, payload: payload.encoded()))
+                                                      enqueuedAt: enqueuedAt, payload: payload.encoded(),
+                                                      orderingKey: endpoint.ordering?.value(in: event)))
                 }
             }
         }

@@ -65,7 +65,8 @@ final class CurlMultiLoop: @unchecked Sendable {
         // Checking cancellation under the lock orders this submit before any `cancel(id)` from the handler.
         let outcome = inbox.withLock { inbox -> Outcome in
             if inbox.closed { return .closed }
-            if Task.isCancelled { return .cancelled }
+            // A waiting task may have been cancelled; a callback belongs to no task.
+            if case .resume = continuation, Task.isCancelled { return .cancelled }
             inbox.commands.append(.submit(request, id, continuation))
             let wake = inbox.sleeping
             inbox.sleeping = false
