@@ -5,9 +5,9 @@ import Logging
 import NIOCore
 import ServiceLifecycle
 
-/// The admin HTTP listener (`admin.listen`): serves ``AdminRoutes`` with Hummingbird for as long
-/// as the work it is started around runs.
-public struct AdminServer: Sendable {
+/// The admin HTTP listener (`admin.listen`): serves ``AdminRoutes`` with Hummingbird, as a
+/// service of the sidecar's group (``run()``) or around a piece of work (``serve(while:)``).
+public struct AdminServer: Service {
     public struct StartError: Error, CustomStringConvertible {
         public var description: String
     }
@@ -22,6 +22,15 @@ public struct AdminServer: Sendable {
         self.port = port
         self.routes = routes
         self.logger = logger
+    }
+
+    /// Listens until graceful shutdown of the group it runs in. Throws ``StartError`` when the
+    /// address cannot be bound, which shuts the sidecar's group down.
+    public func run() async throws {
+        try await serve {
+            // Cancellation ends the wait as well: either way the listener stops.
+            try? await gracefulShutdown()
+        }
     }
 
     /// Listens, runs `work`, then stops listening: requests in flight get up to a second to

@@ -22,6 +22,11 @@ final class CommitQueue: @unchecked Sendable {
         var noSpace = false
         var commits = 0
         var appendsCommitted = 0
+
+        /// Room for more: under the size budget and the disk not full (see `Journal.hasRoom()`).
+        func hasRoom(below maxBytes: Int64) -> Bool {
+            !noSpace && bytesOnDisk < maxBytes
+        }
     }
 
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -33,6 +38,24 @@ final class CommitQueue: @unchecked Sendable {
     private var stopped = false
     private var stats = Stats()
     private var closeWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Callers of ``waitForRoom(below:id:_:)``, resumed by `publish` once the stats show room.
+    private var roomWaiters: [RoomWaiter] = []
+    private var nextRoomWaiter: UInt64 = 0
+    /// Ids cancelled before their waiter was registered (the cancellation handler can run first).
+    private var cancelledRoomWaiters: Set<UInt64> = []
+
+    struct RoomWaiter {
+        var id: UInt64
+        var maxBytes: Int64
+        var continuation: CheckedContinuation<RoomWait, Never>
+    }
+
+    /// How a wait for room ended.
+    enum RoomWait {
+        case room
+        case cancelled
+        case closed
+    }
 
     init() {
         pthread_mutex_init(mutex, nil)
@@ -118,8 +141,54 @@ final class CommitQueue: @unchecked Sendable {
         }
     }
 
+    /// Called by the writer after every batch, burial and maintenance: the only place the stats
+    /// change, so it is also where a caller waiting for room is resumed.
     func publish(_ newStats: Stats) {
-        withLock { stats = newStats }
+        let ready: [RoomWaiter] = withLock {
+            stats = newStats
+            return roomWaiters.isEmpty ? [] : takeRoomWaiters { newStats.hasRoom(below: $0.maxBytes) }
+        }
+        for waiter in ready { waiter.continuation.resume(returning: .room) }
+    }
+
+    /// A fresh id for ``waitForRoom(below:id:_:)``, so that a cancellation can find its waiter.
+    func makeRoomWaiterID() -> UInt64 {
+        withLock {
+            defer { nextRoomWaiter += 1 }
+            return nextRoomWaiter
+        }
+    }
+
+    /// Resumes `continuation` once the stats show room below `maxBytes` (at once if they do now),
+    /// the writer stops, or ``cancelRoomWaiter(_:)`` is called for `id`.
+    func waitForRoom(below maxBytes: Int64, id: UInt64, _ continuation: CheckedContinuation<RoomWait, Never>) {
+        let now: RoomWait? = withLock {
+            if cancelledRoomWaiters.remove(id) != nil { return .cancelled }
+            if stats.hasRoom(below: maxBytes) { return .room }
+            if stopped { return .closed }
+            roomWaiters.append(RoomWaiter(id: id, maxBytes: maxBytes, continuation: continuation))
+            return nil
+        }
+        if let now { continuation.resume(returning: now) }
+    }
+
+    /// Resumes the waiter `id` now, if it is still waiting (its task was cancelled).
+    func cancelRoomWaiter(_ id: UInt64) {
+        let waiter: RoomWaiter? = withLock {
+            guard let index = roomWaiters.firstIndex(where: { $0.id == id }) else {
+                cancelledRoomWaiters.insert(id)
+                return nil
+            }
+            return roomWaiters.remove(at: index)
+        }
+        waiter?.continuation.resume(returning: .cancelled)
+    }
+
+    /// Removes and returns the room waiters that `ready` accepts; the lock is held.
+    private func takeRoomWaiters(_ ready: (RoomWaiter) -> Bool) -> [RoomWaiter] {
+        let taken = roomWaiters.filter(ready)
+        if !taken.isEmpty { roomWaiters.removeAll(where: ready) }
+        return taken
     }
 
     var currentStats: Stats {
@@ -140,11 +209,16 @@ final class CommitQueue: @unchecked Sendable {
 
     /// Called by the writer as it exits.
     func writerStopped() {
-        let waiters: [CheckedContinuation<Void, Never>] = withLock {
+        let (waiters, roomWaiting): ([CheckedContinuation<Void, Never>], [RoomWaiter]) = withLock {
             stopped = true
-            defer { closeWaiters = [] }
-            return closeWaiters
+            defer {
+                closeWaiters = []
+                roomWaiters = []
+            }
+            return (closeWaiters, roomWaiters)
         }
         for waiter in waiters { waiter.resume() }
+        // A closed journal will never have room: nobody should wait for it forever.
+        for waiter in roomWaiting { waiter.continuation.resume(returning: .closed) }
     }
 }

@@ -111,8 +111,28 @@ public final class Journal: Sendable {
     /// False when the journal has reached `options.maxBytes` or the disk is full: the caller
     /// should stop reading its source until settled deliveries free space (backpressure).
     public func hasRoom() -> Bool {
-        let stats = queue.currentStats
-        return !stats.noSpace && stats.bytesOnDisk < options.maxBytes
+        queue.currentStats.hasRoom(below: options.maxBytes)
+    }
+
+    /// Returns once ``hasRoom()`` is true: at once if it is, otherwise when the writer thread
+    /// publishes stats with room after a batch, a burial or maintenance (a wake-up, not a poll).
+    ///
+    /// - Throws: `CancellationError` if the calling task is cancelled while waiting, or
+    ///   `JournalError` with code `.closed` if the journal closes without room.
+    public func waitForRoom() async throws {
+        let id = queue.makeRoomWaiterID()
+        let outcome = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                queue.waitForRoom(below: options.maxBytes, id: id, continuation)
+            }
+        } onCancel: { [queue] in
+            queue.cancelRoomWaiter(id)
+        }
+        switch outcome {
+        case .room: return
+        case .cancelled: throw CancellationError()
+        case .closed: throw JournalError(.closed, "the journal in \(directory) is closed")
+        }
     }
 
     /// Writes what was already appended, stops the writer and releases the directory.

@@ -6,10 +6,10 @@ import Glibc
 /// The CLI, a separate process, calls `submit(ids:)`: the request is written to a temporary
 /// name (`.tmp-…`), fsynced, renamed to `<unix-ms>-<pid>-<random>.replay` and the directory
 /// fsynced, so a request file is either complete or invisible. The sidecar calls `take()`
-/// whenever it likes (on start and periodically or on a signal): it reads every complete
-/// request, oldest first, deletes them and returns the ids. This works whether or not a
-/// sidecar is running: a request waits in the directory until the next `take()`, which is
-/// also why it needs no lock or socket. Files without the trailer line are left for a later
+/// whenever it likes (on start, and when inotify reports a file renamed into the directory):
+/// it reads every complete request, oldest first, deletes them and returns the ids. This works
+/// whether or not a sidecar is running: a request waits in the directory until the next
+/// `take()`, which is also why it needs no lock or socket. Files without the trailer line are left for a later
 /// `take()` (their writer may still be writing); temporary files abandoned by a crashed
 /// writer are deleted after an hour.
 ///

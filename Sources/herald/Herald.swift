@@ -16,7 +16,8 @@ struct Herald: AsyncParsableCommand {
     /// Exit codes: 0 success, 1 invalid config or input, 2 usage, 3 runtime failure.
     static func main() async {
         signal(SIGPIPE, SIG_IGN)
-        // Before any signal source exists (PLATFORM.md): `run` handles these itself.
+        // Before any signal source exists (PLATFORM.md): `run`'s ServiceGroup traps these with
+        // Dispatch signal sources, which on Linux still fire for an ignored signal.
         if CommandLine.arguments.dropFirst().first == "run" {
             for number in [SIGHUP, SIGTERM, SIGINT] { signal(number, SIG_IGN) }
         }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import CMalloc
-import Dispatch
 import Foundation
 import HeraldAdmin
 import HeraldCore
@@ -16,8 +15,8 @@ struct RunCommand: AsyncParsableCommand {
             Tails source.file (or reads standard input with source.stdin), journals every delivery in
             state_dir before its position is committed, and delivers with retries. SIGTERM or SIGINT:
             stop reading, let requests in flight finish within shutdown_grace, exit 0; what is left
-            stays journaled for the next run. With stdin, exits once the input has ended and every
-            delivery finished, or drain_timeout passed.
+            stays journaled for the next run. SIGHUP: reload the config file. With stdin, exits once
+            the input has ended and every delivery finished, or drain_timeout passed.
             """
     )
 
@@ -33,7 +32,6 @@ struct RunCommand: AsyncParsableCommand {
         logging.bootstrap()
         let logger = Logger(label: "herald")
         for warning in ConfigWarnings.list(for: config) { logger.warning("\(warning)") }
-        let signals = SignalStream.make()
         let registry = PrometheusCollectorRegistry()
         let metrics = config.admin.map { _ in
             HeraldMetrics(endpoints: config.endpoints.map(\.name), factory: PrometheusSetup.factory(registry: registry))
@@ -43,11 +41,9 @@ struct RunCommand: AsyncParsableCommand {
             if let admin = config.admin {
                 let routes = AdminRoutes(registry: registry, readiness: sidecar.readiness,
                                          deliveries: config.deliveryLog.enabled ? deliveryLogQuery(directory: config.deliveryLogDirectory) : nil)
-                try await AdminServer(host: admin.host, port: admin.port, routes: routes, logger: logger).serve {
-                    try await sidecar.run(signals: signals)
-                }
+                try await sidecar.run(alongside: [AdminServer(host: admin.host, port: admin.port, routes: routes, logger: logger)])
             } else {
-                try await sidecar.run(signals: signals)
+                try await sidecar.run()
             }
         } catch let error as AdminServer.StartError {
             logger.critical("\(error)")
@@ -58,23 +54,6 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             logger.critical("herald stopped on an error", metadata: ["error": "\(error)"])
             throw ExitCode(ExitStatus.runtime)
-        }
-    }
-}
-
-/// Turns SIGTERM/SIGINT into `.stop` and SIGHUP into `.reload`. The signals were set to
-/// SIG_IGN first thing in `main` (a later SIG_IGN would disable these sources on Linux).
-enum SignalStream {
-    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
-
-    static func make() -> AsyncStream<Sidecar.Signal> {
-        AsyncStream { continuation in
-            for (signal, meaning) in [(SIGTERM, Sidecar.Signal.stop), (SIGINT, .stop), (SIGHUP, .reload)] {
-                let source = DispatchSource.makeSignalSource(signal: signal, queue: .global())
-                source.setEventHandler { continuation.yield(meaning) }
-                source.resume()
-                sources.append(source)
-            }
         }
     }
 }

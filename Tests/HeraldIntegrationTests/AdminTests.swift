@@ -88,11 +88,13 @@ struct AdminTests {
         #expect(text.value("herald_endpoint_paused", ["endpoint": "receiver"]) == 0)
         #expect(text.value("herald_dead_letters_total", ["endpoint": "retired", "reason": "gone"]) == 1)
         #expect(text.value("herald_deliveries_total", ["endpoint": "retired", "outcome": "dead"]) == 1)
+        // Journal and lag gauges are sampled once a second, not pushed: wait for a sample after the burial.
+        text = try await poll(metrics, until: { $0.value("herald_journal_pending_deliveries") == 0 && $0.value("herald_source_lag_bytes") == 0 })
         #expect(text.value("herald_journal_pending_deliveries") == 0)
         #expect(text.value("herald_source_lag_bytes") == 0)
         #expect((text.value("herald_journal_bytes") ?? 0) > 0)
 
-        // Two refused connections open the circuit of `down`; the sampler shows it within a second.
+        // Two refused connections open the circuit of `down` (pushed at once); the pending gauge follows at the next sample.
         try harness.append([#"{"type":"flaky.ping","id":"f-1"}"#])
         text = try await poll(metrics, until: { (text: PrometheusText) -> Bool in
             let open = text.value("herald_endpoint_breaker_open", ["endpoint": "down"]) == 1
@@ -100,6 +102,7 @@ struct AdminTests {
         })
         #expect(text.value("herald_endpoint_breaker_open", ["endpoint": "down"]) == 1)
         #expect(text.value("herald_deliveries_total", ["endpoint": "down", "outcome": "retry"]) == 2)
+        text = try await poll(metrics, until: { $0.value("herald_journal_pending_deliveries") == 1 })
         #expect(text.value("herald_journal_pending_deliveries") == 1)
 
         // A valid reload, then an invalid one (the old config stays).

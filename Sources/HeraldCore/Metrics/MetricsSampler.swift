@@ -1,23 +1,28 @@
 import HeraldJournal
+import ServiceLifecycle
 
-/// Samples the gauges that describe quantities rather than events, about once a second: journal
-/// pending deliveries and bytes, and the source's lag. (Paused endpoints and open circuits are
-/// pushed by the dispatcher when they change.)
-struct MetricsSampler: Sendable {
+/// Samples the gauges that describe quantities rather than events, every `interval` (a second
+/// by default): journal pending deliveries and bytes, and the source's lag. (Paused endpoints
+/// and open circuits are pushed by the dispatcher when they change.) A periodic service: these
+/// quantities have no event to wake on.
+struct MetricsSampler: Service {
     let metrics: HeraldMetrics
     let journal: Journal
     let sourceLag: SourceLag?
+    let interval: Duration
 
     func sample() {
         metrics.recordJournal(pending: journal.pendingCount, bytes: journal.bytesOnDisk)
         if let sourceLag, let bytes = sourceLag.bytes() { metrics.recordSourceLag(bytes: bytes) }
     }
 
-    /// Samples until the task is cancelled.
-    func run(every interval: Duration = .seconds(1)) async {
-        while !Task.isCancelled {
-            sample()
-            try? await Task.sleep(for: interval)
+    /// Samples until graceful shutdown (or cancellation).
+    func run() async {
+        await cancelWhenGracefulShutdown { [self] in
+            while !Task.isCancelled {
+                sample()
+                try? await Task.sleep(for: interval)
+            }
         }
     }
 }

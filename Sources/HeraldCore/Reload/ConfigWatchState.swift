@@ -28,6 +28,9 @@ public struct ConfigWatchState: Sendable, Equatable {
         settled = initial
     }
 
+    /// A change was seen once and waits for the confirming look.
+    public var isSettling: Bool { changing != nil }
+
     /// Takes one look at the file (nil: it cannot be stat'ed right now, e.g. mid-swap) and
     /// says whether to reload now.
     public mutating func observe(_ stamp: FileStamp?) -> Bool {

@@ -88,9 +88,12 @@ struct Ingestor: Sendable {
         dispatcher.submit(fresh)
     }
 
-    /// Appends, retrying (without reading further) while the disk is full or failing.
+    /// Appends, retrying (without reading further) while the disk is full or failing: a retry
+    /// after a failure, with a backoff that doubles from 100 ms up to 5 s, so a disk that
+    /// stays broken is not hammered and one that recovers quickly costs little.
     private func appendDurably(_ records: [JournalRecord]) async throws {
         var warned = false
+        var backoff = Duration.milliseconds(100)
         while true {
             do {
                 try await journal.append(records)
@@ -101,7 +104,8 @@ struct Ingestor: Sendable {
                     logger.error("cannot write the journal; holding the source until it can", metadata: ["error": "\(error)"])
                     warned = true
                 }
-                try await Task.sleep(for: .milliseconds(500))
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
             }
         }
     }
@@ -115,11 +119,12 @@ struct Ingestor: Sendable {
         }
     }
 
-    /// Backpressure: while the journal is at its size budget, the source is not read.
+    /// Backpressure: while the journal is at its size budget, the source is not read. The journal's
+    /// writer wakes this up when settled deliveries free space; cancellation (shutdown) ends it.
     private func waitForRoom() async throws {
         guard !journal.hasRoom() else { return }
         logger.warning("journal at its size budget; pausing the source until deliveries settle", metadata: ["bytes": "\(journal.bytesOnDisk)"])
-        while !journal.hasRoom() { try await Task.sleep(for: .milliseconds(100)) }
+        try await journal.waitForRoom()
         logger.info("journal has room again; reading resumes")
     }
 }

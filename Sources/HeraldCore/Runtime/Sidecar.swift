@@ -3,6 +3,8 @@ import HeraldHTTP
 import HeraldJournal
 import HeraldSource
 import Logging
+import ServiceLifecycle
+import UnixSignals
 
 /// `herald run`: opens the state directory, recovers the journal, starts the dispatcher and
 /// the source, and runs until the source ends (stdin) or a stop is requested.
@@ -11,31 +13,33 @@ import Logging
 /// from `herald dead replay`), `log/` (the delivery log), `checkpoint.json` (the file source's
 /// committed position).
 public final class Sidecar: Sendable {
-    public enum Signal: Sendable {
-        case stop
-        case reload
-    }
-
     private let config: HeraldConfig
     private let logger: Logger
     private let now: @Sendable () -> Int64
+    private let timing: Timing
     public let stats: DeliveryStats
     /// What `/readyz` reports, kept up to date while running.
     public let readiness = Readiness()
 
     /// `metrics`: where counts go; by default handles from the bootstrapped `MetricsSystem`.
-    public init(config: HeraldConfig, logger: Logger, metrics: HeraldMetrics? = nil, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds) {
+    public init(config: HeraldConfig, logger: Logger, metrics: HeraldMetrics? = nil,
+                timing: Timing = Timing(), now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds) {
         self.config = config
+        self.timing = timing
         self.logger = logger
         self.now = now
         stats = DeliveryStats(metrics: metrics ?? HeraldMetrics(endpoints: config.endpoints.map(\.name)))
         readiness.configLoaded()
     }
 
-    /// Runs until the end. Stdin: after end of input, delivers for up to `drain_timeout`,
-    /// leaving the rest journaled. On `.stop`: stops reading, lets requests in flight finish
-    /// for up to `shutdown_grace`, leaves the rest journaled.
-    public func run(signals: AsyncStream<Signal>) async throws {
+    /// Runs the sidecar's services in one `ServiceGroup` until the end. SIGTERM or SIGINT is a
+    /// graceful shutdown: stop reading, let requests in flight finish for up to
+    /// `shutdown_grace`, journal every outcome, leave the rest journaled. SIGHUP reloads the
+    /// config. Stdin: after end of input, delivers for up to `drain_timeout`, then the same.
+    ///
+    /// `leading` services (the admin listener) start with the group and stop after everything
+    /// else. Throws what a failed service threw, after the orderly shutdown.
+    public func run(alongside leading: [any Service] = []) async throws {
         let state = URL(fileURLWithPath: config.stateDir)
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         let (journal, recovery) = try Journal.open(directory: state.appendingPathComponent("journal").path,
@@ -90,89 +94,53 @@ public final class Sidecar: Sendable {
         case .stdin:
             source = StdinSource(limits: limits)
         }
-        logger.info("herald running", metadata: [
-            "config": "\(config.path)", "state_dir": "\(config.stateDir)", "pending": "\(recovery.pending.count)",
-            "routes": "\(config.routes.count)", "endpoints": "\(config.endpoints.count)",
-        ])
-
         let ingestor = Ingestor(live: live, journal: journal, checkpoints: checkpoints, dispatcher: dispatcher,
                                 stats: stats, logger: logger, now: now)
         let replayer = Replayer(spool: spool, deadLetters: deadLetters, journal: journal, dispatcher: dispatcher, stats: stats, logger: logger, now: now)
-        let sampler = MetricsSampler(metrics: stats.metrics, journal: journal, sourceLag: sourceLag)
-
-        enum Ending { case sourceEnded, drained, stopRequested, failed(any Error) }
-        let ending: Ending = await withTaskGroup(of: Ending?.self) { group in
-            group.addTask {
-                do {
-                    try await ingestor.run(source)
-                    return .sourceEnded
-                } catch is CancellationError {
-                    return nil
-                } catch {
-                    return .failed(error)
-                }
-            }
-            group.addTask {
-                for await signal in signals {
-                    switch signal {
-                    case .stop: return .stopRequested
-                    case .reload: reloader.reload(.signal)
-                    }
-                }
-                return nil
-            }
-            if config.watch {
-                group.addTask { [config] in
-                    var watch = ConfigWatchState(initial: Reloader.stamp(of: config.path))
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: Self.watchInterval)
-                        if watch.observe(Reloader.stamp(of: config.path)) { reloader.reload(.watch) }
-                    }
-                    return nil
-                }
-            }
-            group.addTask {
-                while !Task.isCancelled {
-                    await replayer.takeRequests()
-                    try? await Task.sleep(for: .seconds(1))
-                }
-                return nil
-            }
-            group.addTask {
-                await sampler.run()
-                return nil
-            }
-            var ending: Ending = .stopRequested
-            for await result in group {
-                guard let result else { continue }
-                if case .sourceEnded = result {
-                    // End of input (stdin): keep delivering, still listening for a stop signal.
-                    logger.info("end of input; delivering what is pending", metadata: ["drain_timeout": "\(ConfigDuration.format(config.source.drainTimeout))"])
-                    group.addTask { [config] in
-                        _ = await dispatcher.waitUntilDrained(timeout: config.source.drainTimeout)
-                        return .drained
-                    }
-                    continue
-                }
-                ending = result
-                break
-            }
-            source.stop()
-            group.cancelAll()
-            return ending
+        // Made before the group runs, so that both exist by the time "herald running" is logged.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let spoolWakeups = DirectoryWakeups(directory: spool.directory, mask: DirectoryWakeups.filesArriving)
+        if spoolWakeups == nil {
+            logger.warning("cannot watch the replay spool with inotify; looking at it on a timer", metadata: [
+                "interval": "\(ConfigDuration.format(timing.replayFallbackInterval))",
+            ])
         }
 
-        switch ending {
-        case .sourceEnded, .drained:
-            break
-        case .stopRequested:
-            logger.info("stopping: no more reading; waiting for requests in flight", metadata: ["shutdown_grace": "\(ConfigDuration.format(config.shutdownGrace))"])
-        case .failed(let error):
-            logger.error("source failed", metadata: ["error": "\(error)"])
+        // Graceful shutdown runs from the last service to the first: reading stops, then replay
+        // pick-up, reloads and sampling, then the dispatcher settles, and the admin listener
+        // (first) answers to the end.
+        var services = leading.map { Self.configuration($0) }
+        services.append(Self.configuration(DispatchService(dispatcher: dispatcher, shutdownGrace: config.shutdownGrace)))
+        services.append(Self.configuration(MetricsSampler(metrics: stats.metrics, journal: journal, sourceLag: sourceLag,
+                                                          interval: timing.metricsInterval)))
+        if config.watch {
+            let directory = (config.path as NSString).deletingLastPathComponent
+            let hint = DirectoryWakeups(directory: directory.isEmpty ? "." : directory, mask: DirectoryWakeups.entriesChanging)
+            services.append(Self.configuration(ConfigWatchService(path: config.path, reloader: reloader,
+                                                                  interval: timing.configWatchInterval, hint: hint)))
         }
-        dispatcher.stop()
-        _ = await dispatcher.waitForInFlight(timeout: config.shutdownGrace)
-        await dispatcher.flush()
+        services.append(Self.configuration(SignalReloadService(signals: hangups, reloader: reloader)))
+        services.append(Self.configuration(ReplayPickup(replayer: replayer, wakeups: spoolWakeups,
+                                                        fallbackInterval: timing.replayFallbackInterval)))
+        services.append(Self.configuration(IngestService(
+            ingestor: ingestor, source: source, dispatcher: dispatcher,
+            drainTimeout: config.source.drainTimeout, shutdownGrace: config.shutdownGrace, logger: logger,
+            runningMessage: "herald running",
+            runningMetadata: [
+                "config": "\(config.path)", "state_dir": "\(config.stateDir)", "pending": "\(recovery.pending.count)",
+                "routes": "\(config.routes.count)", "endpoints": "\(config.endpoints.count)",
+            ])))
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+
+        var failure: (any Error)?
+        do {
+            try await group.run()
+        } catch {
+            failure = error
+        }
+        // The dispatch service has stopped and flushed the dispatcher (also when another
+        // service failed: every service shuts the group down gracefully).
         let left = dispatcher.pendingCount
         await journal.close()
         deliveryLog?.close()
@@ -183,9 +151,13 @@ public final class Sidecar: Sendable {
             "lines": "\(summary.linesRead)", "rejected": "\(summary.rejectedTotal)", "unrouted": "\(summary.eventsUnrouted)",
             "delivered": "\(summary.delivered)", "retried": "\(summary.retried)", "dead": "\(summary.deadTotal)", "pending": "\(left)",
         ])
-        if case .failed(let error) = ending { throw error }
+        if let failure { throw failure }
     }
 
-    /// How often `watch: true` looks at the config file; a change applies after two looks.
-    static let watchInterval = Duration.milliseconds(500)
+    /// Any service ending, by returning or by throwing, shuts the group down gracefully: stdin's
+    /// end (after the drain) is a normal ending, and a failed source or admin listener still
+    /// lets the dispatcher settle before the error is reported.
+    private static func configuration(_ service: any Service) -> ServiceGroupConfiguration.ServiceConfiguration {
+        .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+    }
 }

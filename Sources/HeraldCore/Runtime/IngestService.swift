@@ -1,0 +1,42 @@
+import HeraldSource
+import Logging
+import ServiceLifecycle
+
+/// Reads the source into the journal until the source ends or graceful shutdown begins.
+///
+/// At end of input (stdin) it keeps the group running while the dispatcher delivers what is
+/// pending, for up to `drain_timeout`, then returns, which shuts the group down. Graceful
+/// shutdown cancels the reading, a wait for journal room or the drain at once; the ingestor
+/// never leaves a batch half-journaled (its append is not withdrawn by cancellation).
+struct IngestService: Service {
+    let ingestor: Ingestor
+    let source: any LineSource
+    let dispatcher: Dispatcher
+    let drainTimeout: Duration
+    let shutdownGrace: Duration
+    let logger: Logger
+    /// Logged first thing in `run`: by then the group's signal handlers are registered, so a
+    /// SIGTERM sent after seeing it is never lost.
+    let runningMessage: Logger.Message
+    let runningMetadata: Logger.Metadata
+
+    func run() async throws {
+        logger.info(runningMessage, metadata: runningMetadata)
+        do {
+            try await cancelWhenGracefulShutdown { [ingestor, source] in try await ingestor.run(source) }
+        } catch is CancellationError {
+            return stopping()
+        } catch {
+            logger.error("source failed", metadata: ["error": "\(error)"])
+            throw error
+        }
+        if Task.isShuttingDownGracefully || Task.isCancelled { return stopping() }
+        logger.info("end of input; delivering what is pending", metadata: ["drain_timeout": "\(ConfigDuration.format(drainTimeout))"])
+        _ = await cancelWhenGracefulShutdown { [dispatcher, drainTimeout] in await dispatcher.waitUntilDrained(timeout: drainTimeout) }
+        if Task.isShuttingDownGracefully { stopping() }
+    }
+
+    private func stopping() {
+        logger.info("stopping: no more reading; waiting for requests in flight", metadata: ["shutdown_grace": "\(ConfigDuration.format(shutdownGrace))"])
+    }
+}

@@ -1,0 +1,16 @@
+extension Sidecar {
+    /// The intervals of the sidecar's timed services. Not in the config file: the defaults suit
+    /// production, and tests inject shorter ones.
+    public struct Timing: Sendable {
+        /// How often `watch: true` looks at the config file; a change applies after two looks. An
+        /// inotify hint on the config's directory makes the first look immediate.
+        public var configWatchInterval: Duration = .milliseconds(500)
+        /// How often the journal and source-lag gauges are sampled.
+        public var metricsInterval: Duration = .seconds(1)
+        /// How often the replay spool is looked at when inotify cannot watch it; with inotify a
+        /// request is picked up as soon as its file is renamed into place.
+        public var replayFallbackInterval: Duration = .seconds(5)
+
+        public init() {}
+    }
+}
