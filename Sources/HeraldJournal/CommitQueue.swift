@@ -9,7 +9,7 @@ import Glibc
 final class CommitQueue: @unchecked Sendable {
     struct Waiter {
         var batch: EncodedBatch
-        var continuation: CheckedContinuation<Void, any Error>
+        var completion: AppendCompletion
     }
 
     /// Work for the writer thread between batches (reading deliveries back, burying them): it

@@ -55,7 +55,7 @@ public final class Journal: Sendable {
         let batch = try EncodedBatch(records)
         do {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                if !queue.submit(CommitQueue.Waiter(batch: batch, continuation: continuation)) {
+                if !queue.submit(CommitQueue.Waiter(batch: batch, completion: .resume(continuation))) {
                     continuation.resume(throwing: JournalError(.closed, "the journal in \(directory) is closed"))
                 }
             }
@@ -66,17 +66,53 @@ public final class Journal: Sendable {
         }
     }
 
+    /// Appends `records` like ``append(_:)`` and calls `completion` on the writer thread once they
+    /// are durable (nil) or failed: no task, no hop to the cooperative pool. `completion` must be
+    /// quick and must not block; it may append again.
+    public func append(_ records: [JournalRecord], completion: @escaping @Sendable (JournalError?) -> Void) {
+        guard !records.isEmpty else { return completion(nil) }
+        let batch: EncodedBatch
+        do throws(JournalError) {
+            batch = try EncodedBatch(records)
+        } catch {
+            return completion(error)
+        }
+        if !queue.submit(CommitQueue.Waiter(batch: batch, completion: .call(completion))) {
+            completion(JournalError(.closed, "the journal in \(directory) is closed"))
+        }
+    }
+
+    /// Reads pending deliveries back like ``read(_:)`` and calls `completion` with the results on
+    /// the writer thread.
+    public func read(_ ids: [String], completion: @escaping @Sendable ([DeliveryReadResult]) -> Void) {
+        guard !ids.isEmpty else { return completion([]) }
+        if !queue.submitJob({ store in completion(store.read(ids)) }) {
+            let closed = JournalError(.closed, "the journal in \(directory) is closed")
+            completion(ids.map { _ in .failed(closed) })
+        }
+    }
+
+    /// Buries deliveries like ``bury(_:into:at:)`` and calls `completion` with the outcomes on the
+    /// writer thread.
+    public func bury(_ requests: [BuryRequest], into letters: DeadLetterStore, at deadAt: Int64,
+                     completion: @escaping @Sendable ([BuryOutcome]) -> Void) {
+        guard !requests.isEmpty else { return completion([]) }
+        let submitted = queue.submitJob { [queue] store in
+            let outcomes = store.bury(requests, into: letters, at: deadAt)
+            queue.publish(store.stats)
+            completion(outcomes)
+        }
+        if !submitted {
+            let closed = JournalError(.closed, "the journal in \(directory) is closed")
+            completion(requests.map { _ in .failed(closed) })
+        }
+    }
+
     /// The current state of pending deliveries, payloads included, read back from the segment
     /// files. Lets a caller keep only ids in memory. A failed read (out of descriptors, an I/O
     /// error) is reported as such, never as "not pending": the delivery is still there.
     public func read(_ ids: [String]) async -> [DeliveryReadResult] {
-        guard !ids.isEmpty else { return [] }
-        return await withCheckedContinuation { continuation in
-            let closed = JournalError(.closed, "the journal in \(directory) is closed")
-            if !queue.submitJob({ store in continuation.resume(returning: store.read(ids)) }) {
-                continuation.resume(returning: ids.map { _ in .failed(closed) })
-            }
-        }
+        await withCheckedContinuation { continuation in read(ids) { continuation.resume(returning: $0) } }
     }
 
     /// Moves pending deliveries to the dead letters on the writer thread: each letter is written
@@ -84,16 +120,7 @@ public final class Journal: Sendable {
     /// A delivery is settled only when both are durable; one that fails stays pending and may be
     /// buried again later (its letter is then replaced, not doubled).
     public func bury(_ requests: [BuryRequest], into letters: DeadLetterStore, at deadAt: Int64) async -> [BuryOutcome] {
-        guard !requests.isEmpty else { return [] }
-        return await withCheckedContinuation { continuation in
-            let closed = JournalError(.closed, "the journal in \(directory) is closed")
-            let submitted = queue.submitJob { [queue] store in
-                let outcomes = store.bury(requests, into: letters, at: deadAt)
-                queue.publish(store.stats)
-                continuation.resume(returning: outcomes)
-            }
-            if !submitted { continuation.resume(returning: requests.map { _ in .failed(closed) }) }
-        }
+        await withCheckedContinuation { continuation in bury(requests, into: letters, at: deadAt) { continuation.resume(returning: $0) } }
     }
 
     /// Deliveries enqueued and not yet settled.
@@ -184,7 +211,7 @@ private func runWriter(store: JournalStore, queue: CommitQueue) {
         try? store.maintain()
         queue.publish(store.stats)
         for waiter in waiters {
-            waiter.continuation.resume(with: outcome.mapError { $0 as any Error })
+            waiter.completion.complete(outcome)
         }
     }
     for job in queue.takeJobs() { job(store) }

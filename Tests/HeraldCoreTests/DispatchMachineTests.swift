@@ -268,3 +268,32 @@ struct DeadLetterReasonTests {
         #expect(reason.message == message)
     }
 }
+
+@Suite("dispatch machine: the same delivery twice")
+struct DispatchMachineDuplicateTests {
+    @Test("a second copy of a delivery that is in flight is not sent alongside it, and nothing leaks")
+    func sameIDInFlight() {
+        var run = MachineHarness([endpoint("erp", concurrency: 2)])
+        run.submit([pendingDelivery("a")])
+        run.submit([pendingDelivery("a")])
+        #expect(run.startedIDs() == ["a"])
+        run.finish(nil, ok)
+        run.advance(by: 50)
+        #expect(run.pending == 0)
+        run.submit([pendingDelivery("b"), pendingDelivery("c")])
+        #expect(run.startedIDs() == ["a", "b", "c"], "both slots are free again")
+    }
+}
+
+@Suite("re-read guard")
+struct RereadGuardTests {
+    @Test("lines read again after a crash are skipped until the first delivery the journal did not have")
+    func skipsTheJournaledTail() {
+        var reread = RereadGuard(recovered: (0..<10).map { pendingDelivery("d\($0)") }, limit: 4)
+        #expect(reread.fresh([pendingDelivery("d6"), pendingDelivery("d7")]).isEmpty)
+        #expect(reread.isActive)
+        #expect(reread.fresh([pendingDelivery("d8"), pendingDelivery("d9"), pendingDelivery("n1")]).map(\.id) == ["n1"])
+        #expect(!reread.isActive, "everything after a new delivery is new")
+        #expect(reread.fresh([pendingDelivery("d9")]).map(\.id) == ["d9"])
+    }
+}

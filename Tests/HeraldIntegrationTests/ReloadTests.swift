@@ -148,7 +148,8 @@ struct ReloadTests {
         try FileManager.default.removeItem(atPath: harness.configPath)
         harness.signal(SIGHUP)
         #expect(await waitUntil { harness.logCount("config reload rejected; the running config stays in force") == 1 })
-        #expect(harness.log.contains("config.yaml: no such config file"))
+        // The rejection comes first, then each diagnostic on a line of its own.
+        #expect(await waitUntil { harness.log.contains("config.yaml: no such config file") })
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
     }

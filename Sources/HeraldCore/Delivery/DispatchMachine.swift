@@ -365,6 +365,14 @@ struct DispatchMachine {
         var deadline: Int64?
         if accepting, endpoint.config.enabled, endpoint.gone == nil {
             while endpoint.inFlight < endpoint.concurrency, let front = endpoint.queue.front {
+                if flights[front.id] != nil {
+                    // A second copy of a delivery in flight (an event the application wrote twice):
+                    // the copy in flight settles the journal's one record, so this one is done.
+                    _ = endpoint.queue.popFront()
+                    heldBytes -= front.payloadBytes
+                    pending -= 1
+                    continue
+                }
                 guard let box = front.box else { break }
                 if let until = endpoint.gate.blockedUntil(now: now) {
                     if until != .max { deadline = until }

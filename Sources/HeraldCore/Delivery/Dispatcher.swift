@@ -9,8 +9,9 @@ import Synchronization
 /// finished attempt, the wake-up, a journal write, read or burial that completed) and runs the
 /// actions it returns once the lock is released: transfers go to the libcurl loop, whose
 /// completion feeds the machine on the loop thread and starts that endpoint's next transfer in
-/// the same step; journal writes, read-backs and burials run on the journal's writer thread.
-/// One timer holds the machine's one wake-up.
+/// the same step; journal writes, read-backs and burials run on the journal's writer thread, whose
+/// completions feed the machine there. Nothing waits on the cooperative pool. One timer holds the
+/// machine's one wake-up.
 public final class Dispatcher: Sendable {
     /// A condition someone waits for (shutdown, stdin drain), checked after every step.
     private enum Condition {
@@ -35,13 +36,14 @@ public final class Dispatcher: Sendable {
 
     private struct State: ~Copyable {
         var machine: DispatchMachine
-        var timer: Task<Void, Never>?
         var waiters: [Waiter] = []
         var nextWaiter: UInt64 = 0
         var statusListeners: [@Sendable (DispatchStatus) -> Void] = []
     }
 
     private let state: Mutex<State>
+    /// The machine's one wake-up, on a thread of its own.
+    private let timer: WakeupTimer
     private let runner: AttemptRunner
     private let journal: Journal
     private let deadLetters: DeadLetterStore
@@ -62,6 +64,13 @@ public final class Dispatcher: Sendable {
         self.stats = stats
         self.logger = logger
         self.now = now
+        let wakeup = WeakDispatcher()
+        timer = WakeupTimer(now: now) { wakeup.dispatcher?.step { $0.timeReached(now: $1, &$2) } }
+        wakeup.dispatcher = self
+    }
+
+    deinit {
+        timer.stop()
     }
 
     /// Deliveries not yet settled (queued, waiting for a retry, in flight, or being settled).
@@ -136,7 +145,7 @@ public final class Dispatcher: Sendable {
                 }
             }
             for action in actions {
-                if case .arm(let deadline) = action { rearm(&state, at: deadline) }
+                if case .arm(let deadline) = action { timer.arm(at: deadline) }
             }
             return (ready, state.statusListeners)
         }
@@ -152,42 +161,26 @@ public final class Dispatcher: Sendable {
                 step { $0.attemptFinished(id, report, now: $1, &$2) }
             }
         case .journal(let records):
-            Task {
-                do throws(JournalError) {
-                    try await journal.append(records)
-                    step { $0.journalWritten(now: $1, &$2) }
-                } catch {
+            journal.append(records) { [self] error in
+                if let error {
                     step { $0.journalFailed(error, now: $1, &$2) }
+                } else {
+                    step { $0.journalWritten(now: $1, &$2) }
                 }
             }
         case .bury(let burials):
-            Task {
-                let requests = burials.map { BuryRequest(id: $0.id, reason: $0.reason.message, attempts: $0.attempts, lastError: $0.lastError) }
-                let outcomes = await journal.bury(requests, into: deadLetters, at: now())
+            let requests = burials.map { BuryRequest(id: $0.id, reason: $0.reason.message, attempts: $0.attempts, lastError: $0.lastError) }
+            journal.bury(requests, into: deadLetters, at: now()) { [self] outcomes in
                 step { $0.buried(Array(zip(burials, outcomes)), now: $1, &$2) }
             }
         case .readBack(let endpoint, let ids):
-            Task {
-                let results = await journal.read(ids)
+            journal.read(ids) { [self] results in
                 step { $0.readBack(endpoint: endpoint, Array(zip(ids, results)).map { (id: $0.0, result: $0.1) }, now: $1, &$2) }
             }
         case .arm:
             break  // done under the lock, so that arms are applied in order
         case .notice(let notice):
             report(notice, listeners: listeners)
-        }
-    }
-
-    /// Replaces the timer with one for `deadline` (nil: none).
-    private func rearm(_ state: inout State, at deadline: Int64?) {
-        state.timer?.cancel()
-        state.timer = deadline.map { deadline in
-            let delay = max(0, deadline - now())
-            return Task { [self] in
-                if delay > 0 { try? await Task.sleep(for: .milliseconds(delay)) }
-                guard !Task.isCancelled else { return }
-                step { $0.timeReached(now: $1, &$2) }
-            }
         }
     }
 
@@ -302,6 +295,11 @@ public final class Dispatcher: Sendable {
     private static func metadata(for delivery: PendingDelivery) -> Logger.Metadata {
         ["event_id": "\(delivery.eventID)", "endpoint": "\(delivery.endpoint)", "route": "\(delivery.route)", "attempt": "\(delivery.attempts)"]
     }
+}
+
+/// The timer's way back to its dispatcher, without keeping it alive.
+private final class WeakDispatcher: @unchecked Sendable {
+    weak var dispatcher: Dispatcher?
 }
 
 /// Wall-clock milliseconds, the unit the journal stores times in.

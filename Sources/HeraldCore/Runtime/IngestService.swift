@@ -11,6 +11,8 @@ import ServiceLifecycle
 struct IngestService: Service {
     let ingestor: Ingestor
     let source: any LineSource
+    /// The deliveries journaled last before start-up, whose lines may be read again.
+    let reread: RereadGuard
     let dispatcher: Dispatcher
     let drainTimeout: Duration
     let shutdownGrace: Duration
@@ -23,7 +25,7 @@ struct IngestService: Service {
     func run() async throws {
         logger.info(runningMessage, metadata: runningMetadata)
         do {
-            try await cancelWhenGracefulShutdown { [ingestor, source] in try await ingestor.run(source) }
+            try await cancelWhenGracefulShutdown { [ingestor, source, reread] in try await ingestor.run(source, reread: reread) }
         } catch is CancellationError {
             return stopping()
         } catch {

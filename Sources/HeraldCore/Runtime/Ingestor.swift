@@ -28,15 +28,17 @@ struct Ingestor: Sendable {
         self.now = now
     }
 
-    /// Reads until the source ends or the task is cancelled.
-    func run(_ source: any LineSource) async throws {
+    /// Reads until the source ends or the task is cancelled. `reread` knows the deliveries whose
+    /// lines may be read again after a crash.
+    func run(_ source: any LineSource, reread: RereadGuard = RereadGuard(recovered: [], limit: 0)) async throws {
+        var reread = reread
         while let batch = try await source.next() {
-            try await ingest(batch)
+            try await ingest(batch, reread: &reread)
             try await waitForRoom()
         }
     }
 
-    func ingest(_ batch: LineBatch) async throws {
+    func ingest(_ batch: LineBatch, reread: inout RereadGuard) async throws {
         let enqueuedAt = now()
         let generation = live.current
         let decoder = generation.decoder, router = generation.router
@@ -77,11 +79,13 @@ struct Ingestor: Sendable {
                 }
             }
         }
-        // A line re-read after a crash (journaled, checkpoint not yet saved) is already pending.
-        // A read that fails counts as unknown: enqueueing again replaces the pending copy, never doubles it.
-        let known = Set(await journal.read(deliveries.map(\.id)).compactMap { $0.delivery?.id })
+        // A line re-read after a crash (journaled, checkpoint not yet saved) was journaled before: the
+        // guard knows it even if it has been delivered since. An event written twice by the application
+        // is skipped while its first copy is pending. A read that fails counts as unknown.
+        let unseen = reread.fresh(deliveries)
+        let known = Set(await journal.read(unseen.map(\.id)).compactMap { $0.delivery?.id })
         var seen = Set<String>()
-        let fresh = deliveries.filter { !known.contains($0.id) && seen.insert($0.id).inserted }
+        let fresh = unseen.filter { !known.contains($0.id) && seen.insert($0.id).inserted }
         try await appendDurably(fresh.map(JournalRecord.enqueue))
         if let checkpoint = batch.checkpoint { try saveCheckpoint(checkpoint) }
         stats.ingested(.init(lines: lines, routed: routed, unrouted: unrouted, enqueued: fresh.count, duplicates: deliveries.count - fresh.count, rejected: rejected))

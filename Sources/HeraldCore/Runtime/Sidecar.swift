@@ -123,7 +123,9 @@ public final class Sidecar: Sendable {
         services.append(Self.configuration(ReplayPickup(replayer: replayer, wakeups: spoolWakeups,
                                                         fallbackInterval: timing.replayFallbackInterval)))
         services.append(Self.configuration(IngestService(
-            ingestor: ingestor, source: source, dispatcher: dispatcher,
+            ingestor: ingestor, source: source,
+            reread: RereadGuard(recovered: recovery.pending, limit: 2 * limits.maxBatchLines * max(1, config.routes.reduce(0) { $0 + $1.to.count })),
+            dispatcher: dispatcher,
             drainTimeout: config.source.drainTimeout, shutdownGrace: config.shutdownGrace, logger: logger,
             runningMessage: "herald running",
             runningMetadata: [
