@@ -13,6 +13,8 @@ struct RestartRun {
     var firstRequest: Duration
     /// VmHWM three seconds after spawn (or when all were delivered, if sooner).
     var earlyPeak: Int
+    /// VmHWM when the first request arrived.
+    var peakAtFirst: Int
     var peak: Int
     var rate: Double
 }
@@ -38,14 +40,14 @@ extension DeliveryBench {
             !down.isRunning || checkpointOffset(folder + "/state/checkpoint.json") == size
         }
         guard journaled, down.isRunning else {
-            print(down.isRunning ? "backlog: timed out before the file was journaled" : "backlog: herald exited early")
+            report(down.isRunning ? "backlog: timed out before the file was journaled" : "backlog: herald exited early")
             await down.stop()
             return nil
         }
         let elapsed = ContinuousClock.now - start
         try await Task.sleep(for: .seconds(2))
         let usage = down.memory
-        if !(await down.stop()) { print("backlog: herald did not stop within 30 s of SIGTERM; killed") }
+        if !(await down.stop()) { report("backlog: herald did not stop within 30 s of SIGTERM; killed") }
         var run = BacklogRun(journaled: elapsed, peak: usage.peak, current: usage.current)
 
         try heraldConfig(url: target, source: events.path, concurrency: 32, retry: "[1s, 5s]")
@@ -63,9 +65,17 @@ extension DeliveryBench {
         let start = ContinuousClock.now
         let process = try HeraldProcess(herald, config: config)
         var first: Duration?
+        var peakAtFirst = 0
+        var earlyPeak: Int?
+        /// Samples VmHWM once, three seconds in, whichever wait below is running then.
+        func sampleEarly() {
+            if earlyPeak == nil, ContinuousClock.now - start >= .seconds(3) { earlyPeak = process.memory.peak }
+        }
         let arrived = await waitUntil(deadline: start + .seconds(30), every: .milliseconds(5)) {
+            sampleEarly()
             guard let count = await counter.sinceMark(), count > 0 else { return !process.isRunning }
             first = ContinuousClock.now - start
+            peakAtFirst = process.memory.peak
             return true
         }
         guard arrived, let first else {
@@ -75,11 +85,8 @@ extension DeliveryBench {
             await process.stop()
             return .failure(failure)
         }
-        var earlyPeak: Int?
         do {
-            try await waitForDeliveries(pending, counter: counter, herald: process) {
-                if earlyPeak == nil, ContinuousClock.now - start >= .seconds(3) { earlyPeak = process.memory.peak }
-            }
+            try await waitForDeliveries(pending, counter: counter, herald: process) { sampleEarly() }
         } catch {
             await process.stop()
             return .failure(error)
@@ -87,7 +94,7 @@ extension DeliveryBench {
         let elapsed = ContinuousClock.now - start
         let peak = process.memory.peak
         await process.stop()
-        return .success(RestartRun(firstRequest: first, earlyPeak: earlyPeak ?? peak, peak: peak, rate: Double(pending) / seconds(elapsed)))
+        return .success(RestartRun(firstRequest: first, earlyPeak: earlyPeak ?? peak, peakAtFirst: peakAtFirst, peak: peak, rate: Double(pending) / seconds(elapsed)))
     }
 
     static func checkpointOffset(_ path: String) -> Int? {

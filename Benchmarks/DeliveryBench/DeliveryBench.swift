@@ -5,6 +5,7 @@ import HeraldHTTP
 /// gcc, starts nginx and runs it in release mode.
 ///   herald-delivery-bench --herald PATH --raw-loop PATH --target URL --status URL
 ///                         [--events N] [--backlog N] [--rounds R] [--observability]
+///                         [--only throughput,latency,backlog]
 /// 1. raw loop: a C program on libcurl's multi interface (32 handles, keep-alive) to the target;
 /// 2. end to end: `herald run` tailing a file of N events, journal on, one POST per event,
 ///    concurrency 32, observability off; its events/s and CPU per event against the raw loop's;
@@ -25,11 +26,13 @@ struct DeliveryBench {
         var backlog: Int
         var rounds: Int
         var variants: [Variant]
+        /// `--only throughput,latency,backlog`: the parts to run (all by default).
+        var parts: Set<String>
     }
 
     static func main() async throws {
         guard let options = parseOptions() else {
-            print("usage: herald-delivery-bench --herald PATH --raw-loop PATH --target URL --status URL [--events N] [--backlog N] [--rounds R] [--observability]")
+            report("usage: herald-delivery-bench --herald PATH --raw-loop PATH --target URL --status URL [--events N] [--backlog N] [--rounds R] [--observability] [--only throughput,latency,backlog]")
             exit(2)
         }
         let client = try HTTPClient()
@@ -40,12 +43,13 @@ struct DeliveryBench {
         let events = (path: folder + "/events.jsonl", count: options.events)
         try writeEvents(events.count, to: events.path)
 
-        try await throughput(options, counter: counter, events: events)
-
-        let latency = try await latency(herald: options.herald, rate: 1000, seconds: 10)
-        print(String(format: "latency append -> arrival at 1,000 events/s: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%ld events)",
-                     latency.p50, latency.p99, latency.max, latency.count))
-
+        if options.parts.contains("throughput") { try await throughput(options, counter: counter, events: events) }
+        if options.parts.contains("latency") {
+            let latency = try await latency(herald: options.herald, rate: 1000, seconds: 10)
+            report(String(format: "latency append -> arrival at 1,000 events/s: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%ld events)",
+                         latency.p50, latency.p99, latency.max, latency.count))
+        }
+        guard options.parts.contains("backlog") else { return }
         var pending = events
         if options.backlog != options.events {
             pending = (folder + "/backlog.jsonl", options.backlog)
@@ -68,7 +72,8 @@ struct DeliveryBench {
         return Options(
             herald: herald, rawLoop: rawLoop, target: target, status: status, events: events,
             backlog: value("--backlog").flatMap(Int.init) ?? events, rounds: max(1, value("--rounds").flatMap(Int.init) ?? 2),
-            variants: arguments.contains("--observability") ? Variant.allCases : [.off, .ordering]
+            variants: arguments.contains("--observability") ? Variant.allCases : [.off, .ordering],
+            parts: Set((value("--only") ?? "throughput,latency,backlog").split(separator: ",").map(String.init))
         )
     }
 
@@ -79,16 +84,16 @@ struct DeliveryBench {
         var runs: [Variant: [HeraldRun]] = [:]
         for round in 1...options.rounds {
             if let raw = await RawRun.measure(binary: options.rawLoop, url: options.target, requests: events.count, inFlight: 32) {
-                print("round \(round): raw loop, \(events.count) requests: \(raw.summary)")
+                report("round \(round): raw loop, \(events.count) requests: \(raw.summary)")
                 raws.append(raw)
             }
             for variant in options.variants {
                 do {
                     let run = try await endToEnd(herald: options.herald, counter: counter, target: options.target, events: events, variant: variant)
-                    print("round \(round): herald run, \(variant.rawValue): \(run.summary)")
+                    report("round \(round): herald run, \(variant.rawValue): \(run.summary)")
                     runs[variant, default: []].append(run)
                 } catch {
-                    print("round \(round): herald run, \(variant.rawValue): \(error)")
+                    report("round \(round): herald run, \(variant.rawValue): \(error)")
                 }
             }
         }
@@ -96,18 +101,18 @@ struct DeliveryBench {
     }
 
     static func printSummary(raws: [RawRun], runs: [Variant: [HeraldRun]], options: Options) {
-        print("== best of \(options.rounds) rounds, \(options.events) events (rate: highest; CPU: lowest; RSS: highest)")
+        report("== best of \(options.rounds) rounds, \(options.events) events (rate: highest; CPU: lowest; RSS: highest)")
         guard let rawRate = raws.map(\.rate).max(), let rawCPU = raws.map(\.cpuMicroseconds).min() else {
-            print("raw loop: no successful run")
+            report("raw loop: no successful run")
             return
         }
-        print(String(format: "raw C libcurl multi loop, 32 handles, keep-alive: %.0f requests/s, %.1f µs CPU/request", rawRate, rawCPU))
+        report(String(format: "raw C libcurl multi loop, 32 handles, keep-alive: %.0f requests/s, %.1f µs CPU/request", rawRate, rawCPU))
         let bare = runs[.off]?.map(\.rate).max()
         for variant in options.variants {
             guard let variantRuns = runs[variant], let rate = variantRuns.map(\.rate).max(),
                 let cpu = variantRuns.map(\.cpuPerEvent).min(), let peak = variantRuns.map(\.peakRSS).max()
             else {
-                print("herald run, \(variant.rawValue): no successful run")
+                report("herald run, \(variant.rawValue): no successful run")
                 continue
             }
             var line = String(format: "herald run, %@: %.0f events/s, %.1f µs CPU/event, peak RSS %ld MiB; events/s ÷ raw requests/s %.1f%%",
@@ -117,19 +122,19 @@ struct DeliveryBench {
             case .ordering: line += " (target ≥ 70%)"
             case .log, .all: if let bare { line += String(format: "; costs %.1f%% against off", (1 - rate / bare) * 100) }
             }
-            print(line)
+            report(line)
         }
     }
 
     static func printBacklog(_ run: BacklogRun, events: Int) {
-        print(String(format: "backlog: %ld events pending against a down endpoint, journaled in %.1f s: peak RSS %ld MiB (now %ld MiB)",
+        report(String(format: "backlog: %ld events pending against a down endpoint, journaled in %.1f s: peak RSS %ld MiB (now %ld MiB)",
                      events, seconds(run.journaled), mib(run.peak), mib(run.current)))
         switch run.restart {
         case .success(let restart):
-            print(String(format: "restart with %ld pending, endpoint up: first request after %.2f s (target ≤ 2 s); peak RSS %ld MiB in the first 3 s, %ld MiB until all were delivered (target ≤ 64 MiB); drained at %.0f events/s",
-                         events, seconds(restart.firstRequest), mib(restart.earlyPeak), mib(restart.peak), restart.rate))
+            report(String(format: "restart with %ld pending, endpoint up: first request after %.2f s (target ≤ 2 s); peak RSS %ld MiB at the first request, %ld MiB in the first 3 s, %ld MiB until all were delivered (target ≤ 64 MiB); drained at %.0f events/s",
+                         events, seconds(restart.firstRequest), mib(restart.peakAtFirst), mib(restart.earlyPeak), mib(restart.peak), restart.rate))
         case .failure(let error):
-            print("restart with \(events) pending: \(error)")
+            report("restart with \(events) pending: \(error)")
         case nil:
             break
         }

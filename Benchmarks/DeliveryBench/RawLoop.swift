@@ -17,7 +17,7 @@ struct RawRun {
         let output = Pipe()
         process.standardOutput = output
         do { try process.run() } catch {
-            print("raw loop: cannot start \(binary): \(error)")
+            report("raw loop: cannot start \(binary): \(error)")
             return nil
         }
         // Even a slow machine does 1,000 requests/s; past that something is wrong.
@@ -25,13 +25,13 @@ struct RawRun {
         guard await waitUntil(deadline: deadline, every: .milliseconds(50), { !process.isRunning }) else {
             process.terminate()
             process.waitUntilExit()
-            print("raw loop: timed out")
+            report("raw loop: timed out")
             return nil
         }
         process.waitUntilExit()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         guard let run = RawRun(parsing: text) else {
-            print("raw loop: exit \(process.terminationStatus), unreadable output: \(text)")
+            report("raw loop: exit \(process.terminationStatus), unreadable output: \(text)")
             return nil
         }
         return run

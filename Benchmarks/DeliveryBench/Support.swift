@@ -163,3 +163,9 @@ func monotonicNanoseconds() -> UInt64 {
 
 /// KiB as MiB, for printing.
 func mib(_ kib: Int) -> Int { kib >> 10 }
+
+/// Prints a line straight to file descriptor 1: `print` buffers when stdout is a file or pipe,
+/// and a run takes minutes, so its progress should show as it goes.
+func report(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
