@@ -239,11 +239,12 @@ struct DispatchMachine {
         let window = settings.readAhead * 2
         var dropped: [String] = []
         var failed: [(id: String, error: JournalError)] = []
+        var loaded: [String: HeldDelivery.Box] = [:]
+        loaded.reserveCapacity(results.count)
         for (id, result) in results {
             switch result {
             case .found(let delivery):
-                let box = HeldDelivery.Box(delivery)
-                if endpoint.queue.hydrate(box, within: window) { heldBytes += delivery.payload.count }
+                loaded[id] = HeldDelivery.Box(delivery)
             case .notPending:
                 // Settled elsewhere (a replay replaced it, say): it is not ours to send any more.
                 if let held = endpoint.queue.removeReady(id, within: window) {
@@ -255,6 +256,7 @@ struct DispatchMachine {
                 failed.append((id, error))
             }
         }
+        heldBytes += endpoint.queue.hydrate(loaded, within: window)
         if let first = failed.first {
             // The delivery is still in the journal: wait and read it again, without holding up
             // the deliveries behind it.

@@ -121,14 +121,16 @@ struct EndpointQueue {
         ready.prefix(limit).compactMap { $0.box == nil ? $0.id : nil }
     }
 
-    /// Replaces the stub of `delivery` near the front with the whole delivery; returns whether it
-    /// was still there.
-    mutating func hydrate(_ box: HeldDelivery.Box, within limit: Int) -> Bool {
-        guard let index = ready.indices.prefix(limit).first(where: { ready[$0].id == box.delivery.id && ready[$0].box == nil }) else {
-            return false
+    /// Replaces the stubs of `loaded` deliveries among the first `limit` ready ones with the whole
+    /// deliveries, in one pass; returns the payload bytes now held.
+    mutating func hydrate(_ loaded: [String: HeldDelivery.Box], within limit: Int) -> Int {
+        var added = 0
+        for index in ready.indices.prefix(limit) where ready[index].box == nil {
+            guard let box = loaded[ready[index].id] else { continue }
+            ready[index] = HeldDelivery(id: ready[index].id, key: ready[index].key, box: box)
+            added += box.delivery.payload.count
         }
-        ready[index] = HeldDelivery(id: ready[index].id, key: ready[index].key, box: box)
-        return true
+        return added
     }
 
     /// Takes the ready delivery `id` out (near the front), if it is there.
