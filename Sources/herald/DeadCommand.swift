@@ -56,6 +56,7 @@ struct DeadListCommand: AsyncParsableCommand {
                 object["event_type"] = .string(letter.delivery.eventType)
                 object["attempts"] = .number(JSONNumber(Double(letter.delivery.attempts)))
                 object["reason"] = .string(letter.reason)
+                if let key = letter.delivery.orderingKey { object["ordering_key"] = .string(key) }
                 print(JSONWriter.encode(.object(object)))
             }
             return
@@ -66,7 +67,8 @@ struct DeadListCommand: AsyncParsableCommand {
         }
         for letter in letters {
             let d = letter.delivery
-            print("\(iso8601(letter.deadAt))  \(d.id)  \(d.endpoint)  \(d.route)  \(d.eventType)  event \(d.eventID)  attempts \(d.attempts)\n    \(letter.reason)")
+            let key = d.orderingKey.map { "  key \($0)" } ?? ""
+            print("\(iso8601(letter.deadAt))  \(d.id)  \(d.endpoint)  \(d.route)  \(d.eventType)  event \(d.eventID)  attempts \(d.attempts)\(key)\n    \(letter.reason)")
         }
         print("\(letters.count) dead letter\(letters.count == 1 ? "" : "s")")
     }
@@ -77,9 +79,10 @@ struct DeadReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Send dead letters again (with fresh retries).",
         discussion: """
-            Writes a replay request to state_dir/replay/. A running `herald run` picks it up within a
-            second; if none is running, the next start does. The replayed deliveries keep their
-            webhook-id, so receivers can still deduplicate them.
+            Writes a replay request to state_dir/replay/. A running `herald run` picks it up at once;
+            if none is running, the next start does. The replayed deliveries keep their webhook-id,
+            so receivers can still deduplicate them; with per-key ordering each goes to the back of
+            its key.
             """
     )
 
@@ -95,7 +98,7 @@ struct DeadReplayCommand: AsyncParsableCommand {
         }
         let spool = try ReplaySpool(directory: URL(fileURLWithPath: config.stateDir).appendingPathComponent("replay").path)
         try spool.submit(ids: letters.map(\.delivery.id))
-        print("queued \(letters.count) dead letter\(letters.count == 1 ? "" : "s") for replay; a running herald picks them up within a second, otherwise the next `herald run` does")
+        print("queued \(letters.count) dead letter\(letters.count == 1 ? "" : "s") for replay; a running herald picks them up at once, otherwise the next `herald run` does")
     }
 }
 
