@@ -113,7 +113,7 @@ let package = Package(
         .testTarget(
             name: "HeraldCoreTests",
             dependencies: [
-                "HeraldCore", "HeraldHTTP", .product(name: "MetricsTestKit", package: "swift-metrics"),
+                "HeraldCore", "HeraldHTTP", "HeraldTestSupport", .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Fixtures"], swiftSettings: strict
@@ -123,9 +123,10 @@ let package = Package(
             dependencies: ["HeraldAdmin", "HeraldCore", "HeraldHTTP", .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: strict
         ),
+        .target(name: "HeraldTestSupport", dependencies: ["HeraldHTTP"], path: "Tests/HeraldTestSupport", swiftSettings: strict),
         .testTarget(name: "HeraldJournalTests", dependencies: ["HeraldJournal"], swiftSettings: strict),
-        .testTarget(name: "HeraldHTTPTests", dependencies: ["HeraldHTTP"], swiftSettings: strict),
+        .testTarget(name: "HeraldHTTPTests", dependencies: ["HeraldHTTP", "HeraldTestSupport"], swiftSettings: strict),
         .testTarget(name: "HeraldSourceTests", dependencies: ["HeraldSource"], swiftSettings: strict),
-        .testTarget(name: "HeraldIntegrationTests", dependencies: ["herald", "HeraldCore", "HeraldHTTP"], swiftSettings: strict),
+        .testTarget(name: "HeraldIntegrationTests", dependencies: ["herald", "HeraldCore", "HeraldHTTP", "HeraldTestSupport"], swiftSettings: strict),
     ]
 )

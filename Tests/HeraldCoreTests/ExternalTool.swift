@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 
 /// Runs an independent tool (python3, openssl) to check Herald's cryptography against.
 enum ExternalTool {

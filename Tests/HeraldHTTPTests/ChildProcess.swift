@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import HeraldTestSupport
 #endif
 
 /// A child process for tests that need a real third-party peer (nginx, openssl).

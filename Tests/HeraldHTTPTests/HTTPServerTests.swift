@@ -1,5 +1,6 @@
 import HeraldHTTP
 import Testing
+import HeraldTestSupport
 
 @Suite("HTTPServer over raw sockets")
 struct HTTPServerTests {

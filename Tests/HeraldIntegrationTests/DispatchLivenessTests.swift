@@ -2,6 +2,8 @@ import Foundation
 import HeraldHTTP
 import Testing
 
+@testable import HeraldCore
+
 @Suite("the dispatcher never stalls, and keeps per-key order", .serialized)
 struct DispatchLivenessTests {
     @Test("a backlog behind an open circuit is delivered after the cool-down with no new line, signal or restart")
@@ -81,7 +83,7 @@ struct DispatchLivenessTests {
         let keys = 10, perKey = 1_000
         struct Seen: Sendable { var key: Int; var seq: Int; var accepted: Bool }
         let seen = Locked<[Seen]>([])
-        let random = Locked(SeededRandom(seed: 20_261_202))
+        let random = Locked(SplitMix64(seed: 20_261_202))
         let receiver = try Receiver { request, _ in
             let body = String(decoding: request.body, as: UTF8.self)
             // "id":"k3-17" → key 3, sequence 17.
@@ -129,18 +131,5 @@ struct DispatchLivenessTests {
             }
         }
         #expect(log.contains { !$0.accepted }, "the receiver did answer some requests 503")
-    }
-}
-
-/// Deterministic pseudo-random numbers for a receiver's answers, so that a failure reproduces.
-struct SeededRandom: Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

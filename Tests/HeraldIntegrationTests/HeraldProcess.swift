@@ -1,4 +1,5 @@
 import Foundation
+import HeraldTestSupport
 
 /// Runs the built `herald` binary as a user would, capturing its output and exit status.
 struct HeraldProcess {

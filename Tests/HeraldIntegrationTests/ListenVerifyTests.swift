@@ -1,6 +1,7 @@
 import Foundation
 import HeraldCore
 import Testing
+import HeraldTestSupport
 
 @Suite("herald listen verifies what herald send signs")
 struct ListenVerifyTests {

@@ -1,6 +1,7 @@
 import HeraldHTTP
 import Foundation
 import Testing
+import HeraldTestSupport
 
 /// A private CA, a server certificate for 127.0.0.1 and a client certificate it signed, and nginx
 /// serving one port with TLS and one that requires a client certificate, logging what it accepted.

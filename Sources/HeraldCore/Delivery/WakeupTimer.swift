@@ -1,4 +1,5 @@
 import Glibc
+import HeraldHTTP
 
 /// The dispatcher's one wake-up, on a thread of its own: `arm(at:)` replaces the deadline (Unix
 /// ms, nil disarms), and `fire` is called on that thread once it is reached. A timer on the
@@ -23,15 +24,8 @@ final class WakeupTimer: @unchecked Sendable {
         pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
         pthread_cond_init(condition, &attributes)
         pthread_condattr_destroy(&attributes)
-        let body = Unmanaged.passRetained(Body { [self] in run(fire) }).toOpaque()
-        var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { context in
-            let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
-            body.run()
-            return nil
-        }, body)
-        precondition(result == 0, "cannot start the dispatcher's timer thread: \(String(cString: strerror(result)))")
-        pthread_detach(thread)
+        let started = PosixThread.start(name: "herald-timer", detached: true) { [self] in run(fire) }
+        precondition(started != nil, "cannot start the dispatcher's timer thread")
     }
 
     deinit {
@@ -80,10 +74,5 @@ final class WakeupTimer: @unchecked Sendable {
             _ = pthread_cond_timedwait(condition, mutex, &until)
         }
         pthread_mutex_unlock(mutex)
-    }
-
-    private final class Body {
-        let run: () -> Void
-        init(_ run: @escaping () -> Void) { self.run = run }
     }
 }

@@ -21,11 +21,11 @@ private final class ThreadStart {
 }
 
 /// A plain OS thread, for loops that block in `poll` or `recv` and must stay off Swift's cooperative pool.
-struct PosixThread: @unchecked Sendable {
+public struct PosixThread: @unchecked Sendable {
     private let id: pthread_t
 
     /// Starts `body` on a new thread; `nil` when the system refuses to create one.
-    static func start(
+    public static func start(
         name: String? = nil,
         detached: Bool = false,
         stackSize: Int = 0,
@@ -56,12 +56,12 @@ struct PosixThread: @unchecked Sendable {
     }
 
     /// Waits for a thread started with `detached: false` to return.
-    func join() {
+    public func join() {
         pthread_join(id, nil)
     }
 
     /// Whether the caller is running on this thread.
-    var isCurrent: Bool {
+    public var isCurrent: Bool {
         pthread_equal(id, pthread_self()) != 0
     }
 }
