@@ -188,6 +188,20 @@ struct DispatchMachineTests {
         #expect(run.startedIDs() == ["a"], "a failed ack write never sends the delivery again")
     }
 
+    @Test("while attempt records cannot be journaled, a retried delivery read back still counts every attempt, and its schedule ends")
+    func attemptsCountWhileWritesFail() {
+        var run = MachineHarness([endpoint("erp", retry: [.milliseconds(100), .milliseconds(100), .milliseconds(100)])])
+        run.failJournalWrites = true
+        run.submit([pendingDelivery("a")])
+        for _ in 0..<10 {
+            if !run.inFlight.isEmpty { run.finish(nil, unavailable) }
+            run.advance(by: 200)
+        }
+        #expect(run.startedIDs() == ["a", "a", "a", "a"], "the first attempt and the schedule's three retries, no more")
+        #expect(run.buried.map(\.id) == ["a"])
+        #expect(run.buried.first?.reason == .exhausted(attempts: 4, last: "HTTP 503"))
+    }
+
     @Test("a dead letter that cannot be written (disk full) is buried again later; the delivery stays pending meanwhile")
     func buryFailure() {
         var run = MachineHarness([endpoint("erp")])

@@ -97,6 +97,10 @@ struct DispatchMachine {
     private var writeRetryAt: Int64 = 0
     private var writeFailures = 0
 
+    /// Attempt state not yet durable in the journal, by id: a retry read back before its attempt
+    /// record is synced (or while writes fail) still counts every attempt made.
+    private var unsyncedAttempts: [String: (attempts: Int, notBefore: Int64, error: String)] = [:]
+
     private var toBury = Deque<Burial>()
     private var burying = false
     private var buryRetryAt: Int64 = 0
@@ -205,6 +209,7 @@ struct DispatchMachine {
                 break
             }
             queueRecord(.attempt(id: id, attempts: tried.attempts, notBefore: tried.notBefore, error: tried.lastError ?? ""), now: now)
+            unsyncedAttempts[id] = (tried.attempts, tried.notBefore, tried.lastError ?? "")
             endpoints[name]!.queue.putBack(HeldDelivery(id: id, key: flight.key), notBefore: tried.notBefore, now: now)
             actions.append(.notice(.retrying(tried, error: tried.lastError ?? "", delay: tried.notBefore - now)))
         case .dead(let reason):
@@ -243,7 +248,12 @@ struct DispatchMachine {
         loaded.reserveCapacity(results.count)
         for (id, result) in results {
             switch result {
-            case .found(let delivery):
+            case .found(var delivery):
+                if let newer = unsyncedAttempts[id], newer.attempts > delivery.attempts {
+                    delivery.attempts = newer.attempts
+                    delivery.notBefore = newer.notBefore
+                    delivery.lastError = newer.error
+                }
                 loaded[id] = HeldDelivery.Box(delivery)
             case .notPending:
                 // Settled elsewhere (a replay replaced it, say): it is not ours to send any more.
@@ -276,7 +286,12 @@ struct DispatchMachine {
 
     /// The last `.journal` batch is durable.
     mutating func journalWritten(now: Int64, _ actions: inout [DispatchAction]) {
-        if let writing { pending -= writing.acks }
+        if let writing {
+            pending -= writing.acks
+            for case .attempt(let id, let attempts, _, _) in writing.records where unsyncedAttempts[id]?.attempts == attempts {
+                unsyncedAttempts[id] = nil
+            }
+        }
         writing = nil
         writeFailures = 0
         finishStep(now: now, &actions)
