@@ -63,6 +63,20 @@ struct HTTPClientTests {
         }
     }
 
+    @Test("a request that names the response headers it needs gets only those, whatever their case")
+    func onlyWantedHeaders() async throws {
+        try await withServer(handler: { _ in
+            ServerResponse(status: 503, headers: [HTTPHeader("X-Answer", "42"), HTTPHeader("retry-AFTER", "7"), HTTPHeader("X-Other", "1")])
+        }) { server, client in
+            var request = HTTPRequest(url: server.baseURL, body: Array("{}".utf8))
+            request.responseHeaders = ["retry-after"]
+            let result = await client.send(request)
+            #expect(result.status == 503)
+            #expect(result.headers.map(\.name) == ["retry-AFTER"])
+            #expect(result.headers.first(named: "Retry-After") == "7")
+        }
+    }
+
     @Test("a response body is truncated at the configured limit")
     func truncatedBody() async throws {
         let long = patternBytes(count: 200_000, seed: 3)

@@ -33,8 +33,9 @@ struct AttemptRunner: Sendable {
         }
         let started = now()
         let request = RequestRenderer.request(webhookID: delivery.id, payload: payload, endpoint: endpoint, timestamp: started / 1000)
-        let http = HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
+        var http = HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
                                timeout: endpoint.timeout, tls: endpoint.tls, proxy: endpoint.proxy)
+        http.responseHeaders = ["retry-after"]
         client.send(http) { [stats, recorder] result in
             let attempt: AttemptResult
             if let status = result.status {

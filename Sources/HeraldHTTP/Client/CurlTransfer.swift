@@ -14,6 +14,8 @@ final class CurlTransfer {
     private var headerList: UnsafeMutablePointer<curl_slist>?
 
     var responseHeaders: [HTTPHeader] = []
+    /// Lowercase UTF-8 names of the response headers to keep; nil keeps all.
+    private var wantedHeaders: [[UInt8]]?
     var responseBody: [UInt8] = []
     var bodyTruncated = false
 
@@ -47,6 +49,7 @@ final class CurlTransfer {
             return HTTPTransportError(kind: .invalidRequest, code: 0, message: "invalid method '\(method)'")
         }
         if let invalid = configureHeaders(request) { return invalid }
+        wantedHeaders = request.responseHeaders.map { names in names.map { Array($0.lowercased().utf8) } }
 
         let h = easy.handle
         var failure: CURLcode = CURLE_OK
@@ -163,6 +166,16 @@ final class CurlTransfer {
         return nil
     }
 
+    /// The last header line was not kept (its continuation lines are not either).
+    private var skippedLast = false
+
+    /// ASCII case-insensitive comparison of a header name with a lowercase one.
+    private static func equalsIgnoringCase(_ name: Slice<UnsafeRawBufferPointer>, _ lowercase: [UInt8]) -> Bool {
+        guard name.count == lowercase.count else { return false }
+        for (byte, wanted) in zip(name, lowercase) where (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) != wanted { return false }
+        return true
+    }
+
     func receiveBody(_ bytes: UnsafeRawBufferPointer) {
         let room = maxResponseBytes - responseBody.count
         if bytes.count <= room {
@@ -182,12 +195,19 @@ final class CurlTransfer {
             responseHeaders.removeAll(keepingCapacity: true)
             return
         }
-        if bytes[0] == 0x20 || bytes[0] == 0x09, !responseHeaders.isEmpty {
+        if bytes[0] == 0x20 || bytes[0] == 0x09 {
+            guard !skippedLast, !responseHeaders.isEmpty else { return }
             let continuation = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<end]), as: UTF8.self)
             responseHeaders[responseHeaders.count - 1].value += " " + continuation.trimmingSpaces()
             return
         }
         guard let colon = bytes[..<end].firstIndex(of: 0x3A) else { return }
+        if let wantedHeaders, !wantedHeaders.contains(where: { Self.equalsIgnoringCase(bytes[..<colon], $0) }) {
+            // A continuation line that follows a skipped header must not extend the previous kept one.
+            skippedLast = true
+            return
+        }
+        skippedLast = false
         let name = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<colon]), as: UTF8.self)
         var valueStart = colon + 1
         while valueStart < end && (bytes[valueStart] == 0x20 || bytes[valueStart] == 0x09) { valueStart += 1 }

@@ -13,6 +13,9 @@ public struct HTTPRequest: Sendable {
     public var tls: TLSOptions
     /// `http://host:port` or `socks5://…`; `nil` connects directly (proxy environment variables are ignored).
     public var proxy: String?
+    /// Response headers to keep in ``HTTPResult/headers``, by lowercase name; `nil` keeps all. A
+    /// caller that needs one header spares the loop thread a string pair for every other one.
+    public var responseHeaders: Set<String>? = nil
 
     public init(
         method: String = "POST",
