@@ -9,18 +9,10 @@ struct DispatchLivenessTests {
     @Test("a backlog behind an open circuit is delivered after the cool-down with no new line, signal or restart")
     func openCircuitWithQuietSource() async throws {
         let reserved = try PortReservation()
-        let config = """
-            version: 1
-            state_dir: ./state
-            source: { file: ./events.jsonl }
-            endpoints:
-              down:
-                url: "http://127.0.0.1:\(reserved.port)/hooks"
-                breaker: { failures: 3, cooldown: 2s }
-                retry: { schedule: [1s, 2s, 4s\(String(repeating: ", 4s", count: 100))], max_age: 1h }
-            routes:
-              - { name: all, events: ["*"], to: down }
-            """
+        let config = Self.config(url: "http://127.0.0.1:\(reserved.port)/hooks", settings: """
+            breaker: { failures: 3, cooldown: 2s }
+            retry: { schedule: [1s, 2s, 4s\(String(repeating: ", 4s", count: 100))], max_age: 1h }
+            """)
         let harness = try SidecarHarness(config: config)
         try harness.append([#"{"type":"t","id":"q-1"}"#, #"{"type":"t","id":"q-2"}"#])
         try harness.start()
@@ -55,18 +47,10 @@ struct DispatchLivenessTests {
             return ServerResponse(status: 204)
         }
         defer { receiver.stop() }
-        let config = """
-            version: 1
-            state_dir: ./state
-            source: { file: ./events.jsonl }
-            endpoints:
-              flaky:
-                url: "\(receiver.url)"
-                breaker: { failures: 3, cooldown: 2s }
-                retry: { schedule: [100ms\(String(repeating: ", 100ms", count: 49))], max_age: 1h }
-            routes:
-              - { name: all, events: ["*"], to: flaky }
-            """
+        let config = Self.config(url: receiver.url, settings: """
+            breaker: { failures: 3, cooldown: 2s }
+            retry: { schedule: [100ms\(String(repeating: ", 100ms", count: 49))], max_age: 1h }
+            """)
         let harness = try SidecarHarness(config: config)
         try harness.append((1...3).map { #"{"type":"t","id":"c-\#($0)"}"# })
         try harness.start()
@@ -94,20 +78,12 @@ struct DispatchLivenessTests {
             return ServerResponse(status: accepted ? 204 : 503)
         }
         defer { receiver.stop() }
-        let config = """
-            version: 1
-            state_dir: ./state
-            source: { file: ./events.jsonl }
-            endpoints:
-              ordered:
-                url: "\(receiver.url)"
-                concurrency: 16
-                ordering: { key: data.key }
-                breaker: { failures: 0 }
-                retry: { schedule: [20ms\(String(repeating: ", 20ms", count: 200))], max_age: 1h }
-            routes:
-              - { name: all, events: ["*"], to: ordered }
-            """
+        let config = Self.config(url: receiver.url, settings: """
+            concurrency: 16
+            ordering: { key: data.key }
+            breaker: { failures: 0 }
+            retry: { schedule: [20ms\(String(repeating: ", 20ms", count: 200))], max_age: 1h }
+            """)
         let harness = try SidecarHarness(config: config)
         // Interleaved: k0-0, k1-0, …, k9-0, k0-1, …
         var lines: [String] = []
@@ -131,5 +107,21 @@ struct DispatchLivenessTests {
             }
         }
         #expect(log.contains { !$0.accepted }, "the receiver did answer some requests 503")
+    }
+
+    /// One endpoint, `receiver`, at `url` with `settings` (YAML lines), and a route that sends it everything.
+    static func config(url: String, settings: String) -> String {
+        let indented = settings.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+        return """
+            version: 1
+            state_dir: ./state
+            source: { file: ./events.jsonl }
+            endpoints:
+              receiver:
+                url: "\(url)"
+            \(indented)
+            routes:
+              - { name: all, events: ["*"], to: receiver }
+            """
     }
 }
