@@ -17,6 +17,11 @@ public struct JournalOptions: Sendable {
     /// …and their records take at most this fraction of the segment (default 0.25).
     public var compactionMaxLiveFraction: Double
 
+    /// Whether ``JournalRecovery/pending`` carries each delivery's payload (default true). A caller
+    /// that reads payloads back before their turn (``Journal/read(_:)``) sets it false, so that a
+    /// large backlog is not held in memory at start-up.
+    public var recoverPayloads = true
+
     /// Test hook: called before each batch write with its size; a non-nil errno makes the
     /// writer write half the batch and then fail with that errno, as a full disk would.
     var injectWriteFailure: (@Sendable (Int) -> Int32?)? = nil

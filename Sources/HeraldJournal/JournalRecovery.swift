@@ -12,7 +12,8 @@ public struct TornTail: Sendable, Equatable, CustomStringConvertible {
 /// What `Journal.open` found on disk.
 public struct JournalRecovery: Sendable {
     /// Every unsettled delivery in its current state (attempts, notBefore, lastError applied),
-    /// in the order the deliveries were first enqueued (by enqueue time, then position).
+    /// in the order the deliveries were first enqueued (by enqueue time, then position). Without
+    /// payloads when ``JournalOptions/recoverPayloads`` is false.
     public var pending: [PendingDelivery]
     /// The torn or corrupt record at which the last segment was truncated, if any.
     public var truncatedTail: TornTail?

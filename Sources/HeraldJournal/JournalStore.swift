@@ -156,7 +156,8 @@ final class JournalStore: @unchecked Sendable {
                     case .record(let record, let length):
                         recordsRead += 1
                         switch record {
-                        case .enqueue(let delivery):
+                        case .enqueue(var delivery):
+                            if !options.recoverPayloads { delivery.payload = [] }
                             let firstOrder = recovered[delivery.id]?.order ?? order
                             order += 1
                             recovered[delivery.id] = Recovered(

@@ -311,3 +311,17 @@ struct RereadGuardTests {
         #expect(reread.fresh([pendingDelivery("d9")]).map(\.id) == ["d9"])
     }
 }
+
+@Suite("dispatch machine: recovery")
+struct DispatchMachineRecoveryTests {
+    @Test("deliveries recovered without payloads wait as stubs, are read back in batches and sent with their payloads")
+    func recoveredStubs() {
+        var run = MachineHarness([endpoint("erp", concurrency: 4)])
+        let recovered = (0..<600).map { pendingDelivery("r\($0)", payload: 50) }
+        for delivery in recovered { run.journal[delivery.id] = delivery }
+        var actions: [DispatchAction] = []
+        run.machine.submit(recovered.map { var stub = $0; stub.payload = []; return stub }, payloads: false, now: run.now, &actions)
+        #expect(!actions.contains { if case .start = $0 { return true } else { return false } }, "nothing starts before its payload is read back")
+        #expect(actions.contains { if case .readBack(_, let ids) = $0 { return ids.count == 256 } else { return false } })
+    }
+}

@@ -173,6 +173,6 @@ struct CrashTests {
         #expect(await receiver.wait { Set($0.map(\.id)).count >= 20 })
         #expect(harness.log.contains("torn tail"))
         harness.signal(SIGTERM)
-        #expect(await harness.waitForExit() == 0)
+        #expect(await harness.waitForExit() == 0, "\(harness.log.split(separator: "\n").filter { !$0.contains("will retry") }.suffix(30).joined(separator: "\n"))")
     }
 }

@@ -147,8 +147,9 @@ struct DispatchMachine {
 
     // MARK: Inputs
 
-    /// Takes journaled deliveries, each id once.
-    mutating func submit(_ deliveries: [PendingDelivery], now: Int64, _ actions: inout [DispatchAction]) {
+    /// Takes journaled deliveries, each id once. Without `payloads` (recovered at start-up) every
+    /// one waits as a stub and is read back from the journal before its turn.
+    mutating func submit(_ deliveries: [PendingDelivery], payloads: Bool = true, now: Int64, _ actions: inout [DispatchAction]) {
         pending += deliveries.count
         var touched: [String] = []
         var current: (name: String, endpoint: Endpoint)?
@@ -167,7 +168,7 @@ struct DispatchMachine {
                 toBury.append(Burial(delivery, reason: gone))
                 continue
             }
-            let keep = delivery.notBefore <= now && heldBytes + delivery.payload.count <= settings.payloadBudget
+            let keep = payloads && delivery.notBefore <= now && heldBytes + delivery.payload.count <= settings.payloadBudget
             heldBytes += current!.endpoint.queue.add(HeldDelivery(delivery, keepPayload: keep), notBefore: delivery.notBefore, now: now)
         }
         if let current { endpoints[current.name] = current.endpoint }

@@ -95,9 +95,11 @@ public final class Dispatcher: Sendable {
     }
 
     /// Takes journaled deliveries, each id once (the ingestor and the replayer make sure of it).
-    public func submit(_ deliveries: [PendingDelivery]) {
+    /// `payloads` false: they come without their payloads (recovered at start-up) and are read
+    /// back from the journal before their turn.
+    public func submit(_ deliveries: [PendingDelivery], payloads: Bool = true) {
         guard !deliveries.isEmpty else { return }
-        step { $0.submit(deliveries, now: $1, &$2) }
+        step { $0.submit(deliveries, payloads: payloads, now: $1, &$2) }
     }
 
     /// Puts a reloaded config's endpoints in force (see ``DispatchMachine/reconfigure(_:now:_:)``).

@@ -42,8 +42,10 @@ public final class Sidecar: Sendable {
     public func run(alongside leading: [any Service] = []) async throws {
         let state = URL(fileURLWithPath: config.stateDir)
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
-        let (journal, recovery) = try Journal.open(directory: state.appendingPathComponent("journal").path,
-                                                   options: JournalOptions(maxBytes: config.journal.maxBytes))
+        // Payloads stay on disk at start-up: the dispatcher reads them back before their turn.
+        var journalOptions = JournalOptions(maxBytes: config.journal.maxBytes)
+        journalOptions.recoverPayloads = false
+        let (journal, recovery) = try Journal.open(directory: state.appendingPathComponent("journal").path, options: journalOptions)
         if let torn = recovery.truncatedTail {
             logger.warning("journal had a torn tail (a crash mid-write); truncated it", metadata: ["at": "\(torn)"])
         }
@@ -65,7 +67,7 @@ public final class Sidecar: Sendable {
             metrics.setPaused(Set(status.gone.keys))
             metrics.setBreakerOpen(Set(status.openCircuits))
         }
-        dispatcher.submit(recovery.pending)
+        dispatcher.submit(recovery.pending, payloads: false)
 
         let source: any LineSource
         var checkpoints: CheckpointStore?
