@@ -138,16 +138,17 @@ final class JournalStore: @unchecked Sendable {
         for (index, number) in numbers.enumerated() {
             let isLast = index == numbers.count - 1
             let segmentPath = path(number)
-            let bytes = try FileIO.readFile(segmentPath)
+            var scanner = try SegmentScanner(path: segmentPath)
+            defer { scanner.close() }
             var problem: TornTail?
             var validEnd = 0
-            switch RecordCodec.parseSegmentHeader(bytes) {
+            switch RecordCodec.parseSegmentHeader(try scanner.bytes(at: 0, count: RecordCodec.segmentHeaderSize)) {
             case .failure(let headerProblem):
                 problem = TornTail(segment: Self.segmentName(number), offset: 0, reason: headerProblem.reason)
             case .success:
                 var offset = RecordCodec.segmentHeaderSize
                 scan: while true {
-                    switch RecordCodec.readFrame(bytes, at: offset) {
+                    switch try scanner.frame(at: Int64(offset)) {
                     case .end:
                         break scan
                     case .torn(let reason), .corrupt(let reason):
@@ -182,7 +183,7 @@ final class JournalStore: @unchecked Sendable {
                     skipped.append(problem)
                 }
             }
-            var size = Int64(bytes.count)
+            var size = scanner.size
             if isLast {
                 let fd = try FileIO.open(segmentPath, O_WRONLY | O_APPEND)
                 headFD = fd

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Synchronization
 import Testing
@@ -117,5 +118,28 @@ struct JournalBuryTests {
         #expect(journal.pendingCount == 0)
         #expect(try letters.list().map(\.delivery.id) == ["msg_a"])
         await journal.close()
+    }
+}
+
+@Suite("recovery reads segments in bounded chunks")
+struct SegmentScannerTests {
+    @Test("records that straddle read chunks, and one larger than a chunk, recover whole; a cut one is the torn tail")
+    func recordsAcrossChunks() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let sizes = [700_000, 700_000, 3 * SegmentScanner.chunk, 10, 900_000]
+        let deliveries = sizes.enumerated().map { delivery("msg_\($0.offset)", payloadSize: $0.element) }
+        let (journal, _) = try openJournal(dir) { $0.segmentBytes = 64 << 20 }
+        for delivery in deliveries { try await journal.append([.enqueue(delivery)]) }
+        await journal.close()
+        #expect(try await recover(dir).pending == deliveries)
+        let segment = try #require(try dir.segmentFiles().last)
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: "\(dir.path)/\(segment)"))
+        let end = try handle.seekToEnd()
+        try handle.truncate(atOffset: end - 1000)
+        try handle.close()
+        let recovery = try await recover(dir)
+        #expect(recovery.pending == Array(deliveries.dropLast()))
+        #expect(recovery.truncatedTail != nil)
     }
 }
