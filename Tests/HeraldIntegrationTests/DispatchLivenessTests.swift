@@ -9,7 +9,7 @@ struct DispatchLivenessTests {
     @Test("a backlog behind an open circuit is delivered after the cool-down with no new line, signal or restart")
     func openCircuitWithQuietSource() async throws {
         let reserved = try PortReservation()
-        let config = Self.config(url: "http://127.0.0.1:\(reserved.port)/hooks", settings: """
+        let config = SidecarHarness.config(url: "http://127.0.0.1:\(reserved.port)/hooks", settings: """
             breaker: { failures: 3, cooldown: 2s }
             retry: { schedule: [1s, 2s, 4s\(String(repeating: ", 4s", count: 100))], max_age: 1h }
             """)
@@ -47,7 +47,7 @@ struct DispatchLivenessTests {
             return ServerResponse(status: 204)
         }
         defer { receiver.stop() }
-        let config = Self.config(url: receiver.url, settings: """
+        let config = SidecarHarness.config(url: receiver.url, settings: """
             breaker: { failures: 3, cooldown: 2s }
             retry: { schedule: [100ms\(String(repeating: ", 100ms", count: 49))], max_age: 1h }
             """)
@@ -78,7 +78,7 @@ struct DispatchLivenessTests {
             return ServerResponse(status: accepted ? 204 : 503)
         }
         defer { receiver.stop() }
-        let config = Self.config(url: receiver.url, settings: """
+        let config = SidecarHarness.config(url: receiver.url, settings: """
             concurrency: 16
             ordering: { key: data.key }
             breaker: { failures: 0 }
@@ -107,21 +107,5 @@ struct DispatchLivenessTests {
             }
         }
         #expect(log.contains { !$0.accepted }, "the receiver did answer some requests 503")
-    }
-
-    /// One endpoint, `receiver`, at `url` with `settings` (YAML lines), and a route that sends it everything.
-    static func config(url: String, settings: String) -> String {
-        let indented = settings.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
-        return """
-            version: 1
-            state_dir: ./state
-            source: { file: ./events.jsonl }
-            endpoints:
-              receiver:
-                url: "\(url)"
-            \(indented)
-            routes:
-              - { name: all, events: ["*"], to: receiver }
-            """
     }
 }

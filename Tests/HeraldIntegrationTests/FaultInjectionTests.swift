@@ -17,18 +17,7 @@ struct FaultInjectionTests {
     }
 
     static func config(url: String, retry: String) -> String {
-        """
-        version: 1
-        state_dir: ./state
-        source: { file: ./events.jsonl }
-        endpoints:
-          receiver:
-            url: "\(url)"
-            breaker: { failures: 0 }
-            retry: { schedule: \(retry), max_age: 1h }
-        routes:
-          - { name: all, events: ["*"], to: receiver }
-        """
+        SidecarHarness.config(url: url, settings: "breaker: { failures: 0 }\nretry: { schedule: \(retry), max_age: 1h }")
     }
 
     @Test("out of descriptors (EMFILE) while reading queued deliveries back: they wait, and are delivered once the fault clears",

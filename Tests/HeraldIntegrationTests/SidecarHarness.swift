@@ -42,6 +42,22 @@ final class SidecarHarness: @unchecked Sendable {
         """
     }
 
+    /// One endpoint, `receiver`, at `url` with `settings` (YAML lines), and a route that sends it everything.
+    static func config(url: String, settings: String) -> String {
+        let indented = settings.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n")
+        return """
+            version: 1
+            state_dir: ./state
+            source: { file: ./events.jsonl }
+            endpoints:
+              receiver:
+                url: "\(url)"
+            \(indented)
+            routes:
+              - { name: all, events: ["*"], to: receiver }
+            """
+    }
+
     func append(_ lines: [String]) throws {
         try append(Data(lines.map { $0 + "\n" }.joined().utf8))
     }
