@@ -78,6 +78,12 @@ enum FileIO {
         return Int64(info.st_size)
     }
 
+    /// The size of the file at `path`, or nil if it cannot be stat'ed.
+    static func size(atPath path: String) -> Int64? {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int64(info.st_size) : nil
+    }
+
     static func fdatasync(_ fd: Int32, path: String) throws(JournalError) {
         while Glibc.fdatasync(fd) != 0 {
             if Glibc.errno != EINTR { throw error("fdatasync", path) }

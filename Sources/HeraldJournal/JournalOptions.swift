@@ -17,9 +17,9 @@ public struct JournalOptions: Sendable {
     /// …and their records take at most this fraction of the segment (default 0.25).
     public var compactionMaxLiveFraction: Double
 
-    /// Whether ``JournalRecovery/pending`` carries each delivery's payload (default true). A caller
-    /// that reads payloads back before their turn (``Journal/read(_:)``) sets it false, so that a
-    /// large backlog is not held in memory at start-up.
+    /// Whether ``JournalRecovery/deliveries`` lists the pending deliveries in full (default true,
+    /// for tools and tests). The sidecar sets it false: it queues ``JournalRecovery/pending``
+    /// and reads each delivery back before its turn, so a large backlog is not held in memory.
     public var recoverPayloads = true
 
     /// Test hook: called before each batch write with its size; a non-nil errno makes the

@@ -11,10 +11,12 @@ public struct TornTail: Sendable, Equatable, CustomStringConvertible {
 
 /// What `Journal.open` found on disk.
 public struct JournalRecovery: Sendable {
-    /// Every unsettled delivery in its current state (attempts, notBefore, lastError applied),
-    /// in the order the deliveries were first enqueued (by enqueue time, then position). Without
-    /// payloads when ``JournalOptions/recoverPayloads`` is false.
-    public var pending: [PendingDelivery]
+    /// Every unsettled delivery, as the dispatcher queues it (no payload: it is read back before
+    /// its turn), in read order: by enqueue time, then position.
+    public var pending: [RecoveredDelivery]
+    /// The same deliveries in full, in the same order, with their current attempt state; empty
+    /// unless ``JournalOptions/recoverPayloads`` is set.
+    public var deliveries: [PendingDelivery]
     /// The torn or corrupt record at which the last segment was truncated, if any.
     public var truncatedTail: TornTail?
     /// Corrupt records in earlier segments; the rest of each such segment was skipped.

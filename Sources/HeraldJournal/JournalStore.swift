@@ -119,18 +119,18 @@ final class JournalStore: @unchecked Sendable {
         }
     }
 
-    private struct Recovered {
-        var order: Int
-        var delivery: PendingDelivery
-        var segment: UInt32
-        var offset: Int64
-        var length: Int
-    }
-
+    /// Reads every segment once, keeping only the index (`entries`) and one small stub per
+    /// delivery that became pending: a million-delivery backlog is recovered in a few hundred MB
+    /// less than its full deliveries would take, and without copying a payload.
     private func recover() throws(JournalError) -> JournalRecovery {
         let numbers = try FileIO.list(directory).compactMap(Self.segmentNumber(fromName:)).sorted()
-        var recovered: [String: Recovered] = [:]
-        var order = 0
+        var stubs: [RecoveredDelivery] = []
+        // Room for as many stubs as the segments could hold records: pages never written are never
+        // resident, and the array is not copied as it grows (a million stubs are 64 MB).
+        let journalBytes = numbers.reduce(Int64(0)) { total, number in total + (FileIO.size(atPath: path(number)) ?? 0) }
+        stubs.reserveCapacity(Int(min(journalBytes / 64, 1 << 26)))
+        var names = NameTable()
+        var position: UInt32 = 0
         var truncatedTail: TornTail?
         var skipped: [TornTail] = []
         var recordsRead = 0
@@ -140,6 +140,7 @@ final class JournalStore: @unchecked Sendable {
             let segmentPath = path(number)
             var scanner = try SegmentScanner(path: segmentPath)
             defer { scanner.close() }
+            segments[number] = Segment(number: number, size: scanner.size)
             var problem: TornTail?
             var validEnd = 0
             switch RecordCodec.parseSegmentHeader(try scanner.bytes(at: 0, count: RecordCodec.segmentHeaderSize)) {
@@ -148,7 +149,10 @@ final class JournalStore: @unchecked Sendable {
             case .success:
                 var offset = RecordCodec.segmentHeaderSize
                 scan: while true {
-                    switch try scanner.frame(at: Int64(offset)) {
+                    let frame = try scanner.frame(at: Int64(offset)) { (reader: inout ByteReader) throws(JournalError) in
+                        try RecordCodec.scanBody(&reader, names: &names)
+                    }
+                    switch frame {
                     case .end:
                         break scan
                     case .torn(let reason), .corrupt(let reason):
@@ -157,22 +161,30 @@ final class JournalStore: @unchecked Sendable {
                     case .record(let record, let length):
                         recordsRead += 1
                         switch record {
-                        case .enqueue(var delivery):
-                            if !options.recoverPayloads { delivery.payload = [] }
-                            let firstOrder = recovered[delivery.id]?.order ?? order
-                            order += 1
-                            recovered[delivery.id] = Recovered(
-                                order: firstOrder, delivery: delivery, segment: number, offset: Int64(offset),
-                                length: length)
+                        case .enqueue(let id, let endpoint, let enqueuedAt, let attempts, let notBefore, let lastError, let key):
+                            let entry = Entry(segment: number, length: length, offset: Int64(offset), notBefore: notBefore,
+                                              attempts: attempts, error: errorCode(lastError))
+                            if entries.insertIfAbsent(id, entry) {
+                                segments[number]!.liveCount += 1
+                                segments[number]!.liveBytes += Int64(length)
+                                stubs.append(RecoveredDelivery(id: id, endpoint: endpoint, orderingKey: key, enqueuedAt: enqueuedAt,
+                                                               notBefore: notBefore, position: position))
+                                position &+= 1
+                            } else {
+                                // Already pending: compacted into this segment. It keeps its place.
+                                apply(.enqueue(id: id, offset: offset, length: length, attempts: attempts, notBefore: notBefore,
+                                               lastError: lastError), segment: number, base: 0)
+                            }
                         case .attempt(let id, let attempts, let notBefore, let error):
-                            recovered[id]?.delivery.attempts = attempts
-                            recovered[id]?.delivery.notBefore = notBefore
-                            recovered[id]?.delivery.lastError = error
-                        case .ack(let id), .dead(let id, _):
-                            recovered[id] = nil
+                            apply(.attempt(id: id, attempts: attempts, notBefore: notBefore, error: error), segment: number, base: 0)
+                        case .settle(let id):
+                            removeLive(id)
                         }
                         offset += length
                     }
+                    // Stubs of deliveries settled since are dropped as the scan goes, so a journal of
+                    // mostly settled records does not hold a stub for each.
+                    if stubs.count > 2 * entries.count + 65_536 { stubs.removeAll { entries[$0.id] == nil } }
                 }
                 validEnd = offset
             }
@@ -183,39 +195,67 @@ final class JournalStore: @unchecked Sendable {
                     skipped.append(problem)
                 }
             }
-            var size = scanner.size
             if isLast {
                 let fd = try FileIO.open(segmentPath, O_WRONLY | O_APPEND)
                 headFD = fd
                 if problem != nil {
                     try FileIO.truncate(fd, to: Int64(validEnd), path: segmentPath)
-                    size = Int64(validEnd)
+                    segments[number]!.size = Int64(validEnd)
                     if validEnd == 0 {
                         try FileIO.writeAll(fd, RecordCodec.segmentHeader(number: number), path: segmentPath)
-                        size = Int64(RecordCodec.segmentHeaderSize)
+                        segments[number]!.size = Int64(RecordCodec.segmentHeaderSize)
                     }
                     try FileIO.fdatasync(fd, path: segmentPath)
                 }
             }
-            segments[number] = Segment(number: number, size: size)
         }
         if segments.isEmpty {
             try createSegment(1)
         }
-
-        for (id, item) in recovered {
-            entries[id] = Entry(
-                segment: item.segment, length: item.length, offset: item.offset, notBefore: item.delivery.notBefore,
-                attempts: item.delivery.attempts, error: errorCode(item.delivery.lastError))
-            segments[item.segment]?.liveCount += 1
-            segments[item.segment]?.liveBytes += Int64(item.length)
-        }
-        // Read order: by enqueue time, then position. A delivery compacted into a later segment keeps
-        // its enqueue time, so it goes back ahead of the ones that came after it (per-key order).
-        let pending = recovered.values.sorted { ($0.delivery.enqueuedAt, $0.order) < ($1.delivery.enqueuedAt, $1.order) }.map(\.delivery)
+        Self.keepLivePending(&stubs, in: entries)
+        let pending = stubs
+        stubs = []
         return JournalRecovery(
-            pending: pending, truncatedTail: truncatedTail, skippedSegmentTails: skipped,
-            segmentsRead: numbers.count, recordsRead: recordsRead)
+            pending: pending, deliveries: options.recoverPayloads ? fullDeliveries(pending) : [],
+            truncatedTail: truncatedTail, skippedSegmentTails: skipped, segmentsRead: numbers.count, recordsRead: recordsRead)
+    }
+
+    /// The stubs of deliveries still pending, each once, with their current due time, in read
+    /// order. Sorted in place, and only when the enqueue times are out of order (a compacted
+    /// delivery, or a clock that stepped back).
+    private static func keepLivePending(_ live: inout [RecoveredDelivery], in entries: PendingIndex<Entry>) {
+        var kept = 0
+        for index in live.indices {
+            guard let entry = entries[live[index].id] else { continue }
+            live[index].notBefore = entry.notBefore
+            live.swapAt(kept, index)
+            kept += 1
+        }
+        live.removeLast(live.count - kept)
+        // A delivery settled and enqueued again (a replay) has a stub for each time: the latest counts.
+        if live.count > entries.count {
+            var seen = Set<String>(minimumCapacity: entries.count)
+            var latest = [Bool](repeating: false, count: live.count)
+            for index in live.indices.reversed() { latest[index] = seen.insert(live[index].id).inserted }
+            var kept = 0
+            for index in live.indices where latest[index] {
+                live.swapAt(kept, index)
+                kept += 1
+            }
+            live.removeLast(live.count - kept)
+        }
+        if zip(live, live.dropFirst()).contains(where: { RecoveredDelivery.inReadOrder($1, $0) }) {
+            live.sort(by: RecoveredDelivery.inReadOrder)
+        }
+    }
+
+    /// The pending deliveries in full, read back from their records (for callers that asked for
+    /// payloads at recovery: tools and tests).
+    private func fullDeliveries(_ pending: [RecoveredDelivery]) -> [PendingDelivery] {
+        read(pending.map(\.id)).compactMap { result in
+            if case .found(let delivery) = result { return delivery }
+            return nil
+        }
     }
 
     // MARK: Writing
@@ -291,22 +331,27 @@ final class JournalStore: @unchecked Sendable {
 
     /// Applies a durable batch's effects to the index, in log order.
     func apply(_ effects: [EncodedBatch.Effect], segment: UInt32, base: Int64) {
-        for effect in effects {
-            switch effect {
-            case .enqueue(let id, let offset, let length, let attempts, let notBefore, let lastError):
-                removeLive(id)
-                entries[id] = Entry(
-                    segment: segment, length: length, offset: base + Int64(offset), notBefore: notBefore,
-                    attempts: attempts, error: errorCode(lastError))
-                segments[segment]!.liveCount += 1
-                segments[segment]!.liveBytes += Int64(length)
-            case .attempt(let id, let attempts, let notBefore, let error):
-                entries[id]?.attempts = attempts
-                entries[id]?.notBefore = notBefore
-                entries[id]?.error = errorCode(error)
-            case .settle(let id):
-                removeLive(id)
+        for effect in effects { apply(effect, segment: segment, base: base) }
+    }
+
+    private func apply(_ effect: EncodedBatch.Effect, segment: UInt32, base: Int64) {
+        switch effect {
+        case .enqueue(let id, let offset, let length, let attempts, let notBefore, let lastError):
+            removeLive(id)
+            entries[id] = Entry(
+                segment: segment, length: length, offset: base + Int64(offset), notBefore: notBefore,
+                attempts: attempts, error: errorCode(lastError))
+            segments[segment]!.liveCount += 1
+            segments[segment]!.liveBytes += Int64(length)
+        case .attempt(let id, let attempts, let notBefore, let error):
+            let code = errorCode(error)
+            entries.update(id) { entry in
+                entry.attempts = attempts
+                entry.notBefore = notBefore
+                entry.error = code
             }
+        case .settle(let id):
+            removeLive(id)
         }
     }
 

@@ -123,15 +123,23 @@ enum RecordCodec {
     }
 
     /// Outcome of reading one framed record at a position.
-    enum FrameResult {
-        case record(JournalRecord, length: Int)
+    enum FrameResult<Record> {
+        case record(Record, length: Int)
         case end
         case torn(String)
         case corrupt(String)
     }
 
     /// Reads the frame starting at `offset` in `bytes` (which ends at `bytes.count`).
-    static func readFrame(_ bytes: [UInt8], at offset: Int) -> FrameResult {
+    static func readFrame(_ bytes: [UInt8], at offset: Int) -> FrameResult<JournalRecord> {
+        readFrame(bytes, at: offset, decode: decodeBody)
+    }
+
+    /// Reads the frame at `offset`, checks its length and checksum, and hands the body to
+    /// `decode`, which must consume all of it.
+    static func readFrame<Record>(
+        _ bytes: [UInt8], at offset: Int, decode: (inout ByteReader) throws(JournalError) -> Record
+    ) -> FrameResult<Record> {
         let remaining = bytes.count - offset
         if remaining == 0 { return .end }
         if remaining < frameHeaderSize { return .torn("record header cut after \(remaining) of 8 bytes") }
@@ -153,7 +161,7 @@ enum RecordCodec {
         if crc != storedCRC { return .corrupt("checksum mismatch") }
         var reader = ByteReader(bytes, from: offset + frameHeaderSize, to: offset + frameHeaderSize + bodyLength)
         do {
-            let record = try decodeBody(&reader)
+            let record = try decode(&reader)
             guard reader.isAtEnd else { return .corrupt("record has trailing bytes") }
             return .record(record, length: frameHeaderSize + bodyLength)
         } catch {
@@ -161,7 +169,7 @@ enum RecordCodec {
         }
     }
 
-    private static func decodeBody(_ r: inout ByteReader) throws(JournalError) -> JournalRecord {
+    static func decodeBody(_ r: inout ByteReader) throws(JournalError) -> JournalRecord {
         let kindByte = try r.byte()
         guard let kind = Kind(rawValue: kindByte) else {
             throw JournalError(.corrupt, "unknown record kind \(kindByte)")
@@ -295,6 +303,21 @@ struct ByteReader {
         guard count <= UInt64(end - position) else { throw Self.short }
         defer { position += Int(count) }
         return Array(bytes[position..<position + Int(count)])
+    }
+
+    /// Steps over a length-prefixed byte string.
+    mutating func skipBlob() throws(JournalError) {
+        let count = try unsigned()
+        guard count <= UInt64(end - position) else { throw Self.short }
+        position += Int(count)
+    }
+
+    /// Reads a length-prefixed byte string and hands its bytes to `body` without copying them.
+    mutating func withBlob<T>(_ body: (ArraySlice<UInt8>) -> T) throws(JournalError) -> T {
+        let count = try unsigned()
+        guard count <= UInt64(end - position) else { throw Self.short }
+        defer { position += Int(count) }
+        return body(bytes[position..<position + Int(count)])
     }
 
     mutating func string() throws(JournalError) -> String {

@@ -37,14 +37,16 @@ struct SegmentScanner {
 
     /// The record framed at `offset`, judged as ``RecordCodec/readFrame(_:at:)`` judges it against
     /// the whole file: `.end` at the file's end, `.torn` for a frame the file ends inside.
-    mutating func frame(at offset: Int64) throws(JournalError) -> RecordCodec.FrameResult {
+    mutating func frame<Record>(
+        at offset: Int64, decode: (inout ByteReader) throws(JournalError) -> Record
+    ) throws(JournalError) -> RecordCodec.FrameResult<Record> {
         try load(offset, RecordCodec.frameHeaderSize)
         let start = Int(offset - bufferStart)
         if buffer.count - start >= RecordCodec.frameHeaderSize {
             let length = Int(buffer[start]) | Int(buffer[start + 1]) << 8 | Int(buffer[start + 2]) << 16 | Int(buffer[start + 3]) << 24
             if length > 0, length <= RecordCodec.maxBodySize { try load(offset, RecordCodec.frameHeaderSize + length) }
         }
-        return RecordCodec.readFrame(buffer, at: Int(offset - bufferStart))
+        return RecordCodec.readFrame(buffer, at: Int(offset - bufferStart), decode: decode)
     }
 
     /// Makes the buffer hold `count` bytes from `offset`, or everything from `offset` to the end.

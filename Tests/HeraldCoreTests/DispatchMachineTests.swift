@@ -303,7 +303,7 @@ struct DispatchMachineDuplicateTests {
 struct RereadGuardTests {
     @Test("lines read again after a crash are skipped until the first delivery the journal did not have")
     func skipsTheJournaledTail() {
-        var reread = RereadGuard(recovered: (0..<10).map { pendingDelivery("d\($0)") }, limit: 4)
+        var reread = RereadGuard(recovered: (6..<10).map { "d\($0)" })
         #expect(reread.fresh([pendingDelivery("d6"), pendingDelivery("d7")]).isEmpty)
         #expect(reread.isActive)
         #expect(reread.fresh([pendingDelivery("d8"), pendingDelivery("d9"), pendingDelivery("n1")]).map(\.id) == ["n1"])

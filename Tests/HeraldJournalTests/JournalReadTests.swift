@@ -68,7 +68,7 @@ struct JournalReadTests {
         try await journal.append([.enqueue(keyed), .enqueue(delivery("msg_plain"))])
         await journal.close()
         let recovery = try await recover(dir)
-        #expect(recovery.pending == [keyed, delivery("msg_plain")])
+        #expect(recovery.deliveries == [keyed, delivery("msg_plain")])
     }
 }
 
@@ -93,7 +93,7 @@ struct JournalBuryTests {
         #expect(stored.first?.reason == "permanent failure: HTTP 400")
         #expect(journal.pendingCount == 1)
         await journal.close()
-        #expect(try await recover(dir).pending.map(\.id) == ["msg_b"])
+        #expect(try await recover(dir).deliveries.map(\.id) == ["msg_b"])
     }
 
     @Test("a dead letter that cannot be written (disk full) leaves the delivery pending; burying again works")
@@ -132,14 +132,77 @@ struct SegmentScannerTests {
         let (journal, _) = try openJournal(dir) { $0.segmentBytes = 64 << 20 }
         for delivery in deliveries { try await journal.append([.enqueue(delivery)]) }
         await journal.close()
-        #expect(try await recover(dir).pending == deliveries)
+        #expect(try await recover(dir).deliveries == deliveries)
         let segment = try #require(try dir.segmentFiles().last)
         let handle = try FileHandle(forUpdating: URL(fileURLWithPath: "\(dir.path)/\(segment)"))
         let end = try handle.seekToEnd()
         try handle.truncate(atOffset: end - 1000)
         try handle.close()
         let recovery = try await recover(dir)
-        #expect(recovery.pending == Array(deliveries.dropLast()))
+        #expect(recovery.deliveries == Array(deliveries.dropLast()))
         #expect(recovery.truncatedTail != nil)
+    }
+}
+
+@Suite("Journal recovery stubs")
+struct RecoveredStubTests {
+    @Test("recovery hands back one stub per pending delivery, in read order, with its current due time and key")
+    func stubsInReadOrder() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let (journal, _) = try openJournal(dir)
+        var keyed = delivery("msg_k", enqueuedAt: 1_700_000_000_002)
+        keyed.orderingKey = "customer-7"
+        try await journal.append([
+            .enqueue(delivery("msg_a", enqueuedAt: 1_700_000_000_001)), .enqueue(keyed),
+            .enqueue(delivery("msg_b", enqueuedAt: 1_700_000_000_003)), .enqueue(delivery("msg_c", enqueuedAt: 1_700_000_000_003)),
+        ])
+        try await journal.append([.attempt(id: "msg_a", attempts: 2, notBefore: 1_700_000_009_000, error: "HTTP 503"), .ack(id: "msg_b")])
+        await journal.close()
+
+        let recovery = try await recover(dir) { $0.recoverPayloads = false }
+        #expect(recovery.pending.map(\.id) == ["msg_a", "msg_k", "msg_c"])
+        #expect(recovery.pending[0].notBefore == 1_700_000_009_000)
+        #expect(recovery.pending[1].orderingKey == OrderingKey.hash("customer-7"))
+        #expect(recovery.pending.allSatisfy { $0.endpoint == "billing" })
+        #expect(recovery.deliveries.isEmpty, "no full deliveries unless asked for")
+        let full = try await recover(dir)
+        #expect(full.deliveries.map(\.id) == recovery.pending.map(\.id))
+        #expect(full.deliveries[0].attempts == 2)
+    }
+
+    @Test("a delivery settled and enqueued again (a replay) is recovered once, at its new place")
+    func replayedOnce() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let (journal, _) = try openJournal(dir)
+        try await journal.append([.enqueue(delivery("msg_r", enqueuedAt: 1)), .enqueue(delivery("msg_x", enqueuedAt: 2))])
+        try await journal.append([.dead(id: "msg_r", reason: "HTTP 400")])
+        try await journal.append([.enqueue(delivery("msg_r", enqueuedAt: 3))])
+        await journal.close()
+        let recovery = try await recover(dir) { $0.recoverPayloads = false }
+        #expect(recovery.pending.map(\.id) == ["msg_x", "msg_r"])
+    }
+
+    @Test("a delivery compacted into a later segment keeps its place in read order")
+    func compactedKeepsPlace() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let (journal, _) = try openJournal(dir) {
+            $0.maxBytes = 64 << 10
+            $0.segmentBytes = 4096
+        }
+        // Segment 1: msg_old and sixteen others; msg_new goes to segment 2. Once the others are
+        // acked, compaction moves msg_old to the head segment: behind msg_new on disk.
+        let others = (0..<16).map { "msg_p\($0)" }
+        try await journal.append([.enqueue(delivery("msg_old", payloadSize: 200, enqueuedAt: 1))]
+            + others.map { .enqueue(delivery($0, payloadSize: 200, enqueuedAt: 2)) })
+        try await journal.append([.enqueue(delivery("msg_new", payloadSize: 200, enqueuedAt: 100))])
+        try await journal.append(others.map { .ack(id: $0) })
+        await journal.close()
+        let files = try dir.segmentFiles()
+        #expect(!files.contains(JournalStore.segmentName(1)), "the first segment was compacted away")
+        let recovery = try await recover(dir) { $0.recoverPayloads = false }
+        #expect(recovery.pending.map(\.id) == ["msg_old", "msg_new"])
     }
 }

@@ -11,7 +11,7 @@ struct JournalTests {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }
         let (journal, first) = try openJournal(dir)
-        #expect(first.pending.isEmpty)
+        #expect(first.deliveries.isEmpty)
         #expect(first.truncatedTail == nil)
         try await journal.append([.enqueue(delivery("msg_a")), .enqueue(delivery("msg_b"))])
         try await journal.append([.enqueue(delivery("msg_c")), .enqueue(delivery("msg_d"))])
@@ -26,7 +26,7 @@ struct JournalTests {
         expectedA.attempts = 2
         expectedA.notBefore = 9_000
         expectedA.lastError = "timeout"
-        #expect(recovery.pending == [expectedA, delivery("msg_d")])
+        #expect(recovery.deliveries == [expectedA, delivery("msg_d")])
         #expect(recovery.truncatedTail == nil)
         #expect(recovery.recordsRead == 8)
     }
@@ -40,8 +40,8 @@ struct JournalTests {
         try await journal.append([.enqueue(delivery("msg_3", attempts: 4))])
         await journal.close()
         let recovery = try await recover(dir)
-        #expect(recovery.pending.map(\.id) == (0..<20).map { "msg_\($0)" })
-        #expect(recovery.pending[3].attempts == 4)
+        #expect(recovery.deliveries.map(\.id) == (0..<20).map { "msg_\($0)" })
+        #expect(recovery.deliveries[3].attempts == 4)
     }
 
     @Test("a journal cut inside its last record keeps every earlier record and reports the torn tail")
@@ -63,14 +63,14 @@ struct JournalTests {
         for cut in cuts.sorted() {
             try full.prefix(cut).write(to: URL(fileURLWithPath: segment))
             let recovery = try await recover(dir)
-            #expect(recovery.pending.map(\.id) == ["msg_2"], "cut at \(cut)")
+            #expect(recovery.deliveries.map(\.id) == ["msg_2"], "cut at \(cut)")
             let tail = try #require(recovery.truncatedTail, "cut at \(cut)")
             #expect(tail.segment == "segment-00000001.log")
             #expect(tail.offset == Int64(lastStart))
             #expect(try dir.fileSize("segment-00000001.log") == lastStart, "the torn bytes are cut off")
             let again = try await recover(dir)
             #expect(again.truncatedTail == nil, "a repaired journal reopens clean")
-            #expect(again.pending.map(\.id) == ["msg_2"])
+            #expect(again.deliveries.map(\.id) == ["msg_2"])
         }
     }
 
@@ -93,7 +93,7 @@ struct JournalTests {
         try handle.close()
 
         let recovery = try await recover(dir)
-        #expect(recovery.pending.map(\.id) == ["msg_1"])
+        #expect(recovery.deliveries.map(\.id) == ["msg_1"])
         let tail = try #require(recovery.truncatedTail)
         #expect(
             tail == TornTail(segment: "segment-00000001.log", offset: Int64(secondStart), reason: "checksum mismatch"))
@@ -123,7 +123,7 @@ struct JournalTests {
                 TornTail(segment: segments[0], offset: Int64(secondRecord), reason: "checksum mismatch")
             ])
         #expect(recovery.truncatedTail == nil)
-        let ids = Set(recovery.pending.map(\.id))
+        let ids = Set(recovery.deliveries.map(\.id))
         #expect(ids.contains("msg_0"))
         #expect(!ids.contains("msg_1"))
         #expect(ids.contains("msg_19"), "later segments are still read")
@@ -149,11 +149,11 @@ struct JournalTests {
         #expect(journal.commits < journal.appendsCommitted, "concurrent appends share fdatasyncs")
         await journal.close()
         let recovery = try await recover(dir) { $0.segmentBytes = 64 << 10 }
-        #expect(recovery.pending.count == 32 * 40)
-        #expect(Set(recovery.pending.map(\.id)).count == 32 * 40)
+        #expect(recovery.deliveries.count == 32 * 40)
+        #expect(Set(recovery.deliveries.map(\.id)).count == 32 * 40)
         #expect(recovery.truncatedTail == nil)
         for task in 0..<32 {
-            let mine = recovery.pending.map(\.id).filter { $0.hasPrefix("msg_\(task)_") }
+            let mine = recovery.deliveries.map(\.id).filter { $0.hasPrefix("msg_\(task)_") }
             #expect(mine == (0..<40).map { "msg_\(task)_\($0)" }, "one task's appends keep their order")
         }
     }
@@ -173,8 +173,8 @@ struct JournalTests {
         try await small
         await journal.close()
         let recovery = try await recover(dir, configure: options)
-        #expect(recovery.pending.count == 2)
-        #expect(recovery.pending.first { $0.id == "msg_big" } == big)
+        #expect(recovery.deliveries.count == 2)
+        #expect(recovery.deliveries.first { $0.id == "msg_big" } == big)
     }
 
     @Test("segments rotate at segmentBytes and are deleted once all their deliveries settle")
@@ -200,7 +200,7 @@ struct JournalTests {
         #expect(journal.bytesOnDisk < 4096)
         await journal.close()
         let recovery = try await recover(dir) { $0.segmentBytes = 4096 }
-        #expect(recovery.pending.isEmpty)
+        #expect(recovery.deliveries.isEmpty)
     }
 
     @Test("compaction re-appends a long-pending delivery with its current state and frees the old segment")
@@ -230,7 +230,7 @@ struct JournalTests {
         expected.attempts = 4
         expected.notBefore = 150
         expected.lastError = "HTTP 502 (150)"
-        #expect(recovery.pending == [expected])
+        #expect(recovery.deliveries == [expected])
     }
 
     @Test("a compacted segment that outlives a crash neither duplicates nor rolls back its deliveries")
@@ -261,7 +261,7 @@ struct JournalTests {
         expected.attempts = 1
         expected.notBefore = 7
         expected.lastError = "HTTP 502"
-        #expect(recovery.pending == [expected])
+        #expect(recovery.deliveries == [expected])
         #expect(try dir.segmentFiles() == ["segment-00000002.log"], "the stale segment is deleted on open")
         await reopened.close()
     }
@@ -318,7 +318,7 @@ struct JournalTests {
 
         let recovery = try await recover(dir)
         #expect(recovery.truncatedTail == nil)
-        #expect(recovery.pending.map(\.id) == ["msg_1", "msg_4"])
+        #expect(recovery.deliveries.map(\.id) == ["msg_1", "msg_4"])
     }
 
     @Test("a second open of a directory in use is refused with a clear error")

@@ -149,7 +149,7 @@ struct DispatchMachine {
 
     /// Takes journaled deliveries, each id once. Without `payloads` (recovered at start-up) every
     /// one waits as a stub and is read back from the journal before its turn.
-    mutating func submit(_ deliveries: [PendingDelivery], payloads: Bool = true, now: Int64, _ actions: inout [DispatchAction]) {
+    mutating func submit(_ deliveries: [some Submission], payloads: Bool = true, now: Int64, _ actions: inout [DispatchAction]) {
         pending += deliveries.count
         var touched: [String] = []
         var current: (name: String, endpoint: Endpoint)?
@@ -161,15 +161,15 @@ struct DispatchMachine {
                 if current != nil, !touched.contains(delivery.endpoint) { touched.append(delivery.endpoint) }
             }
             guard current != nil else {
-                toBury.append(Burial(delivery, reason: .removed(endpoint: delivery.endpoint)))
+                toBury.append(delivery.burial(.removed(endpoint: delivery.endpoint)))
                 continue
             }
             if let gone = current!.endpoint.gone {
-                toBury.append(Burial(delivery, reason: gone))
+                toBury.append(delivery.burial(gone))
                 continue
             }
-            let keep = payloads && delivery.notBefore <= now && heldBytes + delivery.payload.count <= settings.payloadBudget
-            heldBytes += current!.endpoint.queue.add(HeldDelivery(delivery, keepPayload: keep), notBefore: delivery.notBefore, now: now)
+            let keep = payloads && delivery.notBefore <= now && heldBytes + delivery.payloadCount <= settings.payloadBudget
+            heldBytes += current!.endpoint.queue.add(delivery.held(keepPayload: keep), notBefore: delivery.notBefore, now: now)
         }
         if let current { endpoints[current.name] = current.endpoint }
         for name in touched { pump(name, now: now, &actions) }

@@ -102,6 +102,12 @@ public final class Dispatcher: Sendable {
         step { $0.submit(deliveries, payloads: payloads, now: $1, &$2) }
     }
 
+    /// Queues the deliveries recovered at start-up; each is read back from the journal before its turn.
+    public func submit(recovered: [RecoveredDelivery]) {
+        guard !recovered.isEmpty else { return }
+        step { $0.submit(recovered, payloads: false, now: $1, &$2) }
+    }
+
     /// Puts a reloaded config's endpoints in force (see ``DispatchMachine/reconfigure(_:now:_:)``).
     public func reconfigure(_ generation: ConfigGeneration) {
         step { $0.reconfigure(generation.endpoints, now: $1, &$2) }

@@ -32,17 +32,3 @@ struct HeldDelivery: Sendable {
     /// Bytes of payload this entry keeps in memory.
     var payloadBytes: Int { box?.delivery.payload.count ?? 0 }
 }
-
-/// Ordering keys as 64-bit FNV-1a hashes: two keys that collide are merely ordered together,
-/// which costs some concurrency and never correctness.
-enum OrderingKey {
-    static func hash(_ key: String?) -> UInt64 {
-        guard let key else { return 0 }
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        return hash == 0 ? 1 : hash
-    }
-}

@@ -30,7 +30,7 @@ struct Ingestor: Sendable {
 
     /// Reads until the source ends or the task is cancelled. `reread` knows the deliveries whose
     /// lines may be read again after a crash.
-    func run(_ source: any LineSource, reread: RereadGuard = RereadGuard(recovered: [], limit: 0)) async throws {
+    func run(_ source: any LineSource, reread: RereadGuard = RereadGuard(recovered: [])) async throws {
         var reread = reread
         while let batch = try await source.next() {
             try await ingest(batch, reread: &reread)

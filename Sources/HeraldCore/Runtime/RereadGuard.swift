@@ -9,10 +9,9 @@ import HeraldJournal
 struct RereadGuard: Sendable {
     private var ids: Set<String>?
 
-    /// `recovered` in journal order; `limit` bounds how many of the last ones are kept (one
-    /// ingest batch's worth of deliveries, with room to spare).
-    init(recovered: [PendingDelivery], limit: Int) {
-        ids = recovered.isEmpty ? nil : Set(recovered.suffix(limit).map(\.id))
+    /// `recovered`: the ids of the last deliveries recovered, those a re-read could repeat.
+    init(recovered: [String]) {
+        ids = recovered.isEmpty ? nil : Set(recovered)
     }
 
     var isActive: Bool { ids != nil }

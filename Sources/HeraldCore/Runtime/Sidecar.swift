@@ -39,13 +39,21 @@ public final class Sidecar: Sendable {
     ///
     /// `leading` services (the admin listener) start with the group and stop after everything
     /// else. Throws what a failed service threw, after the orderly shutdown.
+    /// Lines read and journaled together (one journal sync each).
+    static let batchLines = 1024
+
     public func run(alongside leading: [any Service] = []) async throws {
+        // Trapped first, before recovery (seconds with a large backlog) and before deliveries
+        // start: a SIGTERM at any moment from here on shuts down gracefully, none is lost in the
+        // gap before the group would register its own handlers.
+        let terminations = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let state = URL(fileURLWithPath: config.stateDir)
         try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
         // Payloads stay on disk at start-up: the dispatcher reads them back before their turn.
         var journalOptions = JournalOptions(maxBytes: config.journal.maxBytes)
         journalOptions.recoverPayloads = false
-        let (journal, recovery) = try Journal.open(directory: state.appendingPathComponent("journal").path, options: journalOptions)
+        let (journal, opened) = try Journal.open(directory: state.appendingPathComponent("journal").path, options: journalOptions)
+        var recovery = opened
         if let torn = recovery.truncatedTail {
             logger.warning("journal had a torn tail (a crash mid-write); truncated it", metadata: ["at": "\(torn)"])
         }
@@ -67,13 +75,17 @@ public final class Sidecar: Sendable {
             metrics.setPaused(Set(status.gone.keys))
             metrics.setBreakerOpen(Set(status.openCircuits))
         }
-        dispatcher.submit(recovery.pending, payloads: false)
+        dispatcher.submit(recovered: recovery.pending)
+        let recoveredCount = recovery.pending.count
+        // One ingest batch's worth of deliveries, with room to spare, is what a crash can re-read.
+        let recentIDs = recovery.pending.suffix(2 * Self.batchLines * max(1, config.routes.reduce(0) { $0 + $1.to.count })).map(\.id)
+        recovery.pending = []  // the dispatcher has them; a large backlog's stubs are not kept twice
 
         let source: any LineSource
         var checkpoints: CheckpointStore?
         var sourceLag: SourceLag?
         // Batches of 1,024 lines: one journal sync each, and little memory held per batch.
-        let limits = LineLimits(maxLineBytes: config.source.maxLineBytes, maxBatchLines: 1024)
+        let limits = LineLimits(maxLineBytes: config.source.maxLineBytes, maxBatchLines: Self.batchLines)
         switch config.source.input {
         case .file(let path):
             let store = CheckpointStore(path: state.appendingPathComponent("checkpoint.json").path)
@@ -126,16 +138,22 @@ public final class Sidecar: Sendable {
                                                         fallbackInterval: timing.replayFallbackInterval)))
         services.append(Self.configuration(IngestService(
             ingestor: ingestor, source: source,
-            reread: RereadGuard(recovered: recovery.pending, limit: 2 * limits.maxBatchLines * max(1, config.routes.reduce(0) { $0 + $1.to.count })),
+            reread: RereadGuard(recovered: recentIDs),
             dispatcher: dispatcher,
             drainTimeout: config.source.drainTimeout, shutdownGrace: config.shutdownGrace, logger: logger,
             runningMessage: "herald running",
             runningMetadata: [
-                "config": "\(config.path)", "state_dir": "\(config.stateDir)", "pending": "\(recovery.pending.count)",
+                "config": "\(config.path)", "state_dir": "\(config.stateDir)", "pending": "\(recoveredCount)",
                 "routes": "\(config.routes.count)", "endpoints": "\(config.endpoints.count)",
             ])))
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
+        let shutdownOnSignal = Task {
+            for await signal in terminations {
+                logger.info("shutting down", metadata: ["signal": "\(signal)"])
+                await group.triggerGracefulShutdown()
+            }
+        }
+        defer { shutdownOnSignal.cancel() }
 
         var failure: (any Error)?
         do {
