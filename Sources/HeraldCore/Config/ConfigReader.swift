@@ -110,26 +110,38 @@ final class ConfigReader {
 
     func duration(_ node: YAMLNode, _ what: String) -> Duration? {
         guard let text = string(node, what) else { return nil }
-        guard let duration = ConfigDuration.parse(text) else {
+        switch ConfigDuration.check(text) {
+        case .success(let duration):
+            return duration
+        case .failure(.tooLong):
+            error("\(what) must be at most 36500d (100 years), found '\(text)'", at: node.mark)
+        case .failure(.malformed):
             error("\(what) must be a duration like 500ms, 10s, 5m, 2h or 3d, found '\(text)'", at: node.mark)
-            return nil
         }
-        return duration
+        return nil
     }
 
     func rate(_ node: YAMLNode, _ what: String) -> Rate? {
         guard let text = string(node, what) else { return nil }
-        guard let rate = Rate(parsing: text) else {
+        switch Rate.parse(text) {
+        case .success(let rate):
+            return rate
+        case .failure(.tooLarge):
+            error("\(what) allows at most \(Rate.maxCount) requests per period, found '\(text)'", at: node.mark)
+        case .failure(.malformed):
             error("\(what) must be a rate like 100/s or 600/m, found '\(text)'", at: node.mark)
-            return nil
         }
-        return rate
+        return nil
     }
 
     func byteSize(_ node: YAMLNode, _ what: String) -> Int64? {
         guard let text = string(node, what) else { return nil }
         guard let size = ByteSize.parse(text) else {
             error("\(what) must be a size like 1048576, 512KiB, 64MiB or 1GiB, found '\(text)'", at: node.mark)
+            return nil
+        }
+        guard size <= ByteSize.maximum else {
+            error("\(what) must be at most 1TiB, found '\(text)'", at: node.mark)
             return nil
         }
         return size
