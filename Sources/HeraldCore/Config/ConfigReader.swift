@@ -58,14 +58,23 @@ final class ConfigReader {
     }
 
     /// A scalar's text with `${VAR}` expanded; nil (after reporting) for collections and bad references.
-    func string(_ node: YAMLNode, _ what: String, secret: Bool = false) -> String? {
+    ///
+    /// `secret`: the value sits in a header, URL, auth or signing position, so the expanded
+    /// text and each value substituted into it are secrets, each on its own (`tok ${TOK}` makes
+    /// both `tok …` and the token secret); `inURL` adds the encoded forms a URL gives them.
+    func string(_ node: YAMLNode, _ what: String, secret: Bool = false, inURL: Bool = false) -> String? {
         guard case .scalar(let raw, _) = node.kind else {
             error("\(what) must be a string, found \(node.kindName)", at: node.mark)
             return nil
         }
-        switch expander.expand(raw) {
-        case .success(let value):
+        switch expander.expandTracking(raw) {
+        case .success(let (value, substituted)):
             if secret, value != raw, !value.isEmpty { secrets.insert(value) }
+            if secret {
+                for part in substituted where !part.isEmpty {
+                    if inURL { secrets.formUnion(SecretForms.inURL(part)) } else { secrets.insert(part) }
+                }
+            }
             return value
         case .failure(.unset(let name)):
             error("environment variable '\(name)' is not set and has no default", at: node.mark, suggestion: "set it or write ${\(name):-default}")
