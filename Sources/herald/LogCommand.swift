@@ -55,7 +55,8 @@ struct LogCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.runtime)
         }
         if json {
-            for item in page.items { print(item.json) }
+            // JSON may carry DEL, C1 and U+2028/2029 raw inside strings; a terminal must not.
+            for item in page.items { print(ControlCharacters.escapedJSON(item.json)) }
             if let next = page.nextCursor { printError("next page: --cursor \(next)") }
             return
         }
@@ -69,17 +70,21 @@ struct LogCommand: AsyncParsableCommand {
     }
 
     /// `TIME  STATUS  ENDPOINT  ROUTE  TYPE  event ID  attempt N  DURATION  DELIVERY_ID`, then the
-    /// error or the start of the response body on an indented line.
+    /// error or the start of the response body on an indented line. Everything that came from an
+    /// event or a receiver has its control characters escaped: an ESC in a response body must not
+    /// reach the terminal.
     static func describe(_ item: DeliveryAttemptRecord) -> String {
         let status = item.status.map { "\($0)" } ?? "ERR"
         let micros = item.durationMicroseconds
         let duration = micros >= 10_000 ? "\(micros / 1000)ms" : "\(micros / 1000).\(String(micros % 1000 / 10 + 100).dropFirst())ms"
-        var text = "\(iso8601(item.time))  \(status)  \(item.endpoint)  \(item.route)  \(item.eventType)  event \(item.eventID)  attempt \(item.attempt)  \(duration)  \(item.deliveryID)"
+        let shown = { (text: String) in ControlCharacters.escaped(text) }
+        var text = "\(iso8601(item.time))  \(status)  \(shown(item.endpoint))  \(shown(item.route))  \(shown(item.eventType))  event \(shown(item.eventID))  attempt \(item.attempt)  \(duration)  \(shown(item.deliveryID))"
         if let error = item.error {
-            text += "\n    error: \(error)"
+            text += "\n    error: \(shown(error))"
         } else if let body = item.response.text, !body.isEmpty {
-            let line = body.replacingOccurrences(of: "\r", with: "").replacingOccurrences(of: "\n", with: "⏎")
-            text += "\n    response: \(line.count > 160 ? line.prefix(160) + "…" : line)\(item.response.truncated && line.count <= 160 ? "…" : "")"
+            let line = body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "⏎")
+            let cut = line.count > 160 ? line.prefix(160) + "…" : line
+            text += "\n    response: \(shown(String(cut)))\(item.response.truncated && line.count <= 160 ? "…" : "")"
         } else if item.response.text == nil {
             text += "\n    response: (binary body, not logged)"
         }

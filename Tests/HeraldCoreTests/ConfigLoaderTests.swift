@@ -163,6 +163,27 @@ struct ConfigLoaderTests {
         #expect(config.endpoint(named: "v6")?.url.port == 8080)
     }
 
+    @Test("plain http is loopback only for exactly localhost, an IPv4 literal in 127.0.0.0/8 or ::1", arguments: [
+        ("localhost", true), ("127.0.0.1", true), ("127.255.255.254", true), ("127.9.8.7", true), ("[::1]", true),
+        ("[0:0:0:0:0:0:0:1]", true), ("127.attacker.example", false), ("127.0.0.1.nip.io", false), ("localhost.attacker.example", false),
+        ("evil.localhost", false), ("127.1", false), ("0127.0.0.1", false), ("128.0.0.1", false), ("[::2]", false),
+        ("[::ffff:127.0.0.1]", false), ("127.0.0.256", false),
+    ])
+    func loopbackLiterals(host: String, loopback: Bool) throws {
+        let url = try EndpointURL.parse("http://\(host):8080/hooks").get()
+        #expect(url.isLoopback == loopback)
+        let text = Self.minimal.replacingOccurrences(of: "https://erp.example.com/hooks", with: "\"http://\(host):8080/hooks\"")
+        let result = ConfigLoader.load(text: text, path: "c.yaml", environment: [:])
+        if loopback {
+            #expect(throws: Never.self) { try result.get() }
+        } else {
+            guard case .failure(let errors) = result else { Issue.record("http://\(host) passed without allow_insecure"); return }
+            #expect(errors.diagnostics.map(\.description) == [
+                "c.yaml:4:15: endpoint 'erp' uses http:// to a non-loopback host; use https:// (webhooks carry business data) or set allow_insecure: true",
+            ])
+        }
+    }
+
     @Test("an empty file and a non-mapping document are clear errors")
     func emptyDocuments() {
         for (text, message) in [("", "c.yaml: the config is empty"), ("# nothing\n", "c.yaml: the config is empty"), ("- a\n- b\n", "c.yaml:1:1: the config must be a mapping, found a list")] {

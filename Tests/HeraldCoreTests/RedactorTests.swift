@@ -64,3 +64,57 @@ struct RedactorTests {
         #expect(LogfmtLogHandler(label: "t", format: format).line(for: event).contains("tok-from-env"))
     }
 }
+
+@Suite("redaction of values put into secret positions")
+struct SecretPositionTests {
+    static let token = "tok-7f3a9c2e"
+
+    func secrets(_ endpoint: String, environment: [String: String]) throws -> Redactor {
+        let config = try ConfigLoader.load(text: """
+            version: 1
+            source: { file: ./events.jsonl }
+            endpoints:
+              erp:
+            \(endpoint.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+            routes:
+              - { name: all, events: ["*"], to: erp }
+            """, path: "c.yaml", environment: environment).get()
+        return Redactor(config: config)
+    }
+
+    @Test("each ${VAR} in a header is a secret on its own, not only the whole value")
+    func headerParts() throws {
+        let redactor = try secrets("url: https://erp.example.com\nheaders: { X-Token: \"tok ${TOK}\", X-Pair: \"${A}:${B}\" }",
+                                   environment: ["TOK": Self.token, "A": "left-part", "B": "right-part"])
+        #expect(redactor.redact("echo: \(Self.token)") == "echo: [redacted]")
+        #expect(redactor.redact("tok \(Self.token)") == "[redacted]")
+        #expect(redactor.redact("a=left-part b=right-part") == "a=[redacted] b=[redacted]")
+    }
+
+    @Test("a ${VAR} in the URL is a secret as written, percent-encoded and percent-decoded")
+    func urlForms() throws {
+        let redactor = try secrets("url: \"https://erp.example.com/hooks/${KEY}\"", environment: ["KEY": "k3y/with+odd=chars"])
+        #expect(redactor.redact("k3y/with+odd=chars") == "[redacted]")
+        #expect(redactor.redact("k3y%2Fwith%2Bodd%3Dchars") == "[redacted]")
+        let encoded = try secrets("url: \"https://erp.example.com/hooks/${KEY}\"", environment: ["KEY": "a%2Fsecret%20path"])
+        #expect(encoded.redact("a/secret path") == "[redacted]")
+    }
+
+    @Test("basic auth: the base64 credentials alone are a secret; standard-webhooks: the key without whsec_")
+    func encodedCredentials() throws {
+        let basic = try secrets("url: https://erp.example.com\nbasic_auth: { username: herald, password: \"${PASS}\" }", environment: ["PASS": "pa55-word"])
+        let base64 = Data("herald:pa55-word".utf8).base64EncodedString()
+        #expect(basic.redact("got \(base64)") == "got [redacted]")
+        let key = Data("0123456789abcdef0123456789abcdef".utf8).base64EncodedString()
+        let signed = try secrets("url: https://erp.example.com\nsigning: { scheme: standard-webhooks, secret: \"whsec_\(key)\" }", environment: [:])
+        #expect(signed.redact("key \(key)") == "key [redacted]")
+    }
+
+    @Test("an excerpt cut inside a secret hides the secret's start at the cut")
+    func cutShort() {
+        let redactor = Redactor(secrets: [Self.token])
+        #expect(redactor.redact("body tok-7f3a", cutShort: true) == "body [redacted]")
+        #expect(redactor.redact("body tok-7f3a", cutShort: false) == "body tok-7f3a")
+        #expect(redactor.redact("body to", cutShort: true) == "body to")
+    }
+}

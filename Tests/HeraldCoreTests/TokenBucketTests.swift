@@ -65,4 +65,28 @@ struct TokenBucketTests {
         }
         #expect(taken == 5)
     }
+
+    @Test("no rate, burst or clock traps: the largest rates, a clock at its ends and a jump across them", arguments: [
+        Rate(count: Rate.maxCount, period: .seconds(1)), Rate(count: Rate.maxCount, period: .seconds(3600)),
+        Rate(count: Int.max, period: .seconds(1)), Rate(count: 1, period: .seconds(Int64.max)), Rate(count: 0, period: .zero),
+    ])
+    func noTrap(rate: Rate) {
+        for start in [Int64.min, -1, 0, 1_700_000_000_000, Int64.max] {
+            var bucket = TokenBucket(rate: rate, now: start)
+            for now in [start, start &+ 1, Int64.max, Int64.min, 0] {
+                if bucket.available(now: now) { bucket.take(now: now) }
+                #expect(bucket.nextToken(now: now) >= now)
+            }
+            // Taking without checking (the caller's mistake) saturates rather than wrapping.
+            for _ in 0..<3 { bucket.take(now: Int64.max) }
+            #expect(bucket.nextToken(now: Int64.max) == Int64.max)
+        }
+        #expect(TokenBucket(rate: rate, burst: Int.max, now: 0).burst == Int.max)
+    }
+
+    @Test("the largest configurable rate still holds within 1%: 1,000,000/s over 2 s")
+    func largestRate() {
+        let times = sends(rate: Rate(count: Rate.maxCount, period: .seconds(1)), over: 2_000)
+        #expect(times.count >= 2_000_000 && times.count <= 2_000_000 + 100_000 + 10_000)
+    }
 }

@@ -118,6 +118,34 @@ struct DeliveryLogCommandTests {
         #expect(items.map { $0["response_body"] as? String } == ["accepted at [redacted]"])
         #expect(!(try String(contentsOfFile: harness.stateDir + "/log/deliveries.jsonl", encoding: .utf8)).contains(receiver.url))
     }
+
+    @Test("a receiver body with ESC, BEL, C1 and U+2028 and an event id with CR and ESC reach neither the run log nor herald log's output raw")
+    func controlCharacters() async throws {
+        let body = "ok \u{1B}[2J\u{1B}]0;pwned\u{07} \u{9B}31m \u{2028}\u{2029} \u{7F}end"
+        // A first 500 makes herald log the retry with the event id.
+        let receiver = try Receiver { _, previous in ServerResponse(status: previous == 0 ? 500 : 200, body: Array(body.utf8)) }
+        defer { receiver.stop() }
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url))
+        try harness.append([#"{"type":"order.created","id":"o-\r\u001b[31mred\u2028"}"#])
+        try harness.start(arguments: ["--log-level", "debug"])
+        #expect(await receiver.wait { $0.count == 2 })
+        #expect(await waitUntil { harness.log.contains("o-\\r\\u001b[31mred\\u2028") })
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+
+        func rawControls(_ text: String) -> [Unicode.Scalar] {
+            text.unicodeScalars.filter { $0 != "\n" && ($0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0.value == 0x2028 || $0.value == 0x2029) }
+        }
+        #expect(rawControls(harness.log).isEmpty, "run log: \(rawControls(harness.log))")
+        let text = try await harness.herald(["log"])
+        #expect(text.status == 0)
+        #expect(rawControls(text.stdout).isEmpty, "herald log: \(rawControls(text.stdout))")
+        #expect(text.stdout.contains(#"    response: ok \u001b[2J\u001b]0;pwned\u0007 \u009b31m \u2028\u2029 \u007fend"#))
+        #expect(text.stdout.contains(#"event o-\r\u001b[31mred\u2028"#))
+        let json = try await harness.herald(["log", "--json"])
+        #expect(rawControls(json.stdout).isEmpty, "herald log --json: \(rawControls(json.stdout))")
+        #expect(try jsonLines(json).first?["response_body"] as? String == body, "the JSON still decodes to the body")
+    }
 }
 
 extension SidecarHarness {

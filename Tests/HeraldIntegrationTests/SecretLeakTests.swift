@@ -105,4 +105,75 @@ struct SecretLeakTests {
             }
         }
     }
+
+    static let echoToken = "PLANTEDechoTok8e2f"
+    static let echoPassword = "PLANTEDechoPw77c1"
+    static let echoURLKey = "PLANTED/echo key+91"
+
+    @Test("a receiver that echoes the bare token, the base64 credentials and the decoded URL key leaks none of them into deliveries.jsonl, /deliveries, herald log or the logs")
+    func echoingReceiver() async throws {
+        // Echoes what a careless receiver would: each credential as it arrived, without its framing.
+        let receiver = try Receiver { request, previous in
+            let token = request.headers.first(named: "X-Token").map { String($0.dropFirst("tok ".count)) } ?? ""
+            let basic = request.headers.first(named: "Authorization").map { String($0.dropFirst("Basic ".count)) } ?? ""
+            let query = request.target.split(separator: "=", maxSplits: 1).last.map(String.init) ?? ""
+            let body = "token=\(token) credentials=\(basic) key=\(query.removingPercentEncoding ?? "") raw=\(query)"
+            return ServerResponse(status: previous == 0 ? 500 : 200, body: Array(body.utf8))
+        }
+        defer { receiver.stop() }
+        let admin = try PortReservation()
+        defer { admin.release() }
+        let port = admin.port
+        let harness = try SidecarHarness(config: """
+            version: 1
+            state_dir: ./state
+            shutdown_grace: 3s
+            source: { file: ./events.jsonl }
+            admin: { listen: "127.0.0.1:\(port)" }
+            endpoints:
+              echo:
+                url: "\(receiver.url)/echo?key=${URL_KEY}"
+                headers: { X-Token: "tok ${TOK}" }
+                basic_auth: { username: herald, password: "pw-${PASS}" }
+                retry: { schedule: [100ms], max_age: 1h }
+            routes:
+              - { name: all, events: ["*"], to: echo }
+            """)
+        let environment = [
+            "TOK": Self.echoToken, "PASS": Self.echoPassword,
+            "URL_KEY": Self.echoURLKey.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "",
+        ]
+        try harness.append((1...2).map { #"{"type":"order.created","id":"o-\#($0)"}"# })
+        try harness.start(arguments: ["--log-level", "trace"], environment: environment)
+        #expect(await receiver.wait { $0.count >= 4 })
+        // The receiver really echoed the secrets.
+        let credentials = Data("herald:pw-\(Self.echoPassword)".utf8).base64EncodedString()
+        #expect(receiver.requests.first?.headers.first(named: "X-Token") == "tok \(Self.echoToken)")
+        #expect(receiver.requests.first?.headers.first(named: "Authorization") == "Basic \(credentials)")
+
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        let deliveries = try await poll({
+            await client.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(port)/deliveries?limit=100", timeout: .seconds(30)))
+        }, until: { $0.status == 200 && String(decoding: $0.body, as: UTF8.self).components(separatedBy: "\"delivery_id\"").count - 1 >= 4 })
+        var outputs = ["GET /deliveries": String(decoding: deliveries.body, as: UTF8.self)]
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+        for arguments in [["log"], ["log", "--json"]] {
+            let result = try await HeraldProcess.run(arguments + ["-c", harness.configPath], environment: environment, directory: harness.folder)
+            #expect(result.status == 0)
+            outputs["herald " + arguments.joined(separator: " ")] = result.stdout + result.stderr
+        }
+        outputs["run log"] = harness.log
+        outputs["deliveries.jsonl"] = try String(contentsOfFile: harness.stateDir + "/log/deliveries.jsonl", encoding: .utf8)
+        #expect(outputs["deliveries.jsonl"]?.contains("token=[redacted] credentials=[redacted] key=[redacted] raw=[redacted]") == true)
+        #expect(outputs["herald log"]?.contains("response: token=[redacted]") == true)
+
+        let planted = [Self.echoToken, Self.echoPassword, Self.echoURLKey, credentials, environment["URL_KEY"]!]
+        for (name, text) in outputs {
+            for secret in planted {
+                #expect(!text.contains(secret), "\(name) shows \(secret)")
+            }
+        }
+    }
 }

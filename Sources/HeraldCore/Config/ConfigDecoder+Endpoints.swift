@@ -71,7 +71,7 @@ extension ConfigDecoder {
         }
         let allowInsecure = fields["allow_insecure"].flatMap { reader.bool($0, "'allow_insecure'") } ?? false
         var url: EndpointURL?
-        if let urlNode = fields["url"], let text = reader.string(urlNode, "'url'", secret: true) {
+        if let urlNode = fields["url"], let text = reader.string(urlNode, "'url'", secret: true, inURL: true) {
             switch EndpointURL.parse(text) {
             case .success(let parsed):
                 if parsed.scheme == "http", !parsed.isLoopback, !allowInsecure {
@@ -186,8 +186,12 @@ extension ConfigDecoder {
         for (secret, mark) in secrets where secret.isEmpty {
             reader.error("signing secret is empty", at: mark)
         }
-        // Signing secrets are secrets even when written into the file.
-        for (secret, _) in secrets where !secret.isEmpty { reader.secrets.insert(secret) }
+        // Signing secrets are secrets even when written into the file, and so is their key
+        // material without the scheme's marker.
+        for (secret, _) in secrets where !secret.isEmpty {
+            reader.secrets.insert(secret)
+            if scheme == .standardWebhooks, let key = SecretForms.signingKey(secret) { reader.secrets.insert(key) }
+        }
         if scheme == .standardWebhooks {
             for (secret, mark) in secrets where !secret.isEmpty && SigningKey.parse(secret, scheme: scheme) == nil {
                 let message = secret.hasPrefix("whsk_")

@@ -33,7 +33,9 @@ extension ConfigDecoder {
             }
             if password.isEmpty { reader.error("'basic_auth.password' is empty", at: passwordNode.mark) }
             reader.secrets.insert(password)
-            value = "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
+            let credentials = SecretForms.basicCredentials(username: username, password: password)
+            reader.secrets.insert(credentials)
+            value = "Basic " + credentials
         } else {
             guard let token = reader.string(node, "'bearer_token'", secret: true) else { return nil }
             guard !token.isEmpty, !token.contains(where: { $0.isWhitespace }) else {
@@ -84,7 +86,7 @@ extension ConfigDecoder {
     /// `proxy: http://[user:password@]host:port` (also https, socks4, socks4a, socks5, socks5h).
     /// Its password is a secret; messages never quote the URL, which may hold it.
     func decodeProxy(_ node: YAMLNode) -> String? {
-        guard let text = reader.string(node, "'proxy'", secret: true) else { return nil }
+        guard let text = reader.string(node, "'proxy'", secret: true, inURL: true) else { return nil }
         let schemes = ["http", "https", "socks4", "socks4a", "socks5", "socks5h"]
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), schemes.contains(scheme),
             let host = components.host, !host.isEmpty, components.path.isEmpty || components.path == "/",

@@ -2,8 +2,12 @@ import Foundation
 
 /// Loads and validates a config file: YAML syntax, keys, types, references, URLs, environment.
 public enum ConfigLoader {
+    /// Largest config file accepted: far above any real config, far below what could hurt.
+    public static let maxFileBytes = 8 << 20
+
     /// Parses `text` as if read from `path`; every problem comes back at once.
     public static func load(text: String, path: String, environment: [String: String]) -> Result<HeraldConfig, ConfigErrors> {
+        if text.utf8.count > maxFileBytes { return .failure(tooLarge(path)) }
         let reader = ConfigReader(file: path, environment: environment)
         reader.source = text
         let root: YAMLNode
@@ -32,6 +36,10 @@ public enum ConfigLoader {
     /// The config file's text, or why it cannot be read.
     public static func read(path: String) -> Result<String, ConfigErrors> {
         do {
+            // Checked before reading, so a wrong path to a huge file is refused, not loaded.
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maxFileBytes {
+                return .failure(tooLarge(path))
+            }
             let data = try Data(contentsOf: URL(fileURLWithPath: path))
             guard let text = String(data: data, encoding: .utf8) else {
                 return .failure(ConfigErrors([ConfigDiagnostic(file: path, mark: nil, message: "the config is not valid UTF-8")]))
@@ -42,5 +50,9 @@ public enum ConfigLoader {
             let message = FileManager.default.fileExists(atPath: path) ? "cannot read the config: \(reason)" : "no such config file"
             return .failure(ConfigErrors([ConfigDiagnostic(file: path, mark: nil, message: message)]))
         }
+    }
+
+    private static func tooLarge(_ path: String) -> ConfigErrors {
+        ConfigErrors([ConfigDiagnostic(file: path, mark: nil, message: "the config is larger than \(maxFileBytes >> 20)MiB")])
     }
 }

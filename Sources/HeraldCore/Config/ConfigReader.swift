@@ -58,14 +58,23 @@ final class ConfigReader {
     }
 
     /// A scalar's text with `${VAR}` expanded; nil (after reporting) for collections and bad references.
-    func string(_ node: YAMLNode, _ what: String, secret: Bool = false) -> String? {
+    ///
+    /// `secret`: the value sits in a header, URL, auth or signing position, so the expanded
+    /// text and each value substituted into it are secrets, each on its own (`tok ${TOK}` makes
+    /// both `tok …` and the token secret); `inURL` adds the encoded forms a URL gives them.
+    func string(_ node: YAMLNode, _ what: String, secret: Bool = false, inURL: Bool = false) -> String? {
         guard case .scalar(let raw, _) = node.kind else {
             error("\(what) must be a string, found \(node.kindName)", at: node.mark)
             return nil
         }
-        switch expander.expand(raw) {
-        case .success(let value):
+        switch expander.expandTracking(raw) {
+        case .success(let (value, substituted)):
             if secret, value != raw, !value.isEmpty { secrets.insert(value) }
+            if secret {
+                for part in substituted where !part.isEmpty {
+                    if inURL { secrets.formUnion(SecretForms.inURL(part)) } else { secrets.insert(part) }
+                }
+            }
             return value
         case .failure(.unset(let name)):
             error("environment variable '\(name)' is not set and has no default", at: node.mark, suggestion: "set it or write ${\(name):-default}")
@@ -110,26 +119,38 @@ final class ConfigReader {
 
     func duration(_ node: YAMLNode, _ what: String) -> Duration? {
         guard let text = string(node, what) else { return nil }
-        guard let duration = ConfigDuration.parse(text) else {
+        switch ConfigDuration.check(text) {
+        case .success(let duration):
+            return duration
+        case .failure(.tooLong):
+            error("\(what) must be at most 36500d (100 years), found '\(text)'", at: node.mark)
+        case .failure(.malformed):
             error("\(what) must be a duration like 500ms, 10s, 5m, 2h or 3d, found '\(text)'", at: node.mark)
-            return nil
         }
-        return duration
+        return nil
     }
 
     func rate(_ node: YAMLNode, _ what: String) -> Rate? {
         guard let text = string(node, what) else { return nil }
-        guard let rate = Rate(parsing: text) else {
+        switch Rate.parse(text) {
+        case .success(let rate):
+            return rate
+        case .failure(.tooLarge):
+            error("\(what) allows at most \(Rate.maxCount) requests per period, found '\(text)'", at: node.mark)
+        case .failure(.malformed):
             error("\(what) must be a rate like 100/s or 600/m, found '\(text)'", at: node.mark)
-            return nil
         }
-        return rate
+        return nil
     }
 
     func byteSize(_ node: YAMLNode, _ what: String) -> Int64? {
         guard let text = string(node, what) else { return nil }
         guard let size = ByteSize.parse(text) else {
             error("\(what) must be a size like 1048576, 512KiB, 64MiB or 1GiB, found '\(text)'", at: node.mark)
+            return nil
+        }
+        guard size <= ByteSize.maximum else {
+            error("\(what) must be at most 1TiB, found '\(text)'", at: node.mark)
             return nil
         }
         return size

@@ -45,9 +45,16 @@ public struct EndpointURL: Sendable, Equatable, CustomStringConvertible {
         return .success(EndpointURL(text: text, scheme: scheme, host: String(host).lowercased(), port: port))
     }
 
-    /// localhost, 127.0.0.0/8 and ::1: the only places plain http is accepted without `allow_insecure`.
+    /// Exactly `localhost`, an IPv4 literal in 127.0.0.0/8 or the IPv6 literal ::1: the only
+    /// places plain http is accepted without `allow_insecure`. Names are matched only as that
+    /// one word: `127.0.0.1.nip.io` or `127.attacker.example` resolve wherever DNS says.
     public var isLoopback: Bool {
-        host == "localhost" || host.hasSuffix(".localhost") || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" { return true }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return UInt32(bigEndian: v4.s_addr) >> 24 == 127 }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 { return withUnsafeBytes(of: v6) { $0.elementsEqual([UInt8](repeating: 0, count: 15) + [1]) } }
+        return false
     }
 
     public var description: String { text }

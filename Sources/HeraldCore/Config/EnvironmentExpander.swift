@@ -15,7 +15,15 @@ public struct EnvironmentExpander: Sendable {
     public static func mentionsVariable(_ text: String) -> Bool { text.contains("$") }
 
     public func expand(_ text: String) -> Result<String, Failure> {
-        guard Self.mentionsVariable(text) else { return .success(text) }
+        expandTracking(text).map(\.text)
+    }
+
+    /// The expanded text and each value substituted into it (a variable's value or the default
+    /// used instead), in order: a value in a secret position is a secret on its own, wherever
+    /// in the text it was put.
+    public func expandTracking(_ text: String) -> Result<(text: String, values: [String]), Failure> {
+        guard Self.mentionsVariable(text) else { return .success((text, [])) }
+        var values: [String] = []
         var output = ""
         var rest = Substring(text)
         while let dollar = rest.firstIndex(of: "$") {
@@ -48,15 +56,17 @@ public struct EnvironmentExpander: Sendable {
             }
             if let value = environment[String(name)], !(value.isEmpty && fallback != nil) {
                 output += value
+                values.append(value)
             } else if let fallback {
                 output += fallback
+                values.append(String(fallback))
             } else {
                 return .failure(.unset(String(name)))
             }
             rest = rest[rest.index(after: close)...]
         }
         output += rest
-        return .success(output)
+        return .success((output, values))
     }
 
     private static func isValidName(_ name: Substring) -> Bool {

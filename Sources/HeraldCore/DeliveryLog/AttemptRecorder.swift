@@ -13,7 +13,7 @@ struct AttemptRecorder: Sendable {
     func record(_ delivery: PendingDelivery, url: String, startedAt: Int64, result: HTTPResult, error: String?) {
         let redactor = secrets.redactor
         var response = ResponseExcerpt(body: result.body, moreFollowed: result.bodyTruncated)
-        if let text = response.text, !text.isEmpty { response.text = redactor.redact(text) }
+        if let text = response.text, !text.isEmpty { response.text = redactor.redact(text, cutShort: response.truncated) }
         let micros = result.duration.components.seconds * 1_000_000 + result.duration.components.attoseconds / 1_000_000_000_000
         log.record(DeliveryAttemptRecord(
             time: startedAt, deliveryID: delivery.id, eventID: delivery.eventID, eventType: delivery.eventType,

@@ -39,6 +39,22 @@ public struct Redactor: Sendable {
         return result
     }
 
+    /// Like ``redact(_:)`` for text that was cut short (a body excerpt): a secret that
+    /// straddles the cut shows only its start, so an end of at least 4 characters that begins a
+    /// secret is hidden too.
+    public func redact(_ text: String, cutShort: Bool) -> String {
+        let result = redact(text)
+        guard cutShort else { return result }
+        for secret in secrets {
+            let longest = min(secret.count - 1, result.count)
+            guard longest >= 4 else { continue }
+            for length in stride(from: longest, through: 4, by: -1) where result.hasSuffix(secret.prefix(length)) {
+                return String(result.dropLast(length)) + Self.placeholder
+            }
+        }
+        return result
+    }
+
     public func redact(header: HTTPHeader) -> HTTPHeader {
         let name = header.name.lowercased()
         if Self.credentialHeaders.contains(name) { return HTTPHeader(header.name, Self.placeholder) }

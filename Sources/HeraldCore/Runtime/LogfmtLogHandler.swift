@@ -3,7 +3,9 @@ import Logging
 
 /// Writes one structured line per log call to stderr: logfmt by default
 /// (`time=… level=info msg="…" endpoint=erp`), or JSON. With a ``SecretRegistry``, every known
-/// secret is hidden from the message and metadata before they are encoded.
+/// secret is hidden from the message and metadata before they are encoded. Every control
+/// character is escaped in both formats (``ControlCharacters``), so a value cannot start a line
+/// of its own or reach the terminal raw.
 public struct LogfmtLogHandler: LogHandler {
     public enum Format: String, Sendable, CaseIterable {
         case logfmt, json
@@ -44,19 +46,21 @@ public struct LogfmtLogHandler: LogHandler {
         }
         switch format {
         case .logfmt:
-            return fields.map { "\($0.0)=\(Self.logfmtValue($0.1))" }.joined(separator: " ")
+            return fields.map { "\(ControlCharacters.escaped($0.0))=\(Self.logfmtValue($0.1))" }.joined(separator: " ")
         case .json:
             var object = JSONObject()
             for (key, value) in fields { object[key] = .string(value) }
-            return JSONWriter.encode(.object(object))
+            // JSONWriter escapes C0 as JSON requires; DEL, C1 and U+2028/2029 are escaped here.
+            return ControlCharacters.escapedJSON(JSONWriter.encode(.object(object)))
         }
     }
 
-    private static func logfmtValue(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || $0.isNewline }
+    static func logfmtValue(_ value: String) -> String {
+        let needsQuotes = value.isEmpty || value.unicodeScalars.contains {
+            $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || ControlCharacters.isControl($0) || $0.properties.isWhitespace
+        }
         guard needsQuotes else { return value }
-        let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
-        return "\"\(escaped)\""
+        return "\"\(ControlCharacters.escaped(value, quotes: true))\""
     }
 
     private static func timestamp() -> String {
