@@ -84,8 +84,9 @@ struct HostileConfigTests {
         for (round, (name, text, message)) in Self.hostile(url: receiver.url).enumerated() {
             try harness.rewriteConfig(text)
             harness.signal(SIGHUP)
-            #expect(await waitUntil { harness.logCount(rejected) == round + 1 }, "\(name) was not rejected")
-            #expect(harness.log.contains(message), "\(name)")
+            // The rejection and its located error are two log lines, written one after the other.
+            #expect(await waitUntil { harness.logCount(rejected) == round + 1 && harness.log.contains(message) },
+                    "\(name) was not rejected with \(message)")
             #expect(harness.process?.isRunning == true, "\(name) stopped herald")
             try harness.append([#"{"type":"order.created","id":"after-\#(round)"}"#])
             #expect(await receiver.wait { $0.count == round + 2 }, "an event after \(name) was not delivered")
