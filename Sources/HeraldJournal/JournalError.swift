@@ -14,6 +14,8 @@ public struct JournalError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let closed = Code(name: "closed")
         /// Bytes that do not decode as what they claim to be.
         public static let corrupt = Code(name: "corrupt")
+        /// A segment in a format this version does not read (written by a newer Herald).
+        public static let unsupported = Code(name: "unsupported")
         /// A value that cannot be stored (e.g. a record larger than the format allows).
         public static let invalidArgument = Code(name: "invalid-argument")
     }

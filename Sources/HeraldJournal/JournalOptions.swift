@@ -22,6 +22,10 @@ public struct JournalOptions: Sendable {
     /// and reads each delivery back before its turn, so a large backlog is not held in memory.
     public var recoverPayloads = true
 
+    /// Where recovery copies a damaged segment before it reads past the damage (default: a
+    /// `quarantine` folder beside the journal's). Never deleted by Herald.
+    public var quarantineDirectory: String?
+
     /// Test hook: called before each batch write with its size; a non-nil errno makes the
     /// writer write half the batch and then fail with that errno, as a full disk would.
     var injectWriteFailure: (@Sendable (Int) -> Int32?)? = nil

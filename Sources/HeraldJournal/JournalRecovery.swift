@@ -17,10 +17,14 @@ public struct JournalRecovery: Sendable {
     /// The same deliveries in full, in the same order, with their current attempt state; empty
     /// unless ``JournalOptions/recoverPayloads`` is set.
     public var deliveries: [PendingDelivery]
-    /// The torn or corrupt record at which the last segment was truncated, if any.
+    /// The torn record at which the last segment was truncated (a crash mid-write), if any.
     public var truncatedTail: TornTail?
-    /// Corrupt records in earlier segments; the rest of each such segment was skipped.
-    public var skippedSegmentTails: [TornTail]
+    /// Unreadable stretches skipped in any segment; each such segment was first copied to
+    /// ``JournalOptions/quarantineDirectory``. The deliveries whose records were there are lost
+    /// to the journal (their count is unknown: their ids were in the unreadable bytes).
+    public var damage: [JournalDamage]
+    /// Where the damaged segments were copied (empty when there was no damage).
+    public var quarantined: [String]
     /// Segment files read.
     public var segmentsRead: Int
     /// Valid records read across all segments.

@@ -46,9 +46,9 @@ final class JournalStore: @unchecked Sendable {
 
     let directory: String
     let options: JournalOptions
-    private(set) var segments: OrderedDictionary<UInt32, Segment> = [:]
-    private(set) var entries = PendingIndex<Entry>()
-    private var headFD: Int32 = -1
+    var segments: OrderedDictionary<UInt32, Segment> = [:]
+    var entries = PendingIndex<Entry>()
+    var headFD: Int32 = -1
     private let lockFD: Int32
     private(set) var noSpace = false
     /// Segments whose live records failed to read back during compaction.
@@ -70,7 +70,7 @@ final class JournalStore: @unchecked Sendable {
 
     func path(_ number: UInt32) -> String { "\(directory)/\(Self.segmentName(number))" }
 
-    private init(directory: String, options: JournalOptions, lockFD: Int32) {
+    init(directory: String, options: JournalOptions, lockFD: Int32) {
         self.directory = directory
         self.options = options
         self.lockFD = lockFD
@@ -110,7 +110,7 @@ final class JournalStore: @unchecked Sendable {
         }
         let store = JournalStore(directory: directory, options: options, lockFD: lockFD)
         do {
-            let recovery = try store.recover()
+            let recovery = try store.recover(readOnly: false)
             try store.maintain()
             return (store, recovery)
         } catch {
@@ -119,149 +119,10 @@ final class JournalStore: @unchecked Sendable {
         }
     }
 
-    /// Reads every segment once, keeping only the index (`entries`) and one small stub per
-    /// delivery that became pending: a million-delivery backlog is recovered in a few hundred MB
-    /// less than its full deliveries would take, and without copying a payload.
-    private func recover() throws(JournalError) -> JournalRecovery {
-        let numbers = try FileIO.list(directory).compactMap(Self.segmentNumber(fromName:)).sorted()
-        var stubs: [RecoveredDelivery] = []
-        // Room for as many stubs as the segments could hold records: pages never written are never
-        // resident, and the array is not copied as it grows (a million stubs are 64 MB).
-        let journalBytes = numbers.reduce(Int64(0)) { total, number in total + (FileIO.size(atPath: path(number)) ?? 0) }
-        stubs.reserveCapacity(Int(min(journalBytes / 64, 1 << 26)))
-        var names = NameTable()
-        var position: UInt32 = 0
-        var truncatedTail: TornTail?
-        var skipped: [TornTail] = []
-        var recordsRead = 0
-
-        for (index, number) in numbers.enumerated() {
-            let isLast = index == numbers.count - 1
-            let segmentPath = path(number)
-            var scanner = try SegmentScanner(path: segmentPath)
-            defer { scanner.close() }
-            segments[number] = Segment(number: number, size: scanner.size)
-            var problem: TornTail?
-            var validEnd = 0
-            switch RecordCodec.parseSegmentHeader(try scanner.bytes(at: 0, count: RecordCodec.segmentHeaderSize)) {
-            case .failure(let headerProblem):
-                problem = TornTail(segment: Self.segmentName(number), offset: 0, reason: headerProblem.reason)
-            case .success:
-                var offset = RecordCodec.segmentHeaderSize
-                scan: while true {
-                    let frame = try scanner.frame(at: Int64(offset)) { (reader: inout ByteReader) throws(JournalError) in
-                        try RecordCodec.scanBody(&reader, names: &names)
-                    }
-                    switch frame {
-                    case .end:
-                        break scan
-                    case .torn(let reason), .corrupt(let reason):
-                        problem = TornTail(segment: Self.segmentName(number), offset: Int64(offset), reason: reason)
-                        break scan
-                    case .record(let record, let length):
-                        recordsRead += 1
-                        switch record {
-                        case .enqueue(let id, let endpoint, let enqueuedAt, let attempts, let notBefore, let lastError, let key):
-                            let entry = Entry(segment: number, length: length, offset: Int64(offset), notBefore: notBefore,
-                                              attempts: attempts, error: errorCode(lastError))
-                            if entries.insertIfAbsent(id, entry) {
-                                segments[number]!.liveCount += 1
-                                segments[number]!.liveBytes += Int64(length)
-                                stubs.append(RecoveredDelivery(id: id, endpoint: endpoint, orderingKey: key, enqueuedAt: enqueuedAt,
-                                                               notBefore: notBefore, position: position))
-                                position &+= 1
-                            } else {
-                                // Already pending: compacted into this segment. It keeps its place.
-                                apply(.enqueue(id: id, offset: offset, length: length, attempts: attempts, notBefore: notBefore,
-                                               lastError: lastError), segment: number, base: 0)
-                            }
-                        case .attempt(let id, let attempts, let notBefore, let error):
-                            apply(.attempt(id: id, attempts: attempts, notBefore: notBefore, error: error), segment: number, base: 0)
-                        case .settle(let id):
-                            removeLive(id)
-                        }
-                        offset += length
-                    }
-                    // Stubs of deliveries settled since are dropped as the scan goes, so a journal of
-                    // mostly settled records does not hold a stub for each.
-                    if stubs.count > 2 * entries.count + 65_536 { stubs.removeAll { entries[$0.id] == nil } }
-                }
-                validEnd = offset
-            }
-            if let problem {
-                if isLast {
-                    truncatedTail = problem
-                } else {
-                    skipped.append(problem)
-                }
-            }
-            if isLast {
-                let fd = try FileIO.open(segmentPath, O_WRONLY | O_APPEND)
-                headFD = fd
-                if problem != nil {
-                    try FileIO.truncate(fd, to: Int64(validEnd), path: segmentPath)
-                    segments[number]!.size = Int64(validEnd)
-                    if validEnd == 0 {
-                        try FileIO.writeAll(fd, RecordCodec.segmentHeader(number: number), path: segmentPath)
-                        segments[number]!.size = Int64(RecordCodec.segmentHeaderSize)
-                    }
-                    try FileIO.fdatasync(fd, path: segmentPath)
-                }
-            }
-        }
-        if segments.isEmpty {
-            try createSegment(1)
-        }
-        Self.keepLivePending(&stubs, in: entries)
-        let pending = stubs
-        stubs = []
-        return JournalRecovery(
-            pending: pending, deliveries: options.recoverPayloads ? fullDeliveries(pending) : [],
-            truncatedTail: truncatedTail, skippedSegmentTails: skipped, segmentsRead: numbers.count, recordsRead: recordsRead)
-    }
-
-    /// The stubs of deliveries still pending, each once, with their current due time, in read
-    /// order. Sorted in place, and only when the enqueue times are out of order (a compacted
-    /// delivery, or a clock that stepped back).
-    private static func keepLivePending(_ live: inout [RecoveredDelivery], in entries: PendingIndex<Entry>) {
-        var kept = 0
-        for index in live.indices {
-            guard let entry = entries[live[index].id] else { continue }
-            live[index].notBefore = entry.notBefore
-            live.swapAt(kept, index)
-            kept += 1
-        }
-        live.removeLast(live.count - kept)
-        // A delivery settled and enqueued again (a replay) has a stub for each time: the latest counts.
-        if live.count > entries.count {
-            var seen = Set<String>(minimumCapacity: entries.count)
-            var latest = [Bool](repeating: false, count: live.count)
-            for index in live.indices.reversed() { latest[index] = seen.insert(live[index].id).inserted }
-            var kept = 0
-            for index in live.indices where latest[index] {
-                live.swapAt(kept, index)
-                kept += 1
-            }
-            live.removeLast(live.count - kept)
-        }
-        if zip(live, live.dropFirst()).contains(where: { RecoveredDelivery.inReadOrder($1, $0) }) {
-            live.sort(by: RecoveredDelivery.inReadOrder)
-        }
-    }
-
-    /// The pending deliveries in full, read back from their records (for callers that asked for
-    /// payloads at recovery: tools and tests).
-    private func fullDeliveries(_ pending: [RecoveredDelivery]) -> [PendingDelivery] {
-        read(pending.map(\.id)).compactMap { result in
-            if case .found(let delivery) = result { return delivery }
-            return nil
-        }
-    }
-
     // MARK: Writing
 
     /// Creates segment `number` with its header, durable in the directory, as the new head.
-    private func createSegment(_ number: UInt32) throws(JournalError) {
+    func createSegment(_ number: UInt32) throws(JournalError) {
         let segmentPath = path(number)
         let fd = try FileIO.open(segmentPath, O_WRONLY | O_CREAT | O_EXCL | O_APPEND)
         do {
@@ -334,7 +195,7 @@ final class JournalStore: @unchecked Sendable {
         for effect in effects { apply(effect, segment: segment, base: base) }
     }
 
-    private func apply(_ effect: EncodedBatch.Effect, segment: UInt32, base: Int64) {
+    func apply(_ effect: EncodedBatch.Effect, segment: UInt32, base: Int64) {
         switch effect {
         case .enqueue(let id, let offset, let length, let attempts, let notBefore, let lastError):
             removeLive(id)
@@ -362,7 +223,7 @@ final class JournalStore: @unchecked Sendable {
     private var errorCodes: [String: Int16] = [:]
     static let maxErrorTexts = 16_384
 
-    private func errorCode(_ text: String?) -> Int16 {
+    func errorCode(_ text: String?) -> Int16 {
         guard let text else { return -1 }
         if let code = errorCodes[text] { return code }
         guard errorTexts.count < Self.maxErrorTexts else { return -2 }
@@ -376,7 +237,7 @@ final class JournalStore: @unchecked Sendable {
         code >= 0 ? errorTexts[Int(code)] : (code == -2 ? "(error text not kept in memory)" : nil)
     }
 
-    private func removeLive(_ id: String) {
+    func removeLive(_ id: String) {
         guard let entry = entries.removeValue(forKey: id) else { return }
         segments[entry.segment]?.liveCount -= 1
         segments[entry.segment]?.liveBytes -= Int64(entry.length)
@@ -519,6 +380,6 @@ final class JournalStore: @unchecked Sendable {
             Glibc.close(headFD)
             headFD = -1
         }
-        Glibc.close(lockFD)
+        if lockFD >= 0 { Glibc.close(lockFD) }
     }
 }

@@ -10,7 +10,7 @@ struct Herald: AsyncParsableCommand {
         abstract: "Delivers the events your application writes as JSON lines to webhooks, durably.",
         discussion: "Start with `herald check` on your config, then `herald explain '{\"type\":\"order.created\"}'`.",
         version: "herald \(HeraldVersion.string), \(CurlVersion.current.summary)",
-        subcommands: [RunCommand.self, CheckCommand.self, ExplainCommand.self, SendCommand.self, ListenCommand.self, LogCommand.self, DeadCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, ExplainCommand.self, SendCommand.self, ListenCommand.self, LogCommand.self, DeadCommand.self, JournalCommand.self]
     )
 
     /// Exit codes: 0 success, 1 invalid config or input, 2 usage, 3 runtime failure.

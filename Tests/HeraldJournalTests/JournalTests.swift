@@ -74,7 +74,7 @@ struct JournalTests {
         }
     }
 
-    @Test("a flipped byte in a record body is caught by the CRC and reported; earlier records are kept")
+    @Test("a flipped byte in a record body is caught by the CRC; recovery reads past it and keeps the records after it")
     func flippedByte() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }
@@ -82,6 +82,7 @@ struct JournalTests {
         try await journal.append([.enqueue(delivery("msg_1"))])
         let secondStart = try dir.fileSize("segment-00000001.log")
         try await journal.append([.enqueue(delivery("msg_2", payloadSize: 64))])
+        let thirdStart = try dir.fileSize("segment-00000001.log")
         try await journal.append([.enqueue(delivery("msg_3"))])
         await journal.close()
 
@@ -91,15 +92,77 @@ struct JournalTests {
         try handle.seek(toOffset: UInt64(secondStart + 40))
         try handle.write(contentsOf: Data([original[0] ^ 0x5A]))
         try handle.close()
+        let damaged = try Data(contentsOf: URL(fileURLWithPath: "\(dir.path)/segment-00000001.log"))
 
         let recovery = try await recover(dir)
-        #expect(recovery.deliveries.map(\.id) == ["msg_1"])
-        let tail = try #require(recovery.truncatedTail)
-        #expect(
-            tail == TornTail(segment: "segment-00000001.log", offset: Int64(secondStart), reason: "checksum mismatch"))
+        #expect(recovery.deliveries.map(\.id) == ["msg_1", "msg_3"])
+        #expect(recovery.truncatedTail == nil, "the intact record after the damage is kept, so nothing is cut")
+        #expect(recovery.damage == [
+            JournalDamage(segment: "segment-00000001.log", offset: Int64(secondStart), length: Int64(thirdStart - secondStart),
+                          reason: "checksum mismatch"),
+        ])
+        let copy = try #require(recovery.quarantined.first)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == damaged, "the damaged segment is kept as it was")
+
+        // Appending after the damage works, and the next start reads it all again (one copy in quarantine).
+        let (reopened, again) = try openJournal(dir)
+        #expect(again.deliveries.map(\.id) == ["msg_1", "msg_3"])
+        try await reopened.append([.enqueue(delivery("msg_4"))])
+        await reopened.close()
+        let last = try await recover(dir)
+        #expect(last.deliveries.map(\.id) == ["msg_1", "msg_3", "msg_4"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir.path)/quarantine").count == 1)
     }
 
-    @Test("a corrupt record in an earlier segment skips the rest of that segment and is reported")
+    @Test("a segment in a newer format stops recovery with a clear error and is left exactly as it was")
+    func newerFormat() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let (journal, _) = try openJournal(dir)
+        try await journal.append([.enqueue(delivery("msg_1"))])
+        await journal.close()
+        let path = "\(dir.path)/segment-00000001.log"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[8] = 2
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        for _ in 0..<2 {
+            #expect {
+                _ = try openJournal(dir)
+            } throws: { error in
+                guard let error = error as? JournalError else { return false }
+                return error.code == .unsupported && error.message.contains("version 2") && error.message.contains("Nothing was changed")
+            }
+            #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+        }
+        #expect(try dir.segmentFiles() == ["segment-00000001.log"])
+    }
+
+    @Test("verify reports records, pending and damage and changes nothing")
+    func verifyChangesNothing() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let (journal, _) = try openJournal(dir)
+        try await journal.append((0..<5).map { .enqueue(delivery("msg_\($0)")) })
+        try await journal.append([.ack(id: "msg_0")])
+        await journal.close()
+        let path = "\(dir.path)/segment-00000001.log"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[16 + 30] ^= 0xFF  // inside msg_0's enqueue record
+        bytes.append(contentsOf: [9, 0, 0, 0, 1])  // and a torn tail
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        let report = try Journal.verify(directory: dir.path)
+        #expect(report.recordsRead == 5)
+        #expect(report.pending == 4, "msg_1 to msg_4; msg_0's enqueue record is unreadable")
+        #expect(report.pendingByEndpoint == ["billing": report.pending])
+        #expect(report.damage.count == 1)
+        #expect(report.tornTail != nil)
+        #expect(!report.isClean)
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+        #expect(!FileManager.default.fileExists(atPath: "\(dir.path)/quarantine"))
+    }
+
+    @Test("a corrupt record in an earlier segment loses only that record; the rest of the segment is read")
     func corruptEarlierSegment() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }
@@ -114,19 +177,43 @@ struct JournalTests {
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: firstPath)))
         let firstRecordLength = 8 + Int(UInt32(bytes[16]) | UInt32(bytes[17]) << 8)
         let secondRecord = 16 + firstRecordLength
+        let secondRecordLength = 8 + Int(UInt32(bytes[secondRecord]) | UInt32(bytes[secondRecord + 1]) << 8)
         bytes[secondRecord + 30] ^= 0xFF
         try Data(bytes).write(to: URL(fileURLWithPath: firstPath))
 
         let recovery = try await recover(dir, configure: smallSegments)
-        #expect(
-            recovery.skippedSegmentTails == [
-                TornTail(segment: segments[0], offset: Int64(secondRecord), reason: "checksum mismatch")
-            ])
+        #expect(recovery.damage == [
+            JournalDamage(segment: segments[0], offset: Int64(secondRecord), length: Int64(secondRecordLength), reason: "checksum mismatch"),
+        ])
         #expect(recovery.truncatedTail == nil)
         let ids = Set(recovery.deliveries.map(\.id))
-        #expect(ids.contains("msg_0"))
-        #expect(!ids.contains("msg_1"))
-        #expect(ids.contains("msg_19"), "later segments are still read")
+        #expect(ids == Set((0..<20).map { "msg_\($0)" }).subtracting(["msg_1"]), "only the damaged record is lost")
+    }
+
+    @Test("an earlier segment cut mid-record, or with a wrong header, is reported and quarantined; later segments are read")
+    func damagedEarlierSegments() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let smallSegments: (inout JournalOptions) -> Void = { $0.segmentBytes = 4096 }
+        let (journal, _) = try openJournal(dir, configure: smallSegments)
+        for i in 0..<30 { try await journal.append([.enqueue(delivery("msg_\(i)", payloadSize: 600))]) }
+        await journal.close()
+        let segments = try dir.segmentFiles()
+        #expect(segments.count >= 4)
+        let cut = "\(dir.path)/\(segments[0])"
+        let size = try dir.fileSize(segments[0])
+        try FileHandle(forUpdating: URL(fileURLWithPath: cut)).truncate(atOffset: UInt64(size - 100))
+        let wrongMagic = "\(dir.path)/\(segments[1])"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: wrongMagic)))
+        bytes[0] = UInt8(ascii: "X")
+        try Data(bytes).write(to: URL(fileURLWithPath: wrongMagic))
+
+        let recovery = try await recover(dir, configure: smallSegments)
+        #expect(recovery.damage.map(\.segment) == [segments[0], segments[1]])
+        #expect(recovery.damage[1].offset == 0 && recovery.damage[1].length == Int64(bytes.count))
+        #expect(recovery.quarantined.count == 2)
+        #expect(recovery.deliveries.map(\.id).contains("msg_29"), "later segments are still read")
+        #expect(FileManager.default.fileExists(atPath: "\(dir.path)/quarantine/\(segments[1])"))
     }
 
     @Test("appends from many concurrent tasks are all durable after reopen")

@@ -12,6 +12,7 @@ public final class HeraldMetrics: Sendable {
     private let deadLettersReplayed: Counter
     private let journalPending: Gauge
     private let journalBytes: Gauge
+    private let journalDamagedBytes: Counter
     private let sourceLag: Gauge
     private let rejected: [String: Counter]
     private let reloadsOK: Counter
@@ -29,6 +30,7 @@ public final class HeraldMetrics: Sendable {
         eventsUnrouted = Counter(label: MetricName.eventsUnrouted, factory: factory)
         deliveriesEnqueued = Counter(label: MetricName.deliveriesEnqueued, factory: factory)
         deadLettersReplayed = Counter(label: MetricName.deadLettersReplayed, factory: factory)
+        journalDamagedBytes = Counter(label: MetricName.journalDamagedBytes, factory: factory)
         journalPending = Gauge(label: MetricName.journalPending, factory: factory)
         journalBytes = Gauge(label: MetricName.journalBytes, factory: factory)
         sourceLag = Gauge(label: MetricName.sourceLag, factory: factory)
@@ -72,6 +74,11 @@ public final class HeraldMetrics: Sendable {
     func recordJournal(pending: Int, bytes: Int64) {
         journalPending.record(pending)
         journalBytes.record(bytes)
+    }
+
+    /// Journal bytes recovery could not read and skipped (each start counts what it found).
+    func countJournalDamage(bytes: Int64) {
+        journalDamagedBytes.increment(by: bytes)
     }
 
     func recordSourceLag(bytes: Int64) {

@@ -12,6 +12,7 @@ public enum MetricName {
     public static let deadLettersReplayed = "herald_dead_letters_replayed_total"
     public static let journalPending = "herald_journal_pending_deliveries"
     public static let journalBytes = "herald_journal_bytes"
+    public static let journalDamagedBytes = "herald_journal_damaged_bytes_total"
     public static let sourceLag = "herald_source_lag_bytes"
     public static let configReloads = "herald_config_reloads_total"
     public static let endpointPaused = "herald_endpoint_paused"

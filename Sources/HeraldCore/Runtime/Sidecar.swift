@@ -52,13 +52,20 @@ public final class Sidecar: Sendable {
         // Payloads stay on disk at start-up: the dispatcher reads them back before their turn.
         var journalOptions = JournalOptions(maxBytes: config.journal.maxBytes)
         journalOptions.recoverPayloads = false
+        journalOptions.quarantineDirectory = state.appendingPathComponent("quarantine").path
         let (journal, opened) = try Journal.open(directory: state.appendingPathComponent("journal").path, options: journalOptions)
         var recovery = opened
         if let torn = recovery.truncatedTail {
             logger.warning("journal had a torn tail (a crash mid-write); truncated it", metadata: ["at": "\(torn)"])
         }
-        for skipped in recovery.skippedSegmentTails {
-            logger.error("journal segment was corrupt; skipped the rest of it", metadata: ["at": "\(skipped)"])
+        if !recovery.damage.isEmpty {
+            let bytes = recovery.damage.reduce(Int64(0)) { $0 + $1.length }
+            logger.error("journal had damaged records; read past them and kept every intact record, copied the damaged segments to quarantine", metadata: [
+                "damaged_stretches": "\(recovery.damage.count)", "damaged_bytes": "\(bytes)",
+                "segments": "\(Set(recovery.damage.map(\.segment)).sorted().joined(separator: ","))",
+                "first": "\(recovery.damage[0])", "quarantine": "\(recovery.quarantined.joined(separator: ","))",
+            ])
+            stats.metrics.countJournalDamage(bytes: bytes)
         }
         readiness.journal(open: true)
         let deadLetters = try DeadLetterStore(directory: state.appendingPathComponent("dead").path)
