@@ -16,7 +16,8 @@ import Glibc
 /// under whatever name it has now, every file rotated after it, then the path's file.
 ///
 /// Limits: only regular files are followed (a pipe is read with ``DescriptorLineSource``); rotated
-/// files are looked for in the path's directory only, among names beginning like the path's;
+/// files are looked for in the path's directory only, under names that can be rotated names
+/// (``RotatedName``);
 /// lines in a file that was moved out of the directory, compressed or deleted before it was read
 /// are lost (the checkpoint's file is then reported as ``Notice/lost(_:)``).
 public final class FileTail: LineSource, @unchecked Sendable {
@@ -259,13 +260,10 @@ extension FileTail {
             listed = [:]
         }
 
-        /// Lists the regular files in the path's directory whose names begin like the path's (up to
-        /// its first dot), the path's name excepted, each opened (into `listed`) so that the file
-        /// decided on is the file opened.
+        /// Lists the regular files in the path's directory that can be its rotated names
+        /// (``RotatedName``), each opened (into `listed`) so that the file decided on is the file opened.
         private func listDirectory() -> [ListedFile] {
             let (directoryPath, name) = Self.split(configuration.path)
-            let stem = name.prefix { $0 != "." }
-            let prefix = stem.isEmpty ? name : String(stem)
             guard let directory = opendir(directoryPath) else { return [] }
             defer { closedir(directory) }
             var files: [ListedFile] = []
@@ -273,7 +271,7 @@ extension FileTail {
                 let entryName = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                     String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
                 }
-                guard entryName != name, entryName.hasPrefix(prefix) else { continue }
+                guard RotatedName.matches(entryName, source: name) else { continue }
                 let opened = open(directoryPath + "/" + entryName, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
                 guard opened >= 0 else { continue }
                 guard let status = Posix.status(fd: opened), status.st_mode & S_IFMT == S_IFREG else {

@@ -38,9 +38,8 @@ public struct TailObservation: Sendable, Equatable {
     public var path: FileObservation?
     /// The file behind the open descriptor; `nil` when none is open.
     public var descriptor: FileObservation?
-    /// The regular files in the path's directory whose names begin like the path's (its name up
-    /// to the first dot), the path's own name excepted: rotated files under whatever names the
-    /// rotation gave them. Listed only while ``TailState/wantsListing(pathNames:)``; `nil` when not.
+    /// The regular files in the path's directory under names that can be its rotated names
+    /// (`app.log.1`, `app-2026-12-01.log`): rotated files, under whatever names the rotation gave them. Listed only while ``TailState/wantsListing(pathNames:)``; `nil` when not.
     public var directory: [ListedFile]?
     /// Bytes consumed from the open descriptor: the offset of the next read.
     public var readOffset: Int64

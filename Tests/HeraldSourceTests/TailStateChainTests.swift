@@ -1,5 +1,5 @@
 import Foundation
-import HeraldSource
+@testable import HeraldSource
 import Testing
 
 private let path = "/var/log/app.log"
@@ -243,5 +243,22 @@ struct FinishedFileTests {
         let old = #"{"path":"/var/log/app.log","device":1,"inode":100,"offset":8,"fingerprint":"7b","lineNumber":3}"#
         let decoded = try JSONDecoder().decode(Checkpoint.self, from: Data(old.utf8))
         #expect(decoded.finished == nil && decoded.size == nil)
+    }
+}
+
+@Suite("rotated names")
+struct RotatedNameTests {
+    @Test(
+        "numbered and dated names are candidates; other files of the directory are not",
+        arguments: [
+            ("events.jsonl.1", true), ("events.jsonl.12", true), ("events.jsonl-20261201", true),
+            ("events-2026-12-01.jsonl", true), ("events.1.jsonl", true), ("events_20261201.jsonl", true),
+            ("events.jsonl.1.gz", true),
+            ("events.jsonl", false), ("events.jsonl.swp", false), ("events-archive.jsonl", false),
+            ("eventsfoo-1.jsonl", false), ("events-2026-12-01.log", false), (".events.jsonl.1", false),
+            ("other.jsonl.1", false),
+        ])
+    func candidates(name: String, expected: Bool) {
+        #expect(RotatedName.matches(name, source: "events.jsonl") == expected)
     }
 }
