@@ -39,7 +39,8 @@ public struct TailObservation: Sendable, Equatable {
     /// The file behind the open descriptor; `nil` when none is open.
     public var descriptor: FileObservation?
     /// The regular files in the path's directory under names that can be its rotated names
-    /// (`app.log.1`, `app-2026-12-01.log`): rotated files, under whatever names the rotation gave them. Listed only while ``TailState/wantsListing(pathNames:)``; `nil` when not.
+    /// (`app.log.1`, `app-2026-12-01.log`): rotated files, under whatever names the rotation gave
+    /// them. Listed only while ``TailState/wantsListing(pathNames:)``; `nil` when not.
     public var directory: [ListedFile]?
     /// Bytes consumed from the open descriptor: the offset of the next read.
     public var readOffset: Int64
@@ -230,8 +231,8 @@ public struct TailState: Sendable {
         }
         let present = Set(listing.map(\.file.identity))
         // A checkpoint of an older version knows no chain: every other file counts as behind.
-        finished = (checkpoint.finished ?? others.map { FinishedFile(identity: $0.identity, fingerprint: $0.fingerprint) })
-            .filter { present.contains($0.identity) }
+        let behind = checkpoint.finished ?? others.map { FinishedFile(identity: $0.identity, fingerprint: $0.fingerprint) }
+        finished = behind.filter { present.contains($0.identity) }
         if let renamed = listing.first(where: { resumes(checkpoint, in: $0.file) }) {
             self.checkpoint = nil
             phase = .reading(renamed.file.identity, renamed.file.fingerprint)
