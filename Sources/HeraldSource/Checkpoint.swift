@@ -12,6 +12,12 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     /// Number of lines before `offset` (the 1-based number of the last committed line); `nil` when
     /// unknown, as after starting at the end of a file.
     public var lineNumber: Int?
+    /// The file's size when the checkpoint was taken, so that a file lost later can be reported
+    /// with the bytes that were not read; `nil` in checkpoints of older versions.
+    public var size: Int64?
+    /// The files of the rotation chain that are behind this one (see ``FinishedFile``); `nil` in
+    /// checkpoints of older versions, which then treat every other file as behind.
+    public var finished: [FinishedFile]?
 
     public init(
         path: String,
@@ -19,7 +25,9 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         inode: UInt64,
         offset: Int64,
         fingerprint: String,
-        lineNumber: Int?
+        lineNumber: Int?,
+        size: Int64? = nil,
+        finished: [FinishedFile]? = nil
     ) {
         self.path = path
         self.device = device
@@ -27,16 +35,28 @@ public struct Checkpoint: Codable, Sendable, Equatable {
         self.offset = offset
         self.fingerprint = fingerprint
         self.lineNumber = lineNumber
+        self.size = size
+        self.finished = finished
     }
 
-    public init(path: String, identity: FileIdentity, offset: Int64, fingerprint: Fingerprint, lineNumber: Int?) {
+    public init(
+        path: String,
+        identity: FileIdentity,
+        offset: Int64,
+        fingerprint: Fingerprint,
+        lineNumber: Int?,
+        size: Int64? = nil,
+        finished: [FinishedFile]? = nil
+    ) {
         self.init(
             path: path,
             device: identity.device,
             inode: identity.inode,
             offset: offset,
             fingerprint: fingerprint.hex,
-            lineNumber: lineNumber
+            lineNumber: lineNumber,
+            size: size,
+            finished: finished
         )
     }
 

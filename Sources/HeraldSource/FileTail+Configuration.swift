@@ -38,5 +38,8 @@ extension FileTail {
         case positioned(TailReason, FileIdentity, offset: Int64)
         /// The path names no (regular) file and none is open: waiting for one. Reported once per absence.
         case waitingForFile
+        /// The checkpoint's file could not be found any more (deleted, moved out of the directory or
+        /// compressed before it was read to its end): its unread lines are lost. Reported once.
+        case lost(LostFile)
     }
 }

@@ -11,13 +11,15 @@ import Glibc
 /// Follows rename rotation without loss (the old file is read to its end, late writes included, once
 /// the new one has data), deletion and re-creation, a file absent at start, and copytruncate —
 /// which is lossy when the file refills past the old offset before the tail notices (see
-/// ``TailState``); prefer rename rotation. After a restart, a checkpoint's file that was renamed
-/// in the same directory (`app.log.1`) is finished before the new file is read.
+/// ``TailState``); prefer rename rotation. After a restart, a pause or any number of rotations
+/// between two looks, the rotation chain is read oldest first: the rest of the checkpoint's file
+/// under whatever name it has now, every file rotated after it, then the path's file.
 ///
-/// Limits: only regular files are followed (a pipe is read with ``DescriptorLineSource``); when the
-/// path is rotated twice between two looks (two rotations within one wake-up), the middle file is
-/// skipped; lines in a checkpoint's file that was moved out of the directory, compressed or deleted
-/// while stopped are lost.
+/// Limits: only regular files are followed (a pipe is read with ``DescriptorLineSource``); rotated
+/// files are looked for in the path's directory only, under names that can be rotated names
+/// (``RotatedName``);
+/// lines in a file that was moved out of the directory, compressed or deleted before it was read
+/// are lost (the checkpoint's file is then reported as ``Notice/lost(_:)``).
 public final class FileTail: LineSource, @unchecked Sendable {
     public let configuration: Configuration
     private let producer = ProducerQueue(label: "herald.source.tail")
@@ -59,8 +61,8 @@ extension FileTail {
         private var fingerprint = Fingerprint([])
         /// A descriptor for the file the path named at the last observation, when it was not the open one.
         private var candidate: Int32 = -1
-        /// A descriptor for the checkpoint's file found under another name, at the last observation.
-        private var renamedCandidate: Int32 = -1
+        /// Descriptors for the directory's listed files at the last observation, by identity.
+        private var listed: [FileIdentity: (fd: Int32, name: String)] = [:]
         /// The last read of the open file reached its end.
         private var atEOF = false
         /// `.waitingForFile` was reported since the last file was opened.
@@ -80,7 +82,7 @@ extension FileTail {
         deinit {
             if fd >= 0 { close(fd) }
             if candidate >= 0 { close(candidate) }
-            if renamedCandidate >= 0 { close(renamedCandidate) }
+            for entry in listed.values { close(entry.fd) }
         }
 
         func produce(stopped: CancellationFlag, cancelled: CancellationFlag) throws -> LineBatch? {
@@ -106,6 +108,7 @@ extension FileTail {
                     }
                 }
                 let action = state.decide(observe())
+                for file in state.takeLost() { onNotice?(.lost(file)) }
                 switch action {
                 case .read, .drain:
                     if try readChunk() || action == .drain { continue }
@@ -130,9 +133,22 @@ extension FileTail {
                     adopt(&candidate, at: position, reason: reason)
                     atEOF = false
                     if !lines.isEmpty { return batch() }
-                case .openRenamed(let position):
-                    adopt(&renamedCandidate, at: position, reason: .resumedRenamed)
+                case .openListed(let identity, let position, let reason):
+                    if fd >= 0 {
+                        if let line = reader.flushPartial() {
+                            lines.append(line)
+                            bytes += line.bytes.count
+                        }
+                        if !lines.isEmpty { checkpoint = currentCheckpoint() }
+                    }
+                    guard let entry = listed.removeValue(forKey: identity) else {
+                        preconditionFailure("TailState opened a file that was not listed")
+                    }
+                    var opened = entry.fd
+                    watcher?.follow(otherName: entry.name)
+                    adopt(&opened, at: position, reason: reason)
                     atEOF = false
+                    if !lines.isEmpty { return batch() }
                 case .wait:
                     if !lines.isEmpty { return batch() }
                     if state.openFile == nil, !announcedWaiting {
@@ -167,7 +183,9 @@ extension FileTail {
                 identity: identity,
                 offset: offset,
                 fingerprint: fingerprint,
-                lineNumber: reader.linesBefore
+                lineNumber: reader.linesBefore,
+                size: Posix.status(fd: fd).map { Int64($0.st_size) },
+                finished: state.finished
             )
         }
 
@@ -201,14 +219,11 @@ extension FileTail {
                     }
                 }
             }
-            var renamed: FileObservation?
-            if state.wantsRenamedCheckpointFile, path?.identity != state.checkpoint?.identity {
-                renamed = findRenamedCheckpointFile()
-            }
+            let directory = state.wantsListing(pathNames: path?.identity) ? listDirectory() : nil
             return TailObservation(
                 path: path,
                 descriptor: descriptor,
-                renamedCheckpointFile: renamed,
+                directory: directory,
                 readOffset: reader.readOffset,
                 atEOF: true
             )
@@ -241,42 +256,43 @@ extension FileTail {
                 close(candidate)
                 candidate = -1
             }
-            if renamedCandidate >= 0 {
-                close(renamedCandidate)
-                renamedCandidate = -1
-            }
+            for entry in listed.values { close(entry.fd) }
+            listed = [:]
         }
 
-        /// Looks in the path's directory for another name of the checkpoint's file (`app.log.1` after
-        /// a rename rotation while stopped) and opens it as `renamedCandidate`.
-        private func findRenamedCheckpointFile() -> FileObservation? {
-            guard let checkpoint = state.checkpoint else { return nil }
+        /// Lists the regular files in the path's directory that can be its rotated names
+        /// (``RotatedName``), each opened (into `listed`) so that the file decided on is the file opened.
+        private func listDirectory() -> [ListedFile] {
             let (directoryPath, name) = Self.split(configuration.path)
-            guard let directory = opendir(directoryPath) else { return nil }
+            guard let directory = opendir(directoryPath) else { return [] }
             defer { closedir(directory) }
+            var files: [ListedFile] = []
             while let entry = readdir(directory) {
-                guard UInt64(entry.pointee.d_ino) == checkpoint.inode else { continue }
                 let entryName = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                     String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
                 }
-                guard entryName != name, entryName != ".", entryName != ".." else { continue }
-                let opened = open(directoryPath + "/" + entryName, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+                guard RotatedName.matches(entryName, source: name) else { continue }
+                let opened = open(directoryPath + "/" + entryName, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
                 guard opened >= 0 else { continue }
-                guard let status = Posix.status(fd: opened), Posix.identity(of: status) == checkpoint.identity,
-                    status.st_mode & S_IFMT == S_IFREG
-                else {
+                guard let status = Posix.status(fd: opened), status.st_mode & S_IFMT == S_IFREG else {
                     close(opened)
                     continue
                 }
-                renamedCandidate = opened
-                watcher?.follow(otherName: entryName)
-                return FileObservation(
-                    identity: checkpoint.identity,
-                    size: Int64(status.st_size),
-                    fingerprint: Posix.fingerprint(fd: opened)
-                )
+                let identity = Posix.identity(of: status)
+                guard listed[identity] == nil else {
+                    close(opened)  // a second name (hard link) of a listed file
+                    continue
+                }
+                listed[identity] = (opened, entryName)
+                files.append(
+                    ListedFile(
+                        name: entryName,
+                        file: FileObservation(
+                            identity: identity, size: Int64(status.st_size), fingerprint: Posix.fingerprint(fd: opened)),
+                        modified: Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
+                    ))
             }
-            return nil
+            return files
         }
 
         /// Blocks until inotify reports something about the file, the poll interval passes, or a

@@ -46,6 +46,16 @@ public struct Fingerprint: Hashable, Sendable, CustomStringConvertible {
         return bytes[..<length] == other.bytes[..<length]
     }
 
+    /// True when the bytes begin like a compressed archive (gzip, bzip2, xz, zstd, lz4, zip): such
+    /// a file in the directory is an old file that rotation compressed, never one to read as lines.
+    public var looksCompressed: Bool {
+        let magics: [[UInt8]] = [
+            [0x1F, 0x8B], [0x42, 0x5A, 0x68], [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00], [0x28, 0xB5, 0x2F, 0xFD],
+            [0x04, 0x22, 0x4D, 0x18], [0x50, 0x4B, 0x03, 0x04],
+        ]
+        return magics.contains { bytes.starts(with: $0) }
+    }
+
     /// The longer of two consistent fingerprints.
     func longer(_ other: Fingerprint) -> Fingerprint {
         other.bytes.count > bytes.count ? other : self

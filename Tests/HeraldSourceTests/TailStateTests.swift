@@ -21,6 +21,12 @@ private func checkpoint(
     )
 }
 
+private func listed(
+    _ identity: FileIdentity, size: Int64, _ firstBytes: String = "{\"a\":1}\n", modified: Int64 = 0
+) -> ListedFile {
+    ListedFile(name: "app.log.\(identity.inode)", file: seen(identity, size: size, firstBytes), modified: modified)
+}
+
 /// One observation and the action it must produce.
 struct Step: Sendable {
     var observation: TailObservation
@@ -30,7 +36,7 @@ struct Step: Sendable {
 private func step(
     path: FileObservation?,
     descriptor: FileObservation? = nil,
-    renamed: FileObservation? = nil,
+    directory: [ListedFile]? = nil,
     readOffset: Int64 = 0,
     atEOF: Bool = true,
     _ expected: TailAction
@@ -39,7 +45,7 @@ private func step(
         observation: TailObservation(
             path: path,
             descriptor: descriptor,
-            renamedCheckpointFile: renamed,
+            directory: directory,
             readOffset: readOffset,
             atEOF: atEOF
         ),
@@ -125,19 +131,25 @@ private let scenarios: [Scenario] = [
         name: "checkpoint's file renamed while stopped: finish it from the checkpoint, then the new file from 0",
         checkpoint: checkpoint(fileA, offset: 8),
         steps: [
-            step(path: seen(fileB, size: 30), renamed: seen(fileA, size: 50), .openRenamed(.offset(8, linesBefore: 7))),
-            step(path: seen(fileB, size: 30), descriptor: seen(fileA, size: 50), readOffset: 50, .drain),
             step(
-                path: seen(fileB, size: 30), descriptor: seen(fileA, size: 50), readOffset: 50,
-                .open(.offset(0, linesBefore: 0), .rotated)),
+                path: seen(fileB, size: 30), directory: [listed(fileA, size: 50)],
+                .openListed(fileA, .offset(8, linesBefore: 7), .resumedRenamed)),
+            step(
+                path: seen(fileB, size: 30), descriptor: seen(fileA, size: 50), directory: [listed(fileA, size: 50)],
+                readOffset: 50, .drain),
+            step(
+                path: seen(fileB, size: 30), descriptor: seen(fileA, size: 50), directory: [listed(fileA, size: 50)],
+                readOffset: 50, .open(.offset(0, linesBefore: 0), .rotated)),
         ]
     ),
     Scenario(
         name: "checkpoint's file renamed while stopped and the path absent: resume it, wait for the path",
         checkpoint: checkpoint(fileA, offset: 8),
         steps: [
-            step(path: nil, renamed: seen(fileA, size: 50), .openRenamed(.offset(8, linesBefore: 7))),
-            step(path: nil, descriptor: seen(fileA, size: 50), readOffset: 50, .wait),
+            step(
+                path: nil, directory: [listed(fileA, size: 50)],
+                .openListed(fileA, .offset(8, linesBefore: 7), .resumedRenamed)),
+            step(path: nil, descriptor: seen(fileA, size: 50), directory: [listed(fileA, size: 50)], readOffset: 50, .wait),
         ]
     ),
     Scenario(
@@ -145,7 +157,7 @@ private let scenarios: [Scenario] = [
         checkpoint: checkpoint(fileA, offset: 8),
         steps: [
             step(
-                path: seen(fileB, size: 30), renamed: seen(fileA, size: 4),
+                path: seen(fileB, size: 30), directory: [listed(fileA, size: 4)],
                 .open(.offset(0, linesBefore: 0), .checkpointMismatch))
         ]
     ),
@@ -154,7 +166,8 @@ private let scenarios: [Scenario] = [
         checkpoint: checkpoint(fileA, offset: 8),
         steps: [
             step(
-                path: seen(fileA, size: 50), renamed: seen(fileA, size: 50), .open(.offset(8, linesBefore: 7), .resumed)
+                path: seen(fileA, size: 50), directory: [listed(fileA, size: 50)],
+                .open(.offset(8, linesBefore: 7), .resumed)
             )
         ]
     ),

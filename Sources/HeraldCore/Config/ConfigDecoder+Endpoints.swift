@@ -4,7 +4,7 @@ import Foundation
 extension ConfigDecoder {
     static let endpointKeys = [
         "url", "enabled", "description", "headers", "format", "signing", "timeout", "concurrency", "rate_limit",
-        "retry", "ordering", "allow_insecure", "breaker", "xml", "cloudevents",
+        "retry", "ordering", "allow_insecure", "breaker", "xml", "cloudevents", "max_body_bytes",
     ] + transportKeys
     /// Mapping-valued keys whose entries merge with `defaults` one level deep.
     static let mergedKeys: Set<String> = ["headers", "retry", "breaker", "tls", "xml", "cloudevents"]
@@ -119,9 +119,20 @@ extension ConfigDecoder {
             concurrency: concurrency, rateLimit: rate, breaker: breaker, retry: retry, ordering: ordering, allowInsecure: allowInsecure
         )
         endpoint.formatOptions = formatOptions
+        if let maxBody = decodeMaxBodyBytes(fields["max_body_bytes"]) { endpoint.maxBodyBytes = maxBody }
         endpoint.tls = tls ?? TLSOptions()
         endpoint.proxy = proxy
         return endpoint
+    }
+
+    private func decodeMaxBodyBytes(_ node: YAMLNode?) -> Int? {
+        guard let node, let size = reader.byteSize(node, "'max_body_bytes'") else { return nil }
+        let range = EndpointConfig.maxBodyBytesRange
+        guard size >= Int64(range.lowerBound), size <= Int64(range.upperBound) else {
+            reader.error("'max_body_bytes' must be between 1KiB and 256MiB, found \(node.scalar ?? "?")", at: node.mark)
+            return nil
+        }
+        return Int(size)
     }
 
     private func decodeBreaker(_ node: YAMLNode) -> BreakerConfig? {

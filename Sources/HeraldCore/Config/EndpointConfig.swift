@@ -23,6 +23,14 @@ public struct EndpointConfig: Sendable, Equatable {
     public var proxy: String? = nil
     /// Settings of the format (`xml:`, `cloudevents:`).
     public var formatOptions = FormatOptions()
+    /// The largest body rendering may build for this endpoint (`max_body_bytes`); past it the
+    /// delivery is dead-lettered (`body_too_large`) instead of being built.
+    public var maxBodyBytes = EndpointConfig.defaultMaxBodyBytes
+
+    /// 1 MiB: far above what webhook receivers accept in practice, far below what hurts Herald.
+    public static let defaultMaxBodyBytes = 1 << 20
+    /// What `max_body_bytes` may be set to: at least 1 KiB, at most 256 MiB (well inside a journal record).
+    public static let maxBodyBytesRange = (1 << 10)...(256 << 20)
 }
 
 /// The body format an endpoint receives.

@@ -27,7 +27,8 @@ struct AttemptRunner: Sendable {
             case .success(let rendered):
                 payload = rendered
             case .failure(let failure):
-                Task { done(.unsendable(.render(failure.message))) }
+                let reason: DeadLetterReason = failure.tooLarge == nil ? .render(failure.message) : .bodyTooLarge(failure.message)
+                Task { done(.unsendable(reason)) }
                 return
             }
         }

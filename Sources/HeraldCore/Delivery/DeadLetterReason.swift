@@ -16,6 +16,8 @@ public enum DeadLetterReason: Sendable, Equatable {
     case render(String)
     /// The journaled payload does not decode.
     case corrupt
+    /// The body passed the endpoint's `max_body_bytes` while it was rendered (and was never built).
+    case bodyTooLarge(String)
 
     /// The `reason` label of the dead-letter metric.
     public var label: String {
@@ -27,6 +29,7 @@ public enum DeadLetterReason: Sendable, Equatable {
         case .removed: "removed"
         case .render: "render"
         case .corrupt: "corrupt"
+        case .bodyTooLarge: "body_too_large"
         }
     }
 
@@ -41,6 +44,7 @@ public enum DeadLetterReason: Sendable, Equatable {
         case .removed(let endpoint): "endpoint '\(endpoint)' was removed from the config"
         case .render(let message): message
         case .corrupt: "the journaled payload is unreadable"
+        case .bodyTooLarge(let message): message
         }
     }
 
@@ -50,7 +54,7 @@ public enum DeadLetterReason: Sendable, Equatable {
         switch self {
         case .permanent: .alive
         case .exhausted, .maxAge: .failing
-        case .gone, .removed, .render, .corrupt: nil
+        case .gone, .removed, .render, .corrupt, .bodyTooLarge: nil
         }
     }
 }

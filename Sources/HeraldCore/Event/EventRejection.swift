@@ -9,6 +9,9 @@ public struct EventRejection: Error, Sendable, Equatable, CustomStringConvertibl
         case invalidType = "invalid_type"
         case invalidID = "invalid_id"
         case tooLong = "too_long"
+        /// The journal refused the line's deliveries for a reason retrying cannot change (a record
+        /// over the format's size limit): the line is rejected rather than holding the source.
+        case unjournalable
     }
 
     public var reason: Reason

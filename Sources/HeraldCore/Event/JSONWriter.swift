@@ -14,6 +14,39 @@ public enum JSONWriter {
         return output
     }
 
+    /// Like ``encodeBytes(_:)``, but stops with ``BodyTooLarge`` once the output passes `limit`
+    /// bytes: a value that repeats a large part of an event is never written out whole.
+    public static func encodeBytes(_ value: JSONValue, limit: Int, stage: String = "json") throws(BodyTooLarge) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        try write(value, to: &output, limit: limit, stage: stage)
+        return output
+    }
+
+    static func write(_ value: JSONValue, to output: inout [UInt8], limit: Int, stage: String) throws(BodyTooLarge) {
+        switch value {
+        case .array(let items):
+            output.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                try write(item, to: &output, limit: limit, stage: stage)
+            }
+            output.append(UInt8(ascii: "]"))
+        case .object(let object):
+            output.append(UInt8(ascii: "{"))
+            for (index, field) in object.fields.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                writeString(field.key, to: &output)
+                output.append(UInt8(ascii: ":"))
+                try write(field.value, to: &output, limit: limit, stage: stage)
+            }
+            output.append(UInt8(ascii: "}"))
+        default:
+            write(value, to: &output)
+        }
+        if output.count > limit { throw BodyTooLarge(limit: limit, stage: stage) }
+    }
+
     public static func write(_ value: JSONValue, to output: inout [UInt8]) {
         switch value {
         case .null: output.append(contentsOf: "null".utf8)

@@ -14,6 +14,8 @@ public final class HeraldMetrics: Sendable {
     private let journalBytes: Gauge
     private let journalDamagedBytes: Counter
     private let sourceLag: Gauge
+    private let sourceFilesLost: Counter
+    private let sourceBytesLost: Counter
     private let rejected: [String: Counter]
     private let reloadsOK: Counter
     private let reloadsInvalid: Counter
@@ -34,6 +36,8 @@ public final class HeraldMetrics: Sendable {
         journalPending = Gauge(label: MetricName.journalPending, factory: factory)
         journalBytes = Gauge(label: MetricName.journalBytes, factory: factory)
         sourceLag = Gauge(label: MetricName.sourceLag, factory: factory)
+        sourceFilesLost = Counter(label: MetricName.sourceFilesLost, factory: factory)
+        sourceBytesLost = Counter(label: MetricName.sourceBytesLost, factory: factory)
         rejected = Dictionary(uniqueKeysWithValues: EventRejection.Reason.allCases.map {
             ($0.rawValue, Counter(label: MetricName.eventsRejected, dimensions: [("reason", $0.rawValue)], factory: factory))
         })
@@ -83,6 +87,12 @@ public final class HeraldMetrics: Sendable {
 
     func recordSourceLag(bytes: Int64) {
         sourceLag.record(bytes)
+    }
+
+    /// Counts a source file that vanished before it was read to its end, with the bytes known unread.
+    public func countLostSourceFile(unreadBytes: Int64?) {
+        sourceFilesLost.increment()
+        if let unreadBytes, unreadBytes > 0 { sourceBytesLost.increment(by: Int(clamping: unreadBytes)) }
     }
 
     func countReplayed(_ count: Int) {

@@ -6,7 +6,14 @@ import Crypto
 public struct RequestRenderer: Sendable {
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var message: String
+        /// Set when the body passed the endpoint's `max_body_bytes` while it was rendered.
+        public var tooLarge: BodyTooLarge?
         public var description: String { message }
+
+        public init(message: String, tooLarge: BodyTooLarge? = nil) {
+            self.message = message
+            self.tooLarge = tooLarge
+        }
     }
 
     public static let userAgent = "herald/\(HeraldVersion.string)"
@@ -25,30 +32,44 @@ public struct RequestRenderer: Sendable {
 
     /// The payload for this route and endpoint: the event's own bytes when nothing reshapes it and
     /// the format is json; else pick, drop, rename, set, then `template` or `body`, then the format.
+    /// Every step that can multiply the event's size stops at the endpoint's `max_body_bytes`.
     public static func payload(for event: Event, route: RouteConfig, endpoint: EndpointConfig) throws(Failure) -> StoredPayload {
+        let limit = endpoint.maxBodyBytes
+        func tooLarge(_ stage: String) -> Failure {
+            let bound = BodyTooLarge(limit: limit, stage: stage)
+            return Failure(message: "route '\(route.name)' to endpoint '\(endpoint.name)': \(bound)", tooLarge: bound)
+        }
         if endpoint.format == .json, route.passesThrough {
+            guard event.line.count <= limit else { throw tooLarge("json") }
             return StoredPayload(contentType: "application/json", body: event.line)
         }
         var object = event.body
         if let transform = route.transform, !transform.isEmpty {
             do {
-                object = try FieldTransformer.apply(transform, to: event.body, strict: route.strict)
+                object = try FieldTransformer.apply(transform, to: event.body, strict: route.strict, limit: limit)
             } catch {
+                if let bound = error.tooLarge { throw tooLarge(bound.stage) }
                 throw Failure(message: "transform of route '\(route.name)' failed: \(error.message)")
             }
         }
         let shaped: PayloadEncoder.Shaped
         if let template = route.template {
-            let rendered = template.render(.object(object), escaping: endpoint.format.templateEscaping)
+            let rendered = template.render(.object(object), escaping: endpoint.format.templateEscaping, limit: limit)
+            if rendered.tooLarge { throw tooLarge("template") }
             if route.strict, let missing = rendered.missing {
                 throw Failure(message: "template of route '\(route.name)' failed: \(TemplateFailure.missingField(missing))")
             }
             shaped = .text(rendered.text)
         } else if let body = route.body {
+            var budget = limit
             do {
-                shaped = .body(try body.render(.object(object), strict: route.strict))
+                shaped = .body(try body.render(.object(object), strict: route.strict, budget: &budget, stage: "body"))
             } catch {
-                throw Failure(message: "body of route '\(route.name)' failed: \(TemplateFailure.missingField(error.path))")
+                switch error {
+                case .missing(let missing):
+                    throw Failure(message: "body of route '\(route.name)' failed: \(TemplateFailure.missingField(missing.path))")
+                case .tooLarge: throw tooLarge("body")
+                }
             }
         } else {
             shaped = .event(object)
@@ -56,6 +77,7 @@ public struct RequestRenderer: Sendable {
         do {
             return try PayloadEncoder.encode(shaped, event: event, endpoint: endpoint)
         } catch {
+            if let bound = error.tooLarge { throw tooLarge(bound.stage) }
             throw Failure(message: "route '\(route.name)' to endpoint '\(endpoint.name)': \(error.message)")
         }
     }

@@ -43,6 +43,8 @@ struct Ingestor: Sendable {
         let generation = live.current
         let decoder = generation.decoder, router = generation.router
         var deliveries: [PendingDelivery] = []
+        /// The line each delivery came from, for rejecting a line the journal cannot store.
+        var lineOf: [String: Int?] = [:]
         var lines = 0, routed = 0, unrouted = 0
         var rejected: [String: Int] = [:]
         for line in batch.lines {
@@ -76,6 +78,7 @@ struct Ingestor: Sendable {
                     deliveries.append(PendingDelivery(id: id, endpoint: endpoint.name, route: match.route.name, eventID: event.id, eventType: event.type,
                                                       enqueuedAt: enqueuedAt, payload: payload.encoded(),
                                                       orderingKey: endpoint.ordering?.value(in: event)))
+                    lineOf[id] = line.lineNumber
                 }
             }
         }
@@ -86,10 +89,52 @@ struct Ingestor: Sendable {
         let known = Set(await journal.read(unseen.map(\.id)).compactMap { $0.delivery?.id })
         var seen = Set<String>()
         let fresh = unseen.filter { !known.contains($0.id) && seen.insert($0.id).inserted }
-        try await appendDurably(fresh.map(JournalRecord.enqueue))
+        let (stored, refused) = try await journal(fresh, lines: lineOf)
+        if refused > 0 {
+            rejected[EventRejection.Reason.unjournalable.rawValue, default: 0] += refused
+            routed -= refused
+        }
         if let checkpoint = batch.checkpoint { try saveCheckpoint(checkpoint) }
-        stats.ingested(.init(lines: lines, routed: routed, unrouted: unrouted, enqueued: fresh.count, duplicates: deliveries.count - fresh.count, rejected: rejected))
-        dispatcher.submit(fresh)
+        stats.ingested(.init(lines: lines, routed: routed, unrouted: unrouted, enqueued: stored.count,
+                             duplicates: deliveries.count - fresh.count, rejected: rejected))
+        dispatcher.submit(stored)
+    }
+
+    /// Journals `deliveries` durably. When the journal refuses them for a reason retrying cannot
+    /// change (not I/O: a record over the format's limit), each line's deliveries are journaled on
+    /// their own and a line still refused is rejected with the reason — logged, counted, and left
+    /// behind by the checkpoint — so one line never holds the source. Returns what was journaled
+    /// and how many lines were rejected.
+    private func journal(_ deliveries: [PendingDelivery], lines: [String: Int?]) async throws -> (stored: [PendingDelivery], refused: Int) {
+        do {
+            try await appendDurably(deliveries.map(JournalRecord.enqueue))
+            return (deliveries, 0)
+        } catch let error as JournalError where error.code == .invalidArgument {
+            var stored: [PendingDelivery] = []
+            var refused = 0
+            var groups: [(line: Int?, deliveries: [PendingDelivery])] = []
+            for delivery in deliveries {
+                let line = lines[delivery.id] ?? nil
+                if let last = groups.indices.last, groups[last].line == line, groups[last].deliveries[0].eventID == delivery.eventID {
+                    groups[last].deliveries.append(delivery)
+                } else {
+                    groups.append((line, [delivery]))
+                }
+            }
+            for group in groups {
+                do {
+                    try await appendDurably(group.deliveries.map(JournalRecord.enqueue))
+                    stored.append(contentsOf: group.deliveries)
+                } catch let error as JournalError where error.code == .invalidArgument {
+                    refused += 1
+                    logger.warning("rejected input line", metadata: [
+                        "line": "\(group.line.map(String.init) ?? "?")", "reason": "\(EventRejection.Reason.unjournalable.rawValue)",
+                        "event_id": "\(group.deliveries[0].eventID)", "error": "the journal cannot store its deliveries: \(error.message)",
+                    ])
+                }
+            }
+            return (stored, refused)
+        }
     }
 
     /// Appends, retrying (without reading further) while the disk is full or failing: a retry
@@ -103,6 +148,9 @@ struct Ingestor: Sendable {
                 try await journal.append(records)
                 if warned { logger.info("journal writable again; reading resumes") }
                 return
+            } catch where error.code == .invalidArgument {
+                // Not the disk: retrying cannot store these records.
+                throw error
             } catch {
                 if !warned {
                     logger.error("cannot write the journal; holding the source until it can", metadata: ["error": "\(error)"])

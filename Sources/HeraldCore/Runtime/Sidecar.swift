@@ -101,10 +101,16 @@ public final class Sidecar: Sendable {
                 logger.warning("source file changed since the last run; starting the new file per start_at", metadata: ["old": "\(saved.path)", "new": "\(path)"])
                 checkpoint = nil
             }
-            source = FileTail(FileTail.Configuration(path: path, startAt: config.source.startAt == .end ? .end : .beginning, checkpoint: checkpoint, limits: limits)) { [logger] notice in
+            source = FileTail(FileTail.Configuration(path: path, startAt: config.source.startAt == .end ? .end : .beginning, checkpoint: checkpoint, limits: limits)) { [logger, metrics = stats.metrics] notice in
                 switch notice {
-                case .positioned(let reason, _, let offset):
-                    logger.info("reading source file", metadata: ["reason": "\(reason.rawValue)", "offset": "\(offset)", "file": "\(path)"])
+                case .lost(let file):
+                    metrics.countLostSourceFile(unreadBytes: file.unreadBytes)
+                    logger.error("source file lost before it was read to its end; its unread lines are lost", metadata: [
+                        "file": "\(path)", "identity": "\(file.identity)", "offset": "\(file.offset)",
+                        "unread_bytes": "\(file.unreadBytes.map { "at least \($0)" } ?? "unknown")",
+                    ])
+                case .positioned(let reason, let identity, let offset):
+                    logger.info("reading source file", metadata: ["reason": "\(reason.rawValue)", "offset": "\(offset)", "file": "\(path)", "identity": "\(identity)"])
                 case .waitingForFile:
                     logger.warning("source file does not exist (yet); waiting for it", metadata: ["file": "\(path)"])
                 }

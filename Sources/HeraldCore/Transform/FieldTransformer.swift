@@ -3,10 +3,20 @@
 public enum FieldTransformer {
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
         public var message: String
+        /// Set when a `set` template passed `max_body_bytes`.
+        public var tooLarge: BodyTooLarge?
         public var description: String { message }
+
+        public init(message: String, tooLarge: BodyTooLarge? = nil) {
+            self.message = message
+            self.tooLarge = tooLarge
+        }
     }
 
-    public static func apply(_ transform: TransformConfig, to body: JSONObject, strict: Bool = false) throws(Failure) -> JSONObject {
+    /// `limit`: the endpoint's `max_body_bytes`, which all `set` templates together may print.
+    public static func apply(
+        _ transform: TransformConfig, to body: JSONObject, strict: Bool = false, limit: Int = .max
+    ) throws(Failure) -> JSONObject {
         var result = body
         if !transform.pick.isEmpty {
             var picked = JSONValue.object(JSONObject())
@@ -25,12 +35,18 @@ public enum FieldTransformer {
         }
         // Only templates read the snapshot; holding it otherwise would make every `set` copy the event.
         let snapshot = transform.set.contains { if case .literal = $0.value { false } else { true } } ? value : .null
+        var budget = limit
         for (path, template) in transform.set {
             let newValue: JSONValue
             do {
-                newValue = try template.render(snapshot, strict: strict)
+                newValue = try template.render(snapshot, strict: strict, budget: &budget, stage: "set")
             } catch {
-                throw Failure(message: TemplateFailure.missingField(error.path))
+                switch error {
+                case .missing(let missing): throw Failure(message: TemplateFailure.missingField(missing.path))
+                case .tooLarge(let tooLarge):
+                    let bound = BodyTooLarge(limit: limit, stage: tooLarge.stage)
+                    throw Failure(message: bound.description, tooLarge: bound)
+                }
             }
             try set(newValue, at: path.segments[...], in: &value, path: path)
         }

@@ -12,15 +12,21 @@ enum CloudEventsEncoder {
         case text(String)
     }
 
-    static func payload(_ data: Data, event: Event, options: CloudEventsOptions) -> StoredPayload {
+    /// The payload, given up with ``BodyTooLarge`` once its body passes `limit` bytes.
+    static func payload(_ data: Data, event: Event, options: CloudEventsOptions, limit: Int) throws(BodyTooLarge) -> StoredPayload {
         var attributes: [(String, String)] = [("specversion", specVersion), ("id", event.id), ("source", options.source), ("type", event.type)]
         if let path = options.timeField, case .string(let time)? = event[path] { attributes.append(("time", time)) }
         switch options.mode {
         case .binary:
             let headers = attributes.map { HTTPHeader("ce-" + $0.0, headerValue($0.1)) }
             switch data {
-            case .json(let value): return StoredPayload(contentType: "application/json", body: JSONWriter.encodeBytes(value), headers: headers)
-            case .text(let text): return StoredPayload(contentType: "text/plain; charset=utf-8", body: Array(text.utf8), headers: headers)
+            case .json(let value):
+                return StoredPayload(
+                    contentType: "application/json", body: try JSONWriter.encodeBytes(value, limit: limit, stage: "cloudevents"),
+                    headers: headers)
+            case .text(let text):
+                guard text.utf8.count <= limit else { throw BodyTooLarge(limit: limit, stage: "cloudevents") }
+                return StoredPayload(contentType: "text/plain; charset=utf-8", body: Array(text.utf8), headers: headers)
             }
         case .structured:
             var envelope = JSONObject(attributes.map { JSONField(key: $0.0, value: .string($0.1)) })
@@ -32,7 +38,9 @@ enum CloudEventsEncoder {
                 envelope["datacontenttype"] = .string("text/plain")
                 envelope["data"] = .string(text)
             }
-            return StoredPayload(contentType: "application/cloudevents+json", body: JSONWriter.encodeBytes(.object(envelope)))
+            return StoredPayload(
+                contentType: "application/cloudevents+json",
+                body: try JSONWriter.encodeBytes(.object(envelope), limit: limit, stage: "cloudevents"))
         }
     }
 

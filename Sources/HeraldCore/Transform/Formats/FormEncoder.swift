@@ -3,29 +3,47 @@
 /// Names and values are percent-encoded as the WHATWG URL standard's urlencoded serializer does.
 public enum FormEncoder {
     public static func encode(_ object: JSONObject) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(256)
-        for pair in pairs(object) {
-            if !output.isEmpty { output.append(UInt8(ascii: "&")) }
-            percentEncode(pair.name, to: &output)
-            output.append(UInt8(ascii: "="))
-            percentEncode(pair.value, to: &output)
-        }
-        return output
+        (try? encode(object, limit: .max)) ?? []
     }
 
-    /// The flattened name/value pairs, before percent-encoding; empty objects and arrays give none.
-    public static func pairs(_ object: JSONObject) -> [(name: String, value: String)] {
-        var pairs: [(name: String, value: String)] = []
-        func walk(_ value: JSONValue, _ name: String) {
+    /// The body, built pair by pair and given up with ``BodyTooLarge`` once it passes `limit`
+    /// bytes: an array of many items under a long name repeats the name for every item, so a
+    /// small event can flatten to an enormous body.
+    public static func encode(_ object: JSONObject, limit: Int) throws(BodyTooLarge) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        func pair(_ name: [UInt8], _ value: JSONValue) throws(BodyTooLarge) {
+            if output.count + name.count > limit { throw BodyTooLarge(limit: limit, stage: "form") }
+            if !output.isEmpty { output.append(UInt8(ascii: "&")) }
+            output.append(contentsOf: name)
+            output.append(UInt8(ascii: "="))
+            percentEncode(scalarText(value), to: &output)
+            if output.count > limit { throw BodyTooLarge(limit: limit, stage: "form") }
+        }
+        // Names are percent-encoded once per level: `data[items][0]` is `data%5Bitems%5D%5B0%5D`.
+        func walk(_ value: JSONValue, _ name: [UInt8]) throws(BodyTooLarge) {
             switch value {
-            case .object(let object): for field in object.fields { walk(field.value, name + "[" + field.key + "]") }
-            case .array(let items): for (index, item) in items.enumerated() { walk(item, name + "[" + String(index) + "]") }
-            default: pairs.append((name, scalarText(value)))
+            case .object(let object):
+                for field in object.fields { try walk(field.value, child(name, field.key)) }
+            case .array(let items):
+                for (index, item) in items.enumerated() { try walk(item, child(name, String(index))) }
+            default:
+                try pair(name, value)
             }
         }
-        for field in object.fields { walk(field.value, field.key) }
-        return pairs
+        func child(_ name: [UInt8], _ key: String) -> [UInt8] {
+            var child = name
+            child.append(contentsOf: "%5B".utf8)
+            percentEncode(key, to: &child)
+            child.append(contentsOf: "%5D".utf8)
+            return child
+        }
+        for field in object.fields {
+            var name: [UInt8] = []
+            percentEncode(field.key, to: &name)
+            try walk(field.value, name)
+        }
+        return output
     }
 
     static func scalarText(_ value: JSONValue) -> String {

@@ -3,25 +3,32 @@
 /// are `item`), null is an empty element; names are made valid XML names and text is escaped.
 public enum XMLEncoder {
     public static func encode(_ value: JSONValue, root: String) -> [UInt8] {
+        (try? encode(value, root: root, limit: .max)) ?? []
+    }
+
+    /// The document, given up with ``BodyTooLarge`` once it passes `limit` bytes: an array repeats
+    /// its field's element name for every item, so a small event can grow to an enormous body.
+    public static func encode(_ value: JSONValue, root: String, limit: Int) throws(BodyTooLarge) -> [UInt8] {
         var output = Array(#"<?xml version="1.0" encoding="UTF-8"?>"#.utf8)
         output.append(0x0A)
         switch value {
         case .array:
             open(root, &output)
-            member("item", value, &output)
+            try member("item", value, &output, limit)
             close(root, &output)
         default:
-            element(root, value, &output)
+            try element(root, value, &output, limit)
         }
         return output
     }
 
-    private static func member(_ name: String, _ value: JSONValue, _ output: inout [UInt8]) {
-        guard case .array(let items) = value else { return element(name, value, &output) }
-        for item in items { element(name, item, &output) }
+    private static func member(_ name: String, _ value: JSONValue, _ output: inout [UInt8], _ limit: Int) throws(BodyTooLarge) {
+        guard case .array(let items) = value else { return try element(name, value, &output, limit) }
+        for item in items { try element(name, item, &output, limit) }
     }
 
-    private static func element(_ rawName: String, _ value: JSONValue, _ output: inout [UInt8]) {
+    private static func element(_ rawName: String, _ value: JSONValue, _ output: inout [UInt8], _ limit: Int) throws(BodyTooLarge) {
+        if output.count > limit { throw BodyTooLarge(limit: limit, stage: "xml") }
         let name = elementName(rawName)
         switch value {
         case .null:
@@ -30,17 +37,18 @@ public enum XMLEncoder {
             output.append(contentsOf: "/>".utf8)
         case .object(let object):
             open(name, &output)
-            for field in object.fields { member(field.key, field.value, &output) }
+            for field in object.fields { try member(field.key, field.value, &output, limit) }
             close(name, &output)
         case .array:
             open(name, &output)
-            member("item", value, &output)
+            try member("item", value, &output, limit)
             close(name, &output)
         default:
             open(name, &output)
             output.append(contentsOf: escape(FormEncoder.scalarText(value), quotes: false).utf8)
             close(name, &output)
         }
+        if output.count > limit { throw BodyTooLarge(limit: limit, stage: "xml") }
     }
 
     private static func open(_ name: String, _ output: inout [UInt8]) {

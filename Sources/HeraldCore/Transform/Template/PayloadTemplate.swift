@@ -1,3 +1,4 @@
+import Foundation
 import Mustache
 
 /// A Mustache template from the config, parsed once at load for every escaping it may render
@@ -12,6 +13,8 @@ public struct PayloadTemplate: Sendable {
 
     public let text: String
     private let variants: [TemplateEscaping: MustacheTemplate]
+    /// What one pass through each section's body costs at most in literal text.
+    private let sectionCost: (byName: [String: Int], otherwise: Int)
 
     public init(_ text: String) throws(SyntaxError) {
         _ = TemplateEscaping.registered
@@ -37,14 +40,62 @@ public struct PayloadTemplate: Sendable {
         }
         self.text = text
         self.variants = variants
+        self.sectionCost = Self.sectionCost(Array(text.utf8))
     }
 
     /// The rendered text, and the first field the template named that the context lacks.
-    public func render(_ context: JSONValue, escaping: TemplateEscaping = .text) -> (text: String, missing: String?) {
-        let misses = TemplateMisses()
-        guard let template = variants[escaping] else { return ("", nil) }
-        let text = template.render(TemplateNode(root: context, misses: misses))
-        return (text, misses.first)
+    ///
+    /// The render stops producing once its output could pass `limit` bytes — each value printed,
+    /// and each pass through a section at the literal text of its body — and then reports
+    /// `tooLarge` (the text is then cut short and must not be used). So a section over a large
+    /// array, or a large value printed in every pass, never builds a huge string.
+    public func render(
+        _ context: JSONValue, escaping: TemplateEscaping = .text, limit: Int = .max
+    ) -> (text: String, missing: String?, tooLarge: Bool) {
+        let misses = TemplateMisses(limit: limit, sectionCost: sectionCost)
+        guard let template = variants[escaping] else { return ("", nil, false) }
+        guard misses.charge(text.utf8.count) else { return ("", nil, true) }
+        let output = template.render(TemplateNode(root: context, misses: misses))
+        return (output, misses.first, misses.exceeded || output.utf8.count > limit)
+    }
+
+    /// The literal bytes inside each section's body (nested bodies included: an upper bound), by
+    /// the section's name; a template that changes its delimiters counts its whole text for any.
+    static func sectionCost(_ bytes: [UInt8]) -> (byName: [String: Int], otherwise: Int) {
+        var open: [(name: String, literal: Int)] = []
+        var byName: [String: Int] = [:]
+        var largest = 0
+        var index = 0
+        func find(_ pattern: [UInt8], from start: Int) -> Int? {
+            guard start + pattern.count <= bytes.count else { return nil }
+            return (start...(bytes.count - pattern.count)).first { bytes[$0..<($0 + pattern.count)].elementsEqual(pattern) }
+        }
+        let opening = Array("{{".utf8), closing = Array("}}".utf8)
+        while index < bytes.count {
+            let tag = find(opening, from: index) ?? bytes.count
+            for position in open.indices { open[position].literal += tag - index }
+            guard tag < bytes.count, let end = find(closing, from: tag + 2) else { break }
+            var inner = bytes[(tag + 2)..<end].drop { $0 == 0x20 }
+            index = end + 2
+            if inner.first == UInt8(ascii: "{"), index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1 }
+            guard let sigil = inner.first else { continue }
+            inner = inner.dropFirst()
+            let name = String(decoding: inner, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+                .split(separator: ".").last.map(String.init) ?? ""
+            switch sigil {
+            case UInt8(ascii: "#"), UInt8(ascii: "^"):
+                open.append((name, 0))
+            case UInt8(ascii: "/"):
+                guard let section = open.popLast() else { continue }
+                byName[section.name] = max(byName[section.name] ?? 0, section.literal)
+                largest = max(largest, section.literal)
+            case UInt8(ascii: "="):
+                return ([:], bytes.count)
+            default:
+                continue
+            }
+        }
+        return (byName, largest)
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -1,13 +1,32 @@
 import Mustache
 
-/// The first field a render looked up and did not find, for `strict: true`.
+/// What one render keeps track of: the first field it looked up and did not find (for
+/// `strict: true`), and the bytes it may still produce (`max_body_bytes`).
 final class TemplateMisses {
     private(set) var first: String?
     /// The node returned by the latest lookup: a lookup on it next continues a dotted path.
     weak var lastReturned: TemplateNode?
+    /// Bytes left before the output passes the bound; below 0 once it has.
+    private(set) var remaining: Int
+    /// What one pass through a section's body costs at most in literal text, by the section's
+    /// name (its last dotted component), and for a name not in the table.
+    let sectionCost: (byName: [String: Int], otherwise: Int)
+
+    init(limit: Int = .max, sectionCost: (byName: [String: Int], otherwise: Int) = ([:], 0)) {
+        remaining = limit
+        self.sectionCost = sectionCost
+    }
+
+    var exceeded: Bool { remaining < 0 }
 
     func record(_ path: String) {
         if first == nil { first = path }
+    }
+
+    /// Counts `bytes` of output; false once the bound is passed.
+    func charge(_ bytes: Int) -> Bool {
+        remaining = remaining < bytes ? -1 : remaining - bytes
+        return !exceeded
     }
 }
 
@@ -69,17 +88,26 @@ final class TemplateNode: MustacheParent, MustacheSequence, MustacheCustomRender
         return node
     }
 
+    /// The value's text, counted against the render's bound; nothing once the bound is passed.
     var renderText: String {
+        guard !misses.exceeded else { return "" }
+        let text: String
         switch value {
         case nil:
             misses.record(path)
             return ""
-        case .string(let text)?: return text
-        case .number(let number)?: return number.text
-        case .bool(let flag)?: return flag ? "true" : "false"
+        case .string(let string)?: text = string
+        case .number(let number)?: text = number.text
+        case .bool(let flag)?: text = flag ? "true" : "false"
         case .null?: return ""
-        case let composite?: return JSONWriter.encode(composite)
+        case let composite?:
+            guard let bytes = try? JSONWriter.encodeBytes(composite, limit: Swift.max(misses.remaining, 0)) else {
+                _ = misses.charge(.max)
+                return ""
+            }
+            text = String(decoding: bytes, as: UTF8.self)
         }
+        return misses.charge(text.utf8.count) ? text : ""
     }
 
     var isNull: Bool {
@@ -89,15 +117,32 @@ final class TemplateNode: MustacheParent, MustacheSequence, MustacheCustomRender
         }
     }
 
-    func makeIterator() -> IndexingIterator<[TemplateScope]> {
+    func makeIterator() -> Iterator {
         isContext = true
         misses.lastReturned = nil
+        let count: Int
         switch value {
-        case nil, .null?, .bool(false)?: return [].makeIterator()
-        case .string(let text)? where text.isEmpty: return [].makeIterator()
-        case .array(let items)?:
-            return items.indices.map { TemplateScope(TemplateNode(items[$0], parent: self, key: String($0))) }.makeIterator()
-        default: return [TemplateScope(self)].makeIterator()
+        case nil, .null?, .bool(false)?: count = 0
+        case .string(let text)? where text.isEmpty: count = 0
+        case .array(let items)?: count = items.count
+        default: count = 1
+        }
+        return Iterator(node: self, count: count, cost: misses.sectionCost.byName[key] ?? misses.sectionCost.otherwise)
+    }
+
+    /// A section's passes, made one at a time and each charged what its body's text may cost,
+    /// so that a section over a large array stops at the render's bound instead of running on.
+    struct Iterator: IteratorProtocol {
+        let node: TemplateNode
+        let count: Int
+        let cost: Int
+        var index = 0
+
+        mutating func next() -> TemplateScope? {
+            guard index < count, node.misses.charge(cost) else { return nil }
+            defer { index += 1 }
+            guard case .array(let items)? = node.value else { return TemplateScope(node) }
+            return TemplateScope(TemplateNode(items[index], parent: node, key: String(index)))
         }
     }
 

@@ -13,6 +13,12 @@ public indirect enum ValueTemplate: Sendable {
         public var path: String
     }
 
+    /// Why a value could not render.
+    public enum Failure: Error, Sendable {
+        case missing(Missing)
+        case tooLarge(BodyTooLarge)
+    }
+
     /// The single field a string names when it is only `{{path}}`, `{{{path}}}` or `{{&path}}`.
     static func wholeField(_ text: String) -> FieldPath? {
         guard text.hasPrefix("{{"), text.hasSuffix("}}"), text.count > 4 else { return nil }
@@ -38,25 +44,31 @@ public indirect enum ValueTemplate: Sendable {
     }
 
     /// The value for a context; a missing field is null (or `""` inside text) unless `strict`.
-    public func render(_ context: JSONValue, strict: Bool) throws(Missing) -> JSONValue {
+    /// The text its templates print is counted against `budget` (bytes left of `max_body_bytes`):
+    /// past it, ``Failure/tooLarge(_:)``. Fields taken whole share
+    /// the event's storage and cost nothing here; the format's encoder bounds what they become.
+    public func render(_ context: JSONValue, strict: Bool, budget: inout Int, stage: String) throws(Failure) -> JSONValue {
         switch self {
         case .literal(let value):
             return value
         case .field(let path):
             if let value = context[path] { return value }
-            if strict { throw Missing(path: path.description) }
+            if strict { throw .missing(Missing(path: path.description)) }
             return .null
         case .text(let template):
-            let rendered = template.render(context)
-            if strict, let missing = rendered.missing { throw Missing(path: missing) }
+            let limit = budget
+            let rendered = template.render(context, limit: limit)
+            if rendered.tooLarge { throw .tooLarge(BodyTooLarge(limit: limit, stage: stage)) }
+            budget -= rendered.text.utf8.count
+            if strict, let missing = rendered.missing { throw .missing(Missing(path: missing)) }
             return .string(rendered.text)
         case .object(let fields):
             var object = JSONObject()
-            for field in fields { object[field.key] = try field.value.render(context, strict: strict) }
+            for field in fields { object[field.key] = try field.value.render(context, strict: strict, budget: &budget, stage: stage) }
             return .object(object)
         case .array(let items):
             var values: [JSONValue] = []
-            for item in items { values.append(try item.render(context, strict: strict)) }
+            for item in items { values.append(try item.render(context, strict: strict, budget: &budget, stage: stage)) }
             return .array(values)
         }
     }
