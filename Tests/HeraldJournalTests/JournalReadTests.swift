@@ -11,7 +11,7 @@ struct JournalReadTests {
     func readBack() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }
-        let (journal, _) = try openJournal(dir)
+        let (journal, _) = try await openJournal(dir)
         try await journal.append([.enqueue(delivery("msg_a", payloadSize: 3000)), .enqueue(delivery("msg_b"))])
         try await journal.append([.attempt(id: "msg_a", attempts: 2, notBefore: 42, error: "HTTP 503"), .ack(id: "msg_b")])
         let read = await journal.read(["msg_a", "msg_b", "msg_unknown"])
@@ -28,7 +28,7 @@ struct JournalReadTests {
     func readAcrossSegments() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }
-        let (journal, _) = try openJournal(dir) { $0.segmentBytes = 4096 }
+        let (journal, _) = try await openJournal(dir) { $0.segmentBytes = 4096 }
         try await journal.append([.enqueue(delivery("msg_keep", payloadSize: 500))])
         for index in 0..<40 {
             try await journal.append([.enqueue(delivery("msg_\(index)", payloadSize: 500))])
@@ -44,7 +44,7 @@ struct JournalReadTests {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }
         let failing = Atomic<Bool>(true)
-        let (journal, _) = try openJournal(dir) { options in
+        let (journal, _) = try await openJournal(dir) { options in
             options.injectReadFailure = { failing.load(ordering: .relaxed) ? EMFILE : nil }
         }
         try await journal.append([.enqueue(delivery("msg_a"))])
@@ -64,7 +64,7 @@ struct JournalReadTests {
         defer { dir.cleanUp() }
         var keyed = delivery("msg_k")
         keyed.orderingKey = "order-42"
-        let (journal, _) = try openJournal(dir)
+        let (journal, _) = try await openJournal(dir)
         try await journal.append([.enqueue(keyed), .enqueue(delivery("msg_plain"))])
         await journal.close()
         let recovery = try await recover(dir)
@@ -79,7 +79,7 @@ struct JournalBuryTests {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }
         let letters = try DeadLetterStore(directory: dir.path + "/dead")
-        let (journal, _) = try openJournal(dir) { $0.segmentBytes = 1 << 20 }
+        let (journal, _) = try await openJournal(dir) { $0.segmentBytes = 1 << 20 }
         try await journal.append([.enqueue(delivery("msg_a")), .enqueue(delivery("msg_b"))])
         let outcomes = await journal.bury(
             [BuryRequest(id: "msg_a", reason: "permanent failure: HTTP 400", attempts: 3, lastError: "HTTP 400"),
@@ -103,7 +103,7 @@ struct JournalBuryTests {
         let full = Atomic<Bool>(true)
         var letters = try DeadLetterStore(directory: dir.path + "/dead")
         letters.injectWriteFailure = { full.load(ordering: .relaxed) ? ENOSPC : nil }
-        let (journal, _) = try openJournal(dir)
+        let (journal, _) = try await openJournal(dir)
         try await journal.append([.enqueue(delivery("msg_a"))])
         let first = await journal.bury([BuryRequest(id: "msg_a", reason: "gone")], into: letters, at: 1)
         guard case .failed(let error) = first.first else {
@@ -129,7 +129,7 @@ struct SegmentScannerTests {
         defer { dir.cleanUp() }
         let sizes = [700_000, 700_000, 3 * SegmentScanner.chunk, 10, 900_000]
         let deliveries = sizes.enumerated().map { delivery("msg_\($0.offset)", payloadSize: $0.element) }
-        let (journal, _) = try openJournal(dir) { $0.segmentBytes = 64 << 20 }
+        let (journal, _) = try await openJournal(dir) { $0.segmentBytes = 64 << 20 }
         for delivery in deliveries { try await journal.append([.enqueue(delivery)]) }
         await journal.close()
         #expect(try await recover(dir).deliveries == deliveries)
@@ -150,7 +150,7 @@ struct RecoveredStubTests {
     func stubsInReadOrder() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }
-        let (journal, _) = try openJournal(dir)
+        let (journal, _) = try await openJournal(dir)
         var keyed = delivery("msg_k", enqueuedAt: 1_700_000_000_002)
         keyed.orderingKey = "customer-7"
         try await journal.append([
@@ -175,7 +175,7 @@ struct RecoveredStubTests {
     func replayedOnce() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }
-        let (journal, _) = try openJournal(dir)
+        let (journal, _) = try await openJournal(dir)
         try await journal.append([.enqueue(delivery("msg_r", enqueuedAt: 1)), .enqueue(delivery("msg_x", enqueuedAt: 2))])
         try await journal.append([.dead(id: "msg_r", reason: "HTTP 400")])
         try await journal.append([.enqueue(delivery("msg_r", enqueuedAt: 3))])
@@ -188,7 +188,7 @@ struct RecoveredStubTests {
     func compactedKeepsPlace() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }
-        let (journal, _) = try openJournal(dir) {
+        let (journal, _) = try await openJournal(dir) {
             $0.maxBytes = 64 << 10
             $0.segmentBytes = 4096
         }

@@ -8,7 +8,7 @@ import Testing
 struct JournalRoomTests {
     /// Fills a journal with a 32 KiB budget until it has no room; returns the ids enqueued.
     func fullJournal(_ dir: TemporaryDirectory) async throws -> (Journal, [String]) {
-        let (journal, _) = try openJournal(dir) {
+        let (journal, _) = try await openJournal(dir) {
             $0.maxBytes = 32 << 10
             $0.segmentBytes = 8 << 10
         }
@@ -47,7 +47,7 @@ struct JournalRoomTests {
     func returnsAtOnce() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }
-        let (journal, _) = try openJournal(dir)
+        let (journal, _) = try await openJournal(dir)
         try await journal.waitForRoom()
         await journal.close()
     }

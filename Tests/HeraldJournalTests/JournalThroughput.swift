@@ -21,7 +21,7 @@ struct JournalThroughput {
         ] {
             let dir = try TemporaryDirectory()
             defer { dir.cleanUp() }
-            let (journal, _) = try openJournal(dir) { $0.maxBatchDelay = delay }
+            let (journal, _) = try await openJournal(dir) { $0.maxBatchDelay = delay }
             let clock = ContinuousClock()
             let start = clock.now
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -41,9 +41,17 @@ func delivery(_ id: String, payloadSize: Int = 16, attempts: Int = 0, enqueuedAt
 /// Opens a journal in `directory` with small files, as most tests want.
 func openJournal(
     _ directory: TemporaryDirectory, configure: (inout JournalOptions) -> Void = { _ in }
-) throws -> (Journal, JournalRecovery) {
+) async throws -> (Journal, JournalRecovery) {
     var options = JournalOptions()
     configure(&options)
+    // A child process spawned by a parallel test holds copies of this process's descriptors
+    // until it execs (O_CLOEXEC closes them only then), so a lock just released by `close()`
+    // can still be held for a moment: wait that out rather than fail.
+    for _ in 0..<200 {
+        let attempt = Result { () throws(JournalError) in try Journal.open(directory: directory.path, options: options) }
+        guard case .failure(let error) = attempt, error.code == .locked else { return try attempt.get() }
+        try await Task.sleep(for: .milliseconds(10))
+    }
     return try Journal.open(directory: directory.path, options: options)
 }
 
@@ -51,7 +59,7 @@ func openJournal(
 func recover(_ directory: TemporaryDirectory, configure: (inout JournalOptions) -> Void = { _ in }) async throws
     -> JournalRecovery
 {
-    let (journal, recovery) = try openJournal(directory, configure: configure)
+    let (journal, recovery) = try await openJournal(directory, configure: configure)
     await journal.close()
     return recovery
 }
