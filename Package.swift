@@ -77,6 +77,7 @@ let package = Package(
             dependencies: [
                 "HeraldCore",
                 "HeraldJournal",
+                "HeraldHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,4 +1,5 @@
-import Foundation
+import Dispatch
+import HeraldHTTP
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,21 +29,22 @@ final class DeliveryScanThread: Sendable {
         }
     }
 
-    private let mailbox = Mailbox()
+    private let mailbox: Mailbox
     private let queued = Atomic<Int>(0)
     private let maxQueued: Int
+    /// False when the system refused the thread: scans then run where they are asked for.
+    private let started: Bool
 
     /// - Parameter maxQueued: scans running or waiting at most; one more is refused.
     init(maxQueued: Int) {
         self.maxQueued = max(1, maxQueued)
-        let mailbox = mailbox
-        let thread = Thread {
+        let mailbox = Mailbox()
+        self.mailbox = mailbox
+        started = PosixThread.start(name: "herald-scan", detached: true) {
             // Linux nices threads one by one, and 0 names the calling thread: only this one is lowered.
             _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
             mailbox.loop()
-        }
-        thread.name = "herald-scan"
-        thread.start()
+        } != nil
     }
 
     /// The thread ends once the jobs posted before this have run.
@@ -55,6 +57,10 @@ final class DeliveryScanThread: Sendable {
         guard queued.add(1, ordering: .relaxed).newValue <= maxQueued else {
             queued.subtract(1, ordering: .relaxed)
             return nil
+        }
+        guard started else {
+            defer { queued.subtract(1, ordering: .relaxed) }
+            return work()
         }
         return await withCheckedContinuation { continuation in
             mailbox.post {
