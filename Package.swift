@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.33.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
@@ -76,9 +77,12 @@ let package = Package(
             dependencies: [
                 "HeraldCore",
                 "HeraldJournal",
+                "HeraldHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -120,7 +124,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HeraldAdminTests",
-            dependencies: ["HeraldAdmin", "HeraldCore", "HeraldHTTP", .product(name: "Prometheus", package: "swift-prometheus")],
+            dependencies: ["HeraldAdmin", "HeraldCore", "HeraldHTTP", "HeraldJournal", "HeraldTestSupport", .product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: strict
         ),
         .target(name: "HeraldTestSupport", dependencies: ["HeraldHTTP"], path: "Tests/HeraldTestSupport", swiftSettings: strict),

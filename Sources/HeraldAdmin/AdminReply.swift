@@ -7,6 +7,8 @@ public struct AdminReply: Sendable, Equatable {
     public var body: [UInt8]
     /// Set on 405: the methods the path accepts.
     public var allow: String?
+    /// Set on 401: the `WWW-Authenticate` challenge.
+    public var wwwAuthenticate: String?
 
     public init(status: Int, contentType: String, body: [UInt8], allow: String? = nil) {
         self.status = status

@@ -3,23 +3,42 @@ import Prometheus
 
 /// The admin API's routes as a plain function from method, path and query to a reply, so that
 /// every answer can be tested without a socket. Read-only: every route answers GET only.
+///
+/// With a token, every request needs `Authorization: Bearer <token>` except the probes: `/healthz`
+/// always answers, and `/readyz` answers its status with `{"ready": …}` only, its reasons (endpoint
+/// names, receivers' answers) going to authorized requests alone. Kubernetes probes cannot read a
+/// Secret, and their status code is all they use.
 public struct AdminRoutes: Sendable {
     public static let paths = ["/healthz", "/readyz", "/metrics", "/deliveries"]
+    /// Paths answered without the token: the probes.
+    public static let openPaths: Set<String> = ["/healthz", "/readyz"]
     /// The Prometheus text exposition format's content type.
     public static let metricsContentType = "text/plain; version=0.0.4; charset=utf-8"
 
     let registry: PrometheusCollectorRegistry
     let readiness: Readiness
     let deliveries: DeliveriesQuery?
+    let token: AdminToken?
 
-    /// `deliveries`: the delivery log's query; without one `/deliveries` answers 503.
-    public init(registry: PrometheusCollectorRegistry, readiness: Readiness, deliveries: DeliveriesQuery?) {
+    /// `deliveries`: the delivery log's query; without one `/deliveries` answers 503. `token`: the
+    /// bearer token requests need (all but the probes); nil leaves the API open.
+    public init(registry: PrometheusCollectorRegistry, readiness: Readiness, deliveries: DeliveriesQuery?, token: AdminToken? = nil) {
         self.registry = registry
         self.readiness = readiness
         self.deliveries = deliveries
+        self.token = token
     }
 
-    public func reply(method: String, path: String, query: String?) async -> AdminReply {
+    /// - Parameter authorization: the request's `Authorization` header, if any.
+    public func reply(method: String, path: String, query: String?, authorization: String? = nil) async -> AdminReply {
+        let authorized = token?.accepts(authorization: authorization) ?? true
+        if !authorized && !Self.openPaths.contains(path) {
+            var reply = AdminReply.error(401, authorization == nil
+                ? "this admin API needs 'Authorization: Bearer <admin.token>'"
+                : "the bearer token is not admin.token")
+            reply.wwwAuthenticate = authorization == nil ? #"Bearer realm="herald""# : #"Bearer realm="herald", error="invalid_token""#
+            return reply
+        }
         guard Self.paths.contains(path) else {
             return .error(404, "no such path '\(path)'; the admin API has \(Self.paths.joined(separator: ", "))")
         }
@@ -33,6 +52,7 @@ public struct AdminRoutes: Sendable {
             return .text(200, "ok\n")
         case "/readyz":
             let report = readiness.report()
+            guard authorized else { return .json(report.ready ? 200 : 503, AdminReply.encode(["ready": report.ready])) }
             return .json(report.ready ? 200 : 503, AdminReply.encode(report))
         case "/metrics":
             var body: [UInt8] = []

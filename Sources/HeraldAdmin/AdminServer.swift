@@ -1,12 +1,14 @@
 import HTTPTypes
 import HeraldCore
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
 
 /// The admin HTTP listener (`admin.listen`): serves ``AdminRoutes`` with Hummingbird, as a
-/// service of the sidecar's group (``run()``) or around a piece of work (``serve(while:)``).
+/// service of the sidecar's group (``run()``) or around a piece of work (``serve(while:)``),
+/// within ``AdminLimits``: a connection cap, idle and request timeouts, a small request head.
 public struct AdminServer: Service {
     public struct StartError: Error, CustomStringConvertible {
         public var description: String
@@ -15,12 +17,14 @@ public struct AdminServer: Service {
     let host: String
     let port: Int
     let routes: AdminRoutes
+    let limits: AdminLimits
     let logger: Logger
 
-    public init(host: String, port: Int, routes: AdminRoutes, logger: Logger) {
+    public init(host: String, port: Int, routes: AdminRoutes, limits: AdminLimits = AdminLimits(), logger: Logger) {
         self.host = host
         self.port = port
         self.routes = routes
+        self.limits = limits
         self.logger = logger
     }
 
@@ -40,9 +44,15 @@ public struct AdminServer: Service {
         let (listening, listened) = AsyncStream<Void>.makeStream()
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)
+        let gate = ConnectionGate(limit: limits.maxConnections)
         let app = Application(
             responder: AdminResponder(routes: routes),
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil),
+            server: .admin(limits: limits, gate: gate),
+            configuration: ApplicationConfiguration(
+                address: .hostname(host, port: port), serverName: nil,
+                // Hummingbird's own cap is the backstop on descriptors: past it, accepting pauses.
+                // Below it, connections past the gate's limit are answered 503 and closed at once.
+                availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections * 2 + 16)),
             onServerRunning: { _ in
                 listened.yield()
                 listened.finish()
@@ -87,10 +97,13 @@ struct AdminResponder: HTTPResponder {
     let routes: AdminRoutes
 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
-        let reply = await routes.reply(method: request.method.rawValue, path: request.uri.path, query: request.uri.query)
+        let reply = await routes.reply(
+            method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
+            authorization: request.headers[.authorization])
         var headers = HTTPFields()
         headers[.contentType] = reply.contentType
         if let allow = reply.allow { headers[.allow] = allow }
+        if let challenge = reply.wwwAuthenticate { headers[.wwwAuthenticate] = challenge }
         return Response(status: HTTPResponse.Status(code: reply.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))
     }
 }

@@ -12,7 +12,9 @@ struct ListenCommand: AsyncParsableCommand {
             each request's signature is verified: a whsec_ secret checks Standard Webhooks' v1
             webhook-signature, a whpk_ public key checks its ed25519 v1a signature, any other secret
             checks an hmac-sha256 hex digest in --signature-header (X-Hub-Signature-256, with prefix
-            sha256=). Stop it with Ctrl-C.
+            sha256=). At most --max-connections clients are served at once (more are answered 503); a
+            request must arrive within 30 seconds of its first byte and a quiet connection is closed
+            after 75. Stop it with Ctrl-C.
             """
     )
 
@@ -34,15 +36,24 @@ struct ListenCommand: AsyncParsableCommand {
     @Option(help: "HTTP status to answer with.")
     var status: Int = 204
 
+    @Option(help: "Connections served at once, one thread each; more are answered 503.")
+    var maxConnections: Int = 256
+
     @Flag(help: "Print one line per request, without headers and body.")
     var quiet = false
+
+    func validate() throws {
+        guard (1...100_000).contains(maxConnections) else {
+            throw ValidationError("--max-connections must be between 1 and 100000, found \(maxConnections)")
+        }
+    }
 
     func run() async throws {
         let secret = secret, status = status, quiet = quiet
         let hmac = (header: signatureHeader, prefix: signaturePrefix)
         let server: HTTPServer
         do {
-            server = try HTTPServer(host: host, port: port) { request in
+            server = try HTTPServer(host: host, port: port, maxConnections: maxConnections) { request in
                 ListenCommand.report(request, secret: secret, hmac: hmac, quiet: quiet)
                 return ServerResponse(status: status)
             }

@@ -40,7 +40,8 @@ struct RunCommand: AsyncParsableCommand {
         do {
             if let admin = config.admin {
                 let routes = AdminRoutes(registry: registry, readiness: sidecar.readiness,
-                                         deliveries: config.deliveryLog.enabled ? deliveryLogQuery(directory: config.deliveryLogDirectory) : nil)
+                                         deliveries: config.deliveryLog.enabled ? deliveryLogQuery(directory: config.deliveryLogDirectory) : nil,
+                                         token: admin.token.map(AdminToken.init))
                 try await sidecar.run(alongside: [AdminServer(host: admin.host, port: admin.port, routes: routes, logger: logger)])
             } else {
                 try await sidecar.run()

@@ -83,7 +83,7 @@ struct ConfigDecoder {
     }
 
     private func decodeAdmin(_ node: YAMLNode) -> AdminConfig? {
-        guard let fields = reader.fields(node, of: "'admin'", allowed: ["listen"], required: ["listen"]),
+        guard let fields = reader.fields(node, of: "'admin'", allowed: ["listen"] + Self.adminTokenKeys, required: ["listen"]),
             let listen = fields["listen"], let text = reader.string(listen, "'admin.listen'")
         else { return nil }
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
@@ -92,6 +92,7 @@ struct ConfigDecoder {
         }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return AdminConfig(host: host.isEmpty ? "127.0.0.1" : host, port: port)
+        guard case .some(let token) = decodeAdminToken(fields) else { return nil }
+        return AdminConfig(host: host.isEmpty ? "127.0.0.1" : host, port: port, token: token)
     }
 }

@@ -10,6 +10,9 @@ public enum ConfigWarnings {
                 warnings.append("endpoint '\(endpoint.name)': tls.insecure_skip_verify is on: its server certificate is not checked, so anyone on the path can read and alter its deliveries")
             }
         }
+        if let admin = config.admin, !admin.isLoopback, admin.token == nil {
+            warnings.append("admin.listen \(admin.host):\(admin.port) is not a loopback address and has no token: anyone who can reach the port reads /metrics and /deliveries (event ids, types, receivers' answers); set admin.token_file (probes on /healthz and /readyz need no token) or listen on 127.0.0.1")
+        }
         return warnings
     }
 }

@@ -53,4 +53,20 @@ public struct JournalConfig: Sendable, Equatable {
 public struct AdminConfig: Sendable, Equatable {
     public var host: String
     public var port: Int
+    /// The bearer token every route but the probes needs (`admin.token` or `admin.token_file`);
+    /// nil leaves the API open.
+    public var token: String?
+
+    public init(host: String, port: Int, token: String? = nil) {
+        self.host = host
+        self.port = port
+        self.token = token
+    }
+
+    /// True for `localhost`, an IPv4 address in 127.0.0.0/8 and `::1`: only this host can connect.
+    public var isLoopback: Bool {
+        if host == "localhost" || host == "::1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
+    }
 }

@@ -17,20 +17,25 @@ final class HTTPServerCore: Sendable {
     let port: Int
     let requestsReceived = Atomic<Int>(0)
     let connectionsAccepted = Atomic<Int>(0)
+    let connectionsRefused = Atomic<Int>(0)
     private let listenFD: Int32
     /// Written once by `stop()` and never drained, so every poller sees it readable from then on.
     private let stopPipe: (read: Int32, write: Int32)
     private let maxBodyBytes: Int
     private let idleTimeout: Duration
+    private let requestTimeout: Duration
+    private let maxConnections: Int
     private let handler: @Sendable (ReceivedRequest) -> ServerResponse
     private let state = Mutex(State())
 
     init(
-        host: String, port: Int, maxBodyBytes: Int, idleTimeout: Duration,
-        handler: @escaping @Sendable (ReceivedRequest) -> ServerResponse
+        host: String, port: Int, maxBodyBytes: Int, idleTimeout: Duration, requestTimeout: Duration,
+        maxConnections: Int, handler: @escaping @Sendable (ReceivedRequest) -> ServerResponse
     ) throws(HTTPServerError) {
         self.maxBodyBytes = maxBodyBytes
         self.idleTimeout = idleTimeout
+        self.requestTimeout = requestTimeout
+        self.maxConnections = max(1, maxConnections)
         self.handler = handler
         let (fd, boundPort) = try Self.listen(host: host, port: port)
         listenFD = fd
@@ -151,19 +156,27 @@ final class HTTPServerCore: Sendable {
                 _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
                 var on: Int32 = 1
                 setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+                // A peer that stops reading our answers is dropped after the idle timeout too.
                 let (seconds, attoseconds) = idleTimeout.components
                 var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
                 if seconds > 0 || attoseconds > 0 {
-                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
                 }
-                let registered = state.withLock { state -> Bool in
-                    if state.stopped { return false }
+                let admission = state.withLock { state -> Admission in
+                    if state.stopped { return .stopped }
+                    if state.openConnections.count >= maxConnections { return .full }
                     state.openConnections.insert(fd)
-                    return true
+                    return .admitted
                 }
-                guard registered else {
+                switch admission {
+                case .stopped:
                     close(fd)
                     return
+                case .full:
+                    refuse(fd)
+                    continue
+                case .admitted:
+                    break
                 }
                 let number = connectionsAccepted.add(1, ordering: .relaxed).newValue
                 let started = PosixThread.start(name: "herald-conn", detached: true, stackSize: 256 * 1024) { [self] in
@@ -174,6 +187,29 @@ final class HTTPServerCore: Sendable {
             }
         }
     }
+
+    private enum Admission { case admitted, full, stopped }
+
+    /// Answers a connection past the cap with 503 from the accept thread and closes it: no thread, no waiting.
+    private func refuse(_ fd: Int32) {
+        connectionsRefused.add(1, ordering: .relaxed)
+        let answer = Self.refusal
+        _ = answer.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        shutdown(fd, Int32(SHUT_WR))
+        // Unread request bytes would turn the close into a reset that can destroy the answer before it is read.
+        var scratch = [UInt8](repeating: 0, count: 4096)
+        while scratch.withUnsafeMutableBytes({ recv(fd, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }) > 0 {}
+        close(fd)
+    }
+
+    private static let refusal: [UInt8] = {
+        var output: [UInt8] = []
+        let response = ServerResponse(
+            status: 503, headers: [HTTPHeader("Content-Type", "text/plain"), HTTPHeader("Retry-After", "1")],
+            body: Array("too many connections\n".utf8))
+        ResponseWriter.serialize(response, keepAlive: false, headOnly: false, into: &output)
+        return output
+    }()
 
     private func closeConnection(_ fd: Int32) {
         state.withLock { state in
@@ -201,7 +237,7 @@ final class HTTPServerCore: Sendable {
 
     /// Reads requests off one connection and answers them until either side closes.
     private func serve(_ fd: Int32, connectionNumber: Int) {
-        let reader = SocketReader(fd: fd)
+        let reader = SocketReader(fd: fd, idleTimeout: idleTimeout, requestTimeout: requestTimeout)
         var output: [UInt8] = []
         output.reserveCapacity(1024)
         while true {
@@ -213,6 +249,9 @@ final class HTTPServerCore: Sendable {
                 return
             case .tooLarge:
                 _ = send(fd, status: 431, body: "request head over 64 KiB\n", into: &output)
+                return
+            case .timedOut:
+                _ = send(fd, status: 408, body: "request not received within \(requestTimeout)\n", into: &output)
                 return
             }
             guard var request = RequestHead.parse(head) else {
@@ -236,19 +275,28 @@ final class HTTPServerCore: Sendable {
                     _ = send(fd, status: 413, body: "body too large\n", into: &output)
                     return
                 }
-                body.reserveCapacity(length)
-                if !reader.read(exactly: length, appendingTo: &body) { return }
+                // Grows as bytes arrive: a declared length alone reserves nothing.
+                if !reader.read(exactly: length, appendingTo: &body) {
+                    if reader.stop == .deadline {
+                        _ = send(fd, status: 408, body: "request not received within \(requestTimeout)\n", into: &output)
+                    }
+                    return
+                }
             case .chunked:
                 switch readChunked(reader, into: &body) {
                 case .ok: break
                 case .tooLarge:
                     _ = send(fd, status: 413, body: "body too large\n", into: &output)
                     return
+                case .malformed where reader.stop == .deadline:
+                    _ = send(fd, status: 408, body: "request not received within \(requestTimeout)\n", into: &output)
+                    return
                 case .malformed:
                     _ = send(fd, status: 400, body: "malformed chunked body\n", into: &output)
                     return
                 }
             }
+            reader.finishRequest()
             requestsReceived.add(1, ordering: .relaxed)
             let response = handler(
                 ReceivedRequest(

@@ -21,13 +21,17 @@ public struct DeliveryLogPage: Sendable {
     public var items: [DeliveryAttemptRecord]
     /// Where the next page starts; nil on the last page.
     public var nextCursor: DeliveryLogCursor?
+    /// The scan budget ran out before the page was full: more may match past ``nextCursor``.
+    public var partial: Bool
 
-    public init(items: [DeliveryAttemptRecord], nextCursor: DeliveryLogCursor?) {
+    public init(items: [DeliveryAttemptRecord], nextCursor: DeliveryLogCursor?, partial: Bool = false) {
         self.items = items
         self.nextCursor = nextCursor
+        self.partial = partial
     }
 
-    /// `{"items":[…],"next_cursor":"…"}` (`null` on the last page): the admin API's answer.
+    /// `{"items":[…],"next_cursor":"…"}` (`null` on the last page), with `"partial":true` when
+    /// the scan budget cut the page short: the admin API's answer.
     public var json: [UInt8] {
         var out: [UInt8] = Array(#"{"items":["#.utf8)
         for (index, item) in items.enumerated() {
@@ -42,6 +46,7 @@ public struct DeliveryLogPage: Sendable {
         } else {
             out.append(contentsOf: "null".utf8)
         }
+        if partial { out.append(contentsOf: #","partial":true"#.utf8) }
         out.append(UInt8(ascii: "}"))
         return out
     }

@@ -19,7 +19,10 @@ public struct DeliveryLogReader: Sendable {
     }
 
     /// The attempts matching `query`, newest first, and a cursor when there are more.
-    public func query(_ query: DeliveryLogQuery) throws(JournalError) -> DeliveryLogPage {
+    ///
+    /// When `budget` runs out first, the page holds what was found (maybe nothing), is marked
+    /// ``DeliveryLogPage/partial``, and its cursor continues just before the last line read.
+    public func query(_ query: DeliveryLogQuery, budget: DeliveryLogScanBudget = .unlimited) throws(JournalError) -> DeliveryLogPage {
         let files = try openFiles()
         defer { for file in files { Glibc.close(file.fd) } }
         var bound = query.cursor?.sequence ?? .max
@@ -39,6 +42,10 @@ public struct DeliveryLogReader: Sendable {
         var last: (inode: UInt64, offset: Int64)?
         var more = false
         var done = false
+        var meter = DeliveryLogScanMeter(budget)
+        /// The last line read, where a page the budget cut short continues.
+        var lastRead: DeliveryLogCursor?
+        var exhausted = false
         for index in startIndex..<files.count where !done {
             let file = files[index]
             let end = index == startIndex ? (startEnd ?? file.size) : file.size
@@ -49,11 +56,17 @@ public struct DeliveryLogReader: Sendable {
                 continue  // every record in this file is at or after the cursor
             }
             try BackwardLineScanner.scan(fd: file.fd, path: file.path, end: end) { offset, line in
+                if lastRead != nil, meter.spend(line.count) {
+                    exhausted = true
+                    done = true
+                    return false
+                }
                 guard let (rawSequence, afterSequence) = FlatJSONScanner.leadingInteger("seq", in: line) else { return true }
                 let sequence = UInt64(max(0, rawSequence))
                 // Strictly decreasing: skips what a rotation during this query made us see twice.
                 guard sequence < bound else { return true }
                 bound = sequence
+                lastRead = DeliveryLogCursor(sequence: sequence, file: file.inode, offset: offset)
                 if let since = query.filter.since, let (time, afterTime) = FlatJSONScanner.leadingInteger("time_ms", in: line, at: afterSequence + 1) {
                     let duration = FlatJSONScanner.leadingInteger("duration_ms", in: line, at: afterTime + 1)?.value ?? 0
                     if time + duration < since - Self.sinceSlackMilliseconds {
@@ -74,6 +87,7 @@ public struct DeliveryLogReader: Sendable {
                 return true
             }
         }
+        if exhausted { return DeliveryLogPage(items: items, nextCursor: lastRead, partial: true) }
         let next = more ? last.map { DeliveryLogCursor(sequence: items[items.count - 1].sequence, file: $0.inode, offset: $0.offset) } : nil
         return DeliveryLogPage(items: items, nextCursor: next)
     }

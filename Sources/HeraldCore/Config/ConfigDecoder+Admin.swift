@@ -1,0 +1,43 @@
+import Foundation
+
+extension ConfigDecoder {
+    static let adminTokenKeys = ["token", "token_file"]
+
+    /// `admin.token` or `admin.token_file`: `.some(nil)` for neither, `.none` after an error.
+    /// The token is a secret (redacted wherever it could show) and must be one visible-ASCII word,
+    /// as it is sent in a header.
+    func decodeAdminToken(_ fields: Fields) -> String?? {
+        let inline = fields["token"], file = fields["token_file"]
+        let token: String
+        let mark: SourceMark?
+        switch (inline, file) {
+        case (nil, nil):
+            return .some(nil)
+        case (_?, _?):
+            reader.error("'admin' takes either 'token' or 'token_file', not both", at: fields.mark)
+            return .none
+        case (let node?, nil):
+            guard let text = reader.string(node, "'admin.token'", secret: true) else { return .none }
+            token = text
+            mark = node.mark
+        case (nil, let node?):
+            guard let path = reader.string(node, "'admin.token_file'") else { return .none }
+            guard let text = try? String(contentsOfFile: reader.resolvedPath(path), encoding: .utf8) else {
+                reader.error("cannot read admin.token_file '\(path)'", at: node.mark)
+                return .none
+            }
+            token = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            mark = node.mark
+        }
+        guard !token.isEmpty else {
+            reader.error("the admin token is empty", at: mark)
+            return .none
+        }
+        guard token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            reader.error("the admin token must be visible ASCII without spaces (it is sent as 'Authorization: Bearer <token>')", at: mark)
+            return .none
+        }
+        reader.secrets.insert(token)
+        return .some(token)
+    }
+}
