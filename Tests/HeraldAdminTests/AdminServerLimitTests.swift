@@ -181,9 +181,9 @@ struct AdminServerLimitTests {
                 }
                 try await group.waitForAll()
                 let worst = probes.max() ?? .zero
-                // A probe answers in a few ms; a scan page takes up to its 500 ms budget, and four queue on one
-                // thread. The bound is a second — 5x a loaded probe's 200 ms — and far below one unbounded scan.
-                #expect(worst < .seconds(1), "slowest /healthz while scanning: \(worst) over \(probes.count) probes")
+                // A probe answers in a few ms idle (1.6 s seen on a loaded 2-core machine); scans on the shared
+                // threads delayed it by tens of seconds. 5 s leaves room for a slow machine and still fails that.
+                #expect(worst < .seconds(5), "slowest /healthz while scanning: \(worst) over \(probes.count) probes")
                 #expect(probes.count >= 5)
                 print("admin scan test: slowest /healthz \(worst) over \(probes.count) probes")
             }

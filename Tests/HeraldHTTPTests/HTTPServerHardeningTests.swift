@@ -52,7 +52,8 @@ struct HTTPServerHardeningTests {
         let elapsed = clock.now - start
         #expect(answer.hasPrefix("HTTP/1.1 408 "), "\(answer)")
         #expect(elapsed >= .milliseconds(500))
-        #expect(elapsed < .seconds(5), "cut off at the 500 ms deadline (10x slack), not kept alive by each byte")
+        // The client would keep trickling for 30 s; the cut comes at 500 ms (30x slack for a loaded CI machine).
+        #expect(elapsed < .seconds(15), "cut off at the 500 ms deadline, not kept alive by each byte")
         #expect(server.requestsReceived == 0)
     }
 
@@ -92,7 +93,7 @@ struct HTTPServerHardeningTests {
         let clock = ContinuousClock()
         let start = clock.now
         #expect(await onDedicatedThread { socket.readToEnd() } == "")
-        #expect(clock.now - start < .seconds(3), "closed after 300 ms (10x slack), not held")
+        #expect(clock.now - start < .seconds(15), "closed after 300 ms (50x slack for a loaded CI machine), not held")
         #expect(await eventually { server.openConnections == 0 })
     }
 
