@@ -14,10 +14,11 @@ enum FileIO {
     static let directoryMode: mode_t = 0o700
 
     static func error(_ operation: String, _ path: String, _ code: Int32 = Glibc.errno) -> JournalError {
-        if code == ELOOP, isSymbolicLink(path) {
+        // O_NOFOLLOW fails with ELOOP at a link, or ENOTDIR when O_DIRECTORY is asked for too.
+        if code == ELOOP || code == ENOTDIR, isSymbolicLink(path) {
             return JournalError(
                 .io, "\(operation) \(path): it is a symbolic link, which Herald refuses to follow for its state files "
-                    + "(remove the link; state_dir itself may be a link)", errno: code)
+                    + "(remove the link; state_dir itself may be a link)", errno: ELOOP)
         }
         let reason = String(cString: strerror(code))
         let kind: JournalError.Code = (code == ENOSPC || code == EDQUOT || code == EFBIG) ? .noSpace : .io
