@@ -20,15 +20,25 @@ public struct DeadLetterRetention: Sendable, Equatable {
     /// What a pass over the directory removed, kept and could not do; one log line and the metric
     /// `herald_dead_letters_removed_total{reason}` come from it.
     public struct Pass: Sendable, Equatable {
-        public var removedForBytes = 0
-        public var removedForAge = 0
-        public var bytesRemoved: Int64 = 0
-        public var kept = 0
-        public var keptBytes: Int64 = 0
+        public var removedForBytes: Int
+        public var removedForAge: Int
+        public var bytesRemoved: Int64
+        public var kept: Int
+        public var keptBytes: Int64
         /// Why the pass stopped short (a failed scan or unlink); what was not removed is still counted as kept.
         public var failure: String?
 
         public var removed: Int { removedForBytes + removedForAge }
+
+        public init(removedForBytes: Int = 0, removedForAge: Int = 0, bytesRemoved: Int64 = 0, kept: Int = 0, keptBytes: Int64 = 0,
+                    failure: String? = nil) {
+            self.removedForBytes = removedForBytes
+            self.removedForAge = removedForAge
+            self.bytesRemoved = bytesRemoved
+            self.kept = kept
+            self.keptBytes = keptBytes
+            self.failure = failure
+        }
     }
 
     /// Why a letter is removed; the value of the metric's `reason` label.
