@@ -118,6 +118,19 @@ struct StateFileSafetyTests {
         #expect(target.untouched)
     }
 
+    @Test("a symbolic link among the rotated delivery log files is refused by the reader, naming it, not read out")
+    func deliveryLogReaderLink() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let target = try Target(in: dir)
+        let log = try DeliveryLog(directory: "\(dir.path)/log")
+        log.close()
+        #expect(symlink(target.path, "\(dir.path)/log/deliveries.1.jsonl") == 0)
+        let error = #expect(throws: JournalError.self) { try DeliveryLogReader(directory: "\(dir.path)/log").query(DeliveryLogQuery()) }
+        #expect(error?.message.contains("\(dir.path)/log/deliveries.1.jsonl") == true)
+        #expect(error?.message.contains("symbolic link") == true)
+    }
+
     @Test("a symbolic link at a state directory is refused", arguments: ["dead", "replay"])
     func directoryLinkRefused(name: String) throws {
         let dir = try TemporaryDirectory()
