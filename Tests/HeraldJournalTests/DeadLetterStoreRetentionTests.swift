@@ -152,3 +152,31 @@ struct DeadLetterStoreRetentionTests {
         await journal.close()
     }
 }
+
+/// A measurement run by hand, not a timed test: `HERALD_JOURNAL_BENCH=1 swift test --filter DeadLetterRetentionCost`.
+/// Prints what a full retention pass (the scan at start-up, or at the cap) costs per letter.
+@Suite("Dead-letter retention cost (manual)")
+struct DeadLetterRetentionCost {
+    @Test("a full pass over 20,000 letters", .enabled(if: ProcessInfo.processInfo.environment["HERALD_JOURNAL_BENCH"] != nil))
+    func fullPass() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let writer = try DeadLetterStore(directory: "\(dir.path)/dead")
+        let letters = (0..<20_000).map { (delivery: delivery("msg_\($0)", payloadSize: 300), reason: "HTTP 400") }
+        let clock = ContinuousClock()
+        var start = clock.now
+        for chunk in stride(from: 0, to: letters.count, by: 256) {
+            try writer.add(Array(letters[chunk..<min(chunk + 256, letters.count)]), at: Int64(chunk))
+        }
+        let adding = clock.now - start
+        let store = try DeadLetterStore(directory: "\(dir.path)/dead", retention: DeadLetterRetention(maxBytes: 1 << 40))
+        start = clock.now
+        let pass = try #require(store.applyRetention(now: 20_000))
+        let scan = clock.now - start
+        start = clock.now
+        let idle = store.applyRetention(now: 20_001)
+        let look = clock.now - start
+        print("added 20,000 letters in \(adding) (\(adding / 20_000) each); full pass \(scan) (\(scan / 20_000) per letter), "
+            + "kept \(pass.kept) = \(pass.keptBytes) bytes; a look with nothing to do \(look) (\(idle == nil ? "no scan" : "scanned"))")
+    }
+}
