@@ -22,10 +22,12 @@ final class CommitQueue: @unchecked Sendable {
         var noSpace = false
         var commits = 0
         var appendsCommitted = 0
+        /// Bytes kept beside the journal that count toward its budget (`JournalOptions.countedBeside`).
+        var besideBytes: Int64 = 0
 
         /// Room for more: under the size budget and the disk not full (see `Journal.hasRoom()`).
         func hasRoom(below maxBytes: Int64) -> Bool {
-            !noSpace && bytesOnDisk < maxBytes
+            !noSpace && bytesOnDisk + besideBytes < maxBytes
         }
     }
 

@@ -11,25 +11,42 @@ import Glibc
 /// *same* delivery id, then `remove` it here. A crash in between leaves the letter listed;
 /// replaying it again re-enqueues the same id, which the journal treats as a replacement of
 /// the pending delivery, not a second one.
+///
+/// With a ``DeadLetterRetention``, each batch of letters added is followed by a retention pass
+/// when there is work (see `DeadLetterStore+Retention.swift`); a letter file's modification time
+/// is its dead-letter time, so a pass needs only a `stat` per letter.
 public struct DeadLetterStore: Sendable {
     public let directory: String
+    /// Nil keeps every letter (the CLI's view of the store).
+    public let retention: DeadLetterRetention?
+    /// Hears about every retention pass that scanned the directory, on the thread that ran it.
+    let onRetention: @Sendable (DeadLetterRetention.Pass) -> Void
+    let usage = DeadLetterUsage()
     /// Test seam: a non-nil errno fails the next letter's write with it (a full disk, say).
     var injectWriteFailure: (@Sendable () -> Int32?)? = nil
 
     private static let magic: [UInt8] = Array("HRLDDEAD".utf8)
     private static let version: UInt8 = 1
-    private static let suffix = ".dead"
+    static let suffix = ".dead"
 
-    /// Opens the store, creating `directory` if needed (its parent must exist).
-    public init(directory: String) throws(JournalError) {
+    /// Opens the store, creating `directory` (0700) if needed (its parent must exist).
+    public init(directory: String, retention: DeadLetterRetention? = nil,
+                onRetention: @escaping @Sendable (DeadLetterRetention.Pass) -> Void = { _ in }) throws(JournalError) {
         self.directory = directory
+        self.retention = retention
+        self.onRetention = onRetention
         try FileIO.makeDirectory(directory)
     }
+
+    /// The space the letters take on disk, as far as this process knows: exact after a retention
+    /// pass, kept current by adds and removals in between.
+    public var bytesStored: Int64 { usage.current.bytes }
 
     /// Stores `delivery` as dead; durable (fsynced, and the directory too) when it returns.
     /// A letter with the same delivery id is replaced.
     public func add(_ delivery: PendingDelivery, reason: String, at deadAt: Int64) throws(JournalError) {
         try write(delivery, reason: reason, at: deadAt, syncDirectory: true)
+        applyRetention(now: deadAt)
     }
 
     /// Stores several letters with one directory sync: each is whole or absent after a crash, and
@@ -39,6 +56,7 @@ public struct DeadLetterStore: Sendable {
         guard !letters.isEmpty else { return }
         for letter in letters { try write(letter.delivery, reason: letter.reason, at: deadAt, syncDirectory: false) }
         try FileIO.fsyncDirectory(directory)
+        applyRetention(now: deadAt)
     }
 
     private func write(_ delivery: PendingDelivery, reason: String, at deadAt: Int64, syncDirectory: Bool) throws(JournalError) {
@@ -53,7 +71,10 @@ public struct DeadLetterStore: Sendable {
         file.byte(Self.version)
         file.fixed32(CRC32C.checksum(body.bytes))
         file.bytes.append(contentsOf: body.bytes)
-        try FileIO.writeAtomically(file.bytes, directory: directory, name: name, syncDirectory: syncDirectory)
+        let replaced = FileIO.allocatedBytes(atPath: "\(directory)/\(name)") ?? 0
+        let bytes = try FileIO.writeAtomically(file.bytes, directory: directory, name: name, syncDirectory: syncDirectory,
+                                               modified: deadAt)
+        usage.added(bytes: bytes, replaced: replaced, at: deadAt)
     }
 
     /// Every readable dead letter, newest first (ties by id).
@@ -96,7 +117,9 @@ public struct DeadLetterStore: Sendable {
         var removed = 0
         for id in ids {
             let path = "\(directory)/\(try Self.fileName(for: id))"
+            let bytes = FileIO.allocatedBytes(atPath: path) ?? 0
             if Glibc.unlink(path) == 0 {
+                usage.removed(bytes: bytes)
                 removed += 1
             } else if Glibc.errno != ENOENT {
                 throw FileIO.error("unlink", path)

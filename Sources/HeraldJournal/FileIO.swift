@@ -1,18 +1,64 @@
 import Glibc
 
 /// Thin, throwing wrappers over the POSIX calls the journal, dead letters and spool use.
+///
+/// State files are private to the user Herald runs as, whatever the umask: files are created
+/// 0600 and directories 0700, and an existing one of ours opened for writing is tightened to
+/// that. Nothing here follows a symbolic link in the last component of a path (`O_NOFOLLOW`):
+/// a link planted at a state file's name is refused with an error naming it, never written
+/// through.
 enum FileIO {
+    /// The mode of every state file.
+    static let fileMode: mode_t = 0o600
+    /// The mode of every state directory.
+    static let directoryMode: mode_t = 0o700
+
     static func error(_ operation: String, _ path: String, _ code: Int32 = Glibc.errno) -> JournalError {
+        // O_NOFOLLOW fails with ELOOP at a link, or ENOTDIR when O_DIRECTORY is asked for too.
+        if code == ELOOP || code == ENOTDIR, isSymbolicLink(path) {
+            return JournalError(
+                .io, "\(operation) \(path): it is a symbolic link, which Herald refuses to follow for its state files "
+                    + "(remove the link; state_dir itself may be a link)", errno: ELOOP)
+        }
         let reason = String(cString: strerror(code))
         let kind: JournalError.Code = (code == ENOSPC || code == EDQUOT || code == EFBIG) ? .noSpace : .io
         return JournalError(kind, "\(operation) \(path): \(reason)", errno: code)
     }
 
-    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644) throws(JournalError) -> Int32 {
+    /// Whether `path` itself (not what it points to) is a symbolic link.
+    static func isSymbolicLink(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
+    }
+
+    /// Opens `path` without following a link at its last component. A file created here gets
+    /// `mode` exactly; an existing one of ours opened for writing is tightened to it.
+    static func open(_ path: String, _ flags: Int32, mode: mode_t = fileMode) throws(JournalError) -> Int32 {
         while true {
-            let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
-            if fd >= 0 { return fd }
+            let fd = Glibc.open(path, flags | O_CLOEXEC | O_NOFOLLOW, mode)
+            if fd >= 0 {
+                guard flags & (O_WRONLY | O_RDWR) != 0 else { return fd }
+                do throws(JournalError) {
+                    try restrict(fd, to: mode, path: path)
+                } catch {
+                    Glibc.close(fd)
+                    throw error
+                }
+                return fd
+            }
             if Glibc.errno != EINTR { throw error("open", path) }
+        }
+    }
+
+    /// Sets the permission bits of the open `fd` to `mode` when they differ and the file is ours
+    /// (the umask may have cleared bits at creation; an older Herald made files 0644). A file of
+    /// another user is left alone: only its owner or root could change it.
+    static func restrict(_ fd: Int32, to mode: mode_t, path: String) throws(JournalError) {
+        var info = stat()
+        if fstat(fd, &info) != 0 { throw error("stat", path) }
+        guard info.st_mode & 0o7777 != mode, info.st_uid == geteuid() else { return }
+        while fchmod(fd, mode) != 0 {
+            if Glibc.errno != EINTR { throw error("chmod", path) }
         }
     }
 
@@ -109,8 +155,21 @@ enum FileIO {
         try fsync(fd, path: path)
     }
 
+    /// Creates the directory `path` (0700) if it does not exist, and tightens an existing one of
+    /// ours to 0700. A symbolic link at `path` is refused.
     static func makeDirectory(_ path: String) throws(JournalError) {
-        if mkdir(path, 0o755) != 0 && Glibc.errno != EEXIST { throw error("mkdir", path) }
+        if mkdir(path, directoryMode) != 0 && Glibc.errno != EEXIST { throw error("mkdir", path) }
+        let fd = try open(path, O_RDONLY | O_DIRECTORY)
+        defer { Glibc.close(fd) }
+        try restrict(fd, to: directoryMode, path: path)
+    }
+
+    /// The bytes the file at `path` takes on disk (its allocated blocks), or nil if it is not a
+    /// regular file (a symbolic link is not followed).
+    static func allocatedBytes(atPath path: String) -> Int64? {
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(info.st_blocks) * 512
     }
 
     /// Names in a directory, without `.` and `..`, unsorted.
@@ -132,13 +191,24 @@ enum FileIO {
     }
 
     /// Writes `bytes` to a temporary name, fsyncs it, renames it to `path` and fsyncs the
-    /// directory, so `path` either does not exist or holds all of `bytes`.
-    static func writeAtomically(_ bytes: [UInt8], directory: String, name: String, syncDirectory: Bool = true) throws(JournalError) {
+    /// directory, so `path` either does not exist or holds all of `bytes`. The temporary file is
+    /// created exclusively under a random name (`.tmp-…`), so nothing planted there is written
+    /// through; a link at `name` itself is replaced by the rename, its target untouched.
+    ///
+    /// - Parameter modified: Unix milliseconds to give the file as its modification time.
+    /// - Returns: the bytes the file takes on disk.
+    @discardableResult
+    static func writeAtomically(_ bytes: [UInt8], directory: String, name: String, syncDirectory: Bool = true,
+                                modified: Int64? = nil) throws(JournalError) -> Int64 {
         let temporary = "\(directory)/.tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))-\(name)"
         let fd = try open(temporary, O_WRONLY | O_CREAT | O_EXCL)
+        let allocated: Int64
         do {
             try writeAll(fd, bytes, path: temporary)
+            if let modified { try setModified(fd, to: modified, path: temporary) }
             try fsync(fd, path: temporary)
+            var info = stat()
+            allocated = fstat(fd, &info) == 0 ? Int64(info.st_blocks) * 512 : Int64(bytes.count)
             Glibc.close(fd)
         } catch {
             Glibc.close(fd)
@@ -152,5 +222,14 @@ enum FileIO {
             throw failure
         }
         if syncDirectory { try fsyncDirectory(directory) }
+        return allocated
+    }
+
+    /// Sets the modification (and access) time of `fd` to `milliseconds` since the epoch.
+    static func setModified(_ fd: Int32, to milliseconds: Int64, path: String) throws(JournalError) {
+        let seconds = max(0, milliseconds).quotientAndRemainder(dividingBy: 1000)
+        let time = timespec(tv_sec: Int(seconds.quotient), tv_nsec: Int(seconds.remainder) * 1_000_000)
+        let times = [time, time]
+        if futimens(fd, times) != 0 { throw error("futimens", path) }
     }
 }

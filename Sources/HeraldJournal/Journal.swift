@@ -108,6 +108,20 @@ public final class Journal: Sendable {
         }
     }
 
+    /// Runs a dead-letter retention pass (``DeadLetterStore/applyRetention(now:)``) on the writer
+    /// thread, where letters are written, and publishes the stats so that space freed counts at
+    /// once. Nil when there was nothing to do or the journal is closed.
+    public func applyRetention(to letters: DeadLetterStore, now: Int64) async -> DeadLetterRetention.Pass? {
+        await withCheckedContinuation { continuation in
+            let submitted = queue.submitJob { [queue] store in
+                let pass = letters.applyRetention(now: now)
+                queue.publish(store.stats)
+                continuation.resume(returning: pass)
+            }
+            if !submitted { continuation.resume(returning: nil) }
+        }
+    }
+
     /// The current state of pending deliveries, payloads included, read back from the segment
     /// files. Lets a caller keep only ids in memory. A failed read (out of descriptors, an I/O
     /// error) is reported as such, never as "not pending": the delivery is still there.
@@ -135,7 +149,8 @@ public final class Journal: Sendable {
     /// `append` calls made durable so far.
     public var appendsCommitted: Int { queue.currentStats.appendsCommitted }
 
-    /// False when the journal has reached `options.maxBytes` or the disk is full: the caller
+    /// False when the journal (with what `options.countedBeside` adds, the dead letters) has
+    /// reached `options.maxBytes` or the disk is full: the caller
     /// should stop reading its source until settled deliveries free space (backpressure).
     public func hasRoom() -> Bool {
         queue.currentStats.hasRoom(below: options.maxBytes)

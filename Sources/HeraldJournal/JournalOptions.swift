@@ -26,6 +26,10 @@ public struct JournalOptions: Sendable {
     /// `quarantine` folder beside the journal's). Never deleted by Herald.
     public var quarantineDirectory: String?
 
+    /// Bytes kept beside the journal that count toward `maxBytes` (the sidecar passes the dead
+    /// letters' `bytesStored`); read on the writer thread each time it publishes its stats.
+    public var countedBeside: (@Sendable () -> Int64)? = nil
+
     /// Test hook: called before each batch write with its size; a non-nil errno makes the
     /// writer write half the batch and then fail with that errno, as a full disk would.
     var injectWriteFailure: (@Sendable (Int) -> Int32?)? = nil

@@ -86,7 +86,8 @@ final class JournalStore: @unchecked Sendable {
             bytesOnDisk: segments.values.reduce(0) { $0 + $1.size },
             noSpace: noSpace,
             commits: commits,
-            appendsCommitted: appendsCommitted)
+            appendsCommitted: appendsCommitted,
+            besideBytes: options.countedBeside?() ?? 0)
     }
 
     // MARK: Opening and recovery

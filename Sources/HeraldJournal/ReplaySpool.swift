@@ -5,7 +5,8 @@ import Glibc
 ///
 /// The CLI, a separate process, calls `submit(ids:)`: the request is written to a temporary
 /// name (`.tmp-…`), fsynced, renamed to `<unix-ms>-<pid>-<random>.replay` and the directory
-/// fsynced, so a request file is either complete or invisible. The sidecar calls `take()`
+/// fsynced, so a request file is either complete or invisible. Files are 0600 and the directory
+/// 0700: run `herald dead replay` as the user the sidecar runs as. The sidecar calls `take()`
 /// whenever it likes (on start, and when inotify reports a file renamed into the directory):
 /// it reads every complete request, oldest first, deletes them and returns the ids. This works
 /// whether or not a sidecar is running: a request waits in the directory until the next
@@ -45,8 +46,9 @@ public struct ReplaySpool: Sendable {
     }
 
     /// Collects the ids of every complete request, oldest request first and each id once,
-    /// and deletes those requests.
-    public func take(now: Int64 = Self.unixMilliseconds()) throws(JournalError) -> [String] {
+    /// and deletes those requests. A request that is a symbolic link is not followed: the link is
+    /// deleted and `refused` hears why, naming it.
+    public func take(now: Int64 = Self.unixMilliseconds(), refused: (JournalError) -> Void = { _ in }) throws(JournalError) -> [String] {
         var ids: [String] = []
         var seen: Set<String> = []
         var taken: [String] = []
@@ -62,6 +64,11 @@ public struct ReplaySpool: Sendable {
                 text = String(decoding: try FileIO.readFile(path), as: UTF8.self)
             } catch {
                 if error.errno == ENOENT { continue }
+                if error.errno == ELOOP {
+                    refused(error)
+                    try FileIO.unlink(path)
+                    continue
+                }
                 throw error
             }
             var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)

@@ -17,6 +17,7 @@ struct HeraldMetricsTests {
             MetricName.deliveriesEnqueued, MetricName.deliveries, MetricName.deliveryDuration, MetricName.deadLetters,
             MetricName.deadLettersReplayed, MetricName.journalPending, MetricName.journalBytes, MetricName.sourceLag,
             MetricName.configReloads, MetricName.endpointPaused, MetricName.endpointBreakerOpen,
+            MetricName.deadLettersRemoved, MetricName.deadLetterBytes,
         ]
         #expect(Set(names).count == names.count)
         for name in names { #expect(name.wholeMatch(of: /herald_[a-z]+(_[a-z]+)*/) != nil, "\(name)") }

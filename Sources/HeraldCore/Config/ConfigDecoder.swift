@@ -1,6 +1,6 @@
 /// Turns a YAML node tree into a validated `HeraldConfig`, reporting every problem at once.
 struct ConfigDecoder {
-    static let topKeys = ["version", "state_dir", "watch", "shutdown_grace", "source", "journal", "defaults", "endpoints", "routes", "admin", "delivery_log"]
+    static let topKeys = ["version", "state_dir", "watch", "shutdown_grace", "source", "journal", "defaults", "endpoints", "routes", "admin", "delivery_log", "dead_letters"]
 
     let reader: ConfigReader
 
@@ -23,13 +23,16 @@ struct ConfigDecoder {
         let routes = decodeRoutes(top["routes"], endpointNames: Self.declaredNames(top["endpoints"]))
         let admin = top["admin"].flatMap(decodeAdmin)
         let deliveryLog = decodeDeliveryLog(top["delivery_log"])
+        let deadLetters = decodeDeadLetters(top["dead_letters"], journal: journal)
 
         guard reader.diagnostics.isEmpty, let source, let endpoints, let routes else { return nil }
-        return HeraldConfig(
+        var config = HeraldConfig(
             path: reader.file, version: version, stateDir: reader.resolvedPath(stateDir), watch: watch,
             shutdownGrace: grace, source: source, journal: journal, endpoints: endpoints, routes: routes,
             admin: admin, deliveryLog: deliveryLog, secrets: reader.secrets
         )
+        config.deadLetters = deadLetters
+        return config
     }
 
     /// Endpoint names as written, including endpoints that failed to decode, so that one bad

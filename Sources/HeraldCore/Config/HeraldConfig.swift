@@ -13,6 +13,7 @@ public struct HeraldConfig: Sendable {
     public var routes: [RouteConfig]
     public var admin: AdminConfig?
     public var deliveryLog: DeliveryLogConfig
+    public var deadLetters = DeadLetterConfig()
     /// Every value that came from the environment or a secret file, for redaction.
     public var secrets: Set<String>
 

@@ -10,6 +10,9 @@ public final class HeraldMetrics: Sendable {
     private let eventsUnrouted: Counter
     private let deliveriesEnqueued: Counter
     private let deadLettersReplayed: Counter
+    private let deadLettersRemovedForBytes: Counter
+    private let deadLettersRemovedForAge: Counter
+    private let deadLetterBytes: Gauge
     private let journalPending: Gauge
     private let journalBytes: Gauge
     private let journalDamagedBytes: Counter
@@ -33,6 +36,10 @@ public final class HeraldMetrics: Sendable {
         deliveriesEnqueued = Counter(label: MetricName.deliveriesEnqueued, factory: factory)
         deadLettersReplayed = Counter(label: MetricName.deadLettersReplayed, factory: factory)
         journalDamagedBytes = Counter(label: MetricName.journalDamagedBytes, factory: factory)
+
+        deadLettersRemovedForBytes = Counter(label: MetricName.deadLettersRemoved, dimensions: [("reason", "max_bytes")], factory: factory)
+        deadLettersRemovedForAge = Counter(label: MetricName.deadLettersRemoved, dimensions: [("reason", "max_age")], factory: factory)
+        deadLetterBytes = Gauge(label: MetricName.deadLetterBytes, factory: factory)
         journalPending = Gauge(label: MetricName.journalPending, factory: factory)
         journalBytes = Gauge(label: MetricName.journalBytes, factory: factory)
         sourceLag = Gauge(label: MetricName.sourceLag, factory: factory)
@@ -97,6 +104,16 @@ public final class HeraldMetrics: Sendable {
 
     func countReplayed(_ count: Int) {
         deadLettersReplayed.increment(by: count)
+    }
+
+    /// Counts what a dead-letter retention pass removed.
+    public func countRetention(removedForBytes: Int, removedForAge: Int) {
+        if removedForBytes > 0 { deadLettersRemovedForBytes.increment(by: removedForBytes) }
+        if removedForAge > 0 { deadLettersRemovedForAge.increment(by: removedForAge) }
+    }
+
+    func recordDeadLetters(bytes: Int64) {
+        deadLetterBytes.record(bytes)
     }
 
     func endpoint(_ name: String) -> EndpointMetrics {

@@ -10,6 +10,8 @@ public enum MetricName {
     public static let deliveryDuration = "herald_delivery_duration_seconds"
     public static let deadLetters = "herald_dead_letters_total"
     public static let deadLettersReplayed = "herald_dead_letters_replayed_total"
+    public static let deadLettersRemoved = "herald_dead_letters_removed_total"
+    public static let deadLetterBytes = "herald_dead_letters_bytes"
     public static let journalPending = "herald_journal_pending_deliveries"
     public static let journalBytes = "herald_journal_bytes"
     public static let journalDamagedBytes = "herald_journal_damaged_bytes_total"

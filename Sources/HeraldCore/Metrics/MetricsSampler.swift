@@ -2,7 +2,7 @@ import HeraldJournal
 import ServiceLifecycle
 
 /// Samples the gauges that describe quantities rather than events, every `interval` (a second
-/// by default): journal pending deliveries and bytes, and the source's lag. (Paused endpoints
+/// by default): journal pending deliveries and bytes, the dead letters' bytes, and the source's lag. (Paused endpoints
 /// and open circuits are pushed by the dispatcher when they change.) A periodic service: these
 /// quantities have no event to wake on.
 struct MetricsSampler: Service {
@@ -10,9 +10,11 @@ struct MetricsSampler: Service {
     let journal: Journal
     let sourceLag: SourceLag?
     let interval: Duration
+    var deadLetters: DeadLetterStore? = nil
 
     func sample() {
         metrics.recordJournal(pending: journal.pendingCount, bytes: journal.bytesOnDisk)
+        if let deadLetters { metrics.recordDeadLetters(bytes: deadLetters.bytesStored) }
         if let sourceLag, let bytes = sourceLag.bytes() { metrics.recordSourceLag(bytes: bytes) }
     }
 

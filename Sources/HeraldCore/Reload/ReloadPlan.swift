@@ -2,7 +2,7 @@
 ///
 /// Endpoints and routes (and everything under them) apply at once. Settings that shape the
 /// process itself — `state_dir`, `source`, `journal`, `admin`, `shutdown_grace`, `watch`,
-/// `delivery_log` — keep their running values until a restart, and each changed one is named in
+/// `delivery_log`, `dead_letters` — keep their running values until a restart, and each changed one is named in
 /// a warning, so a reload never moves the journal or the source position under running work.
 public struct ReloadPlan: Sendable {
     /// The config to put in force: the new one with the restart-only settings of the old.
@@ -25,6 +25,7 @@ public struct ReloadPlan: Sendable {
         if loaded.shutdownGrace != current.shutdownGrace { restart.append("shutdown_grace") }
         if loaded.watch != current.watch { restart.append("watch") }
         if loaded.deliveryLog != current.deliveryLog { restart.append("delivery_log") }
+        if loaded.deadLetters != current.deadLetters { restart.append("dead_letters") }
         config.stateDir = current.stateDir
         config.source = current.source
         config.journal = current.journal
@@ -32,6 +33,7 @@ public struct ReloadPlan: Sendable {
         config.shutdownGrace = current.shutdownGrace
         config.watch = current.watch
         config.deliveryLog = current.deliveryLog
+        config.deadLetters = current.deadLetters
         self.config = config
         needsRestart = restart
 

@@ -15,7 +15,9 @@ struct Replayer: Sendable {
 
     func takeRequests() async {
         do {
-            let ids = try spool.take()
+            let ids = try spool.take { refusal in
+                logger.error("refused a replay request", metadata: ["error": "\(refusal.message)"])
+            }
             guard !ids.isEmpty else { return }
             var deliveries: [PendingDelivery] = []
             for id in ids {

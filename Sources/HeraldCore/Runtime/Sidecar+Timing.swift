@@ -10,6 +10,9 @@ extension Sidecar {
         /// How often the replay spool is looked at when inotify cannot watch it; with inotify a
         /// request is picked up as soon as its file is renamed into place.
         public var replayFallbackInterval: Duration = .seconds(5)
+        /// How often dead-letter retention looks for letters past `dead_letters.max_age` (adding
+        /// letters runs it too). A look with nothing to remove reads no file.
+        public var deadLetterRetentionInterval: Duration = .seconds(60)
 
         public init() {}
     }

@@ -11,7 +11,7 @@ import UnixSignals
 ///
 /// Layout of `state_dir`: `journal/` (segments), `dead/` (dead letters), `replay/` (requests
 /// from `herald dead replay`), `log/` (the delivery log), `checkpoint.json` (the file source's
-/// committed position).
+/// committed position). Files are 0600 and directories 0700; links inside are refused.
 public final class Sidecar: Sendable {
     private let config: HeraldConfig
     private let logger: Logger
@@ -48,11 +48,16 @@ public final class Sidecar: Sendable {
         // gap before the group would register its own handlers.
         let terminations = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let state = URL(fileURLWithPath: config.stateDir)
-        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        try StateDirectory.create(state.path)
+        let deadLetters = try DeadLetterStore(directory: state.appendingPathComponent("dead").path,
+                                              retention: DeadLetterRetention(config.deadLetters),
+                                              onRetention: Self.reportRetention(logger: logger, metrics: stats.metrics))
         // Payloads stay on disk at start-up: the dispatcher reads them back before their turn.
         var journalOptions = JournalOptions(maxBytes: config.journal.maxBytes)
         journalOptions.recoverPayloads = false
         journalOptions.quarantineDirectory = state.appendingPathComponent("quarantine").path
+
+        journalOptions.countedBeside = { deadLetters.bytesStored }
         let (journal, opened) = try Journal.open(directory: state.appendingPathComponent("journal").path, options: journalOptions)
         var recovery = opened
         if let torn = recovery.truncatedTail {
@@ -68,7 +73,6 @@ public final class Sidecar: Sendable {
             stats.metrics.countJournalDamage(bytes: bytes)
         }
         readiness.journal(open: true)
-        let deadLetters = try DeadLetterStore(directory: state.appendingPathComponent("dead").path)
         let spool = try ReplaySpool(directory: state.appendingPathComponent("replay").path)
         let client = try HTTPClient()
         let deliveryLog = Self.openDeliveryLog(config.deliveryLog, in: state, logger: logger)
@@ -96,6 +100,7 @@ public final class Sidecar: Sendable {
         switch config.source.input {
         case .file(let path):
             let store = CheckpointStore(path: state.appendingPathComponent("checkpoint.json").path)
+            try store.removeLeftovers()
             var checkpoint = try store.load()
             if let saved = checkpoint, saved.path != path {
                 logger.warning("source file changed since the last run; starting the new file per start_at", metadata: ["old": "\(saved.path)", "new": "\(path)"])
@@ -139,7 +144,10 @@ public final class Sidecar: Sendable {
         var services = leading.map { Self.configuration($0) }
         services.append(Self.configuration(DispatchService(dispatcher: dispatcher, shutdownGrace: config.shutdownGrace)))
         services.append(Self.configuration(MetricsSampler(metrics: stats.metrics, journal: journal, sourceLag: sourceLag,
-                                                          interval: timing.metricsInterval)))
+                                                          interval: timing.metricsInterval, deadLetters: deadLetters)))
+        services.append(Self.configuration(DeadLetterRetentionService(journal: journal, letters: deadLetters,
+                                                                      interval: timing.deadLetterRetentionInterval,
+                                                                      clock: ContinuousClock(), now: now)))
         if config.watch {
             let directory = (config.path as NSString).deletingLastPathComponent
             let hint = DirectoryWakeups(directory: directory.isEmpty ? "." : directory, mask: DirectoryWakeups.entriesChanging)

@@ -106,7 +106,8 @@ public struct DeliveryLogReader: Sendable {
         do throws(JournalError) {
             for age in try DeliveryLogFiles.ages(in: directory) {
                 let path = "\(directory)/\(DeliveryLogFiles.name(age: age))"
-                let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+                // A link planted among the log files is refused, not read out through the admin API.
+                let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
                 if fd < 0 {
                     if Glibc.errno == ENOENT { continue }  // rotated away since the listing
                     throw FileIO.error("open", path)
