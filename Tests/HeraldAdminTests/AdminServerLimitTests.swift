@@ -37,7 +37,7 @@ struct AdminServerLimitTests {
         defer { client.shutdown() }
         try await serve(plainRoutes(), limits: AdminLimits(maxConnections: 3, idleTimeout: .seconds(60))) { port in
             // Three keep-alive connections, each answered once, so all three surely hold their places.
-            let held = try (0..<3).map { _ in try AdminSocket(port: port) }
+            let held = try (0..<3).map { _ in try RawSocket(port: port, receiveTimeout: .seconds(30)) }
             for socket in held {
                 let answer = await onDedicatedThread { () -> String in
                     socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -46,7 +46,7 @@ struct AdminServerLimitTests {
                 #expect(answer.hasPrefix("HTTP/1.1 200 "))
             }
             let clock = ContinuousClock()
-            let extra = try AdminSocket(port: port)
+            let extra = try RawSocket(port: port, receiveTimeout: .seconds(30))
             let start = clock.now
             let refusal = await onDedicatedThread { extra.readToEnd() }
             #expect(clock.now - start < .seconds(5), "answered at once, not after a timeout")
@@ -64,12 +64,12 @@ struct AdminServerLimitTests {
         let limits = AdminLimits(idleTimeout: .milliseconds(500), requestTimeout: .seconds(60))
         try await serve(plainRoutes(), limits: limits) { port in
             let clock = ContinuousClock()
-            let silent = try AdminSocket(port: port)
+            let silent = try RawSocket(port: port, receiveTimeout: .seconds(30))
             var start = clock.now
             #expect(await onDedicatedThread { silent.readToEnd() } == "")
             #expect(clock.now - start < .seconds(5), "closed at 500 ms (10x slack)")
 
-            let slow = try AdminSocket(port: port)
+            let slow = try RawSocket(port: port, receiveTimeout: .seconds(30))
             start = clock.now
             // One byte every 100 ms: activity, but never a whole head.
             let cut = await onDedicatedThread { slow.trickle("GET /healthz HTTP/1.1\r\nX-Slow: " + String(repeating: "a", count: 300), every: .milliseconds(100)) }
@@ -82,7 +82,7 @@ struct AdminServerLimitTests {
     func slowBody() async throws {
         let limits = AdminLimits(idleTimeout: .seconds(60), requestTimeout: .milliseconds(500))
         try await serve(plainRoutes(), limits: limits) { port in
-            let slow = try AdminSocket(port: port)
+            let slow = try RawSocket(port: port, receiveTimeout: .seconds(30))
             slow.write("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
             let clock = ContinuousClock()
             let start = clock.now

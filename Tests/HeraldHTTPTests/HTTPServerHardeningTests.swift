@@ -82,7 +82,7 @@ struct HTTPServerHardeningTests {
             steady.write("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
             return first + steady.readToEnd()
         }
-        #expect(answers.components(separatedBy: "HTTP/1.1 204 ") == 2, "\(answers)")
+        #expect(answers.occurrences(of: "HTTP/1.1 204 ") == 2, "\(answers)")
     }
 
     @Test("a silent connection is closed after the idle timeout")

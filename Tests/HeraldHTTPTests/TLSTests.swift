@@ -1,4 +1,5 @@
 import HeraldHTTP
+import HeraldTestSupport
 import Testing
 
 #if canImport(Glibc)

@@ -3,44 +3,6 @@ import HeraldHTTP
 import HeraldTestSupport
 import Testing
 
-/// A TCP connection to 127.0.0.1 that a test opens and holds, writing what it likes: the slow
-/// and greedy clients of the admin API's and `herald listen`'s hardening.
-private final class HeldConnection: Sendable {
-    let fd: Int32
-
-    init?(port: Int) {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        if rc != 0 {
-            close(fd)
-            return nil
-        }
-    }
-
-    deinit { close(fd) }
-
-    func write(_ bytes: [UInt8]) {
-        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-
-    /// What is there to read within `milliseconds`, without waiting for more.
-    func readAvailable(milliseconds: Int32) -> String {
-        var probe = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        guard poll(&probe, 1, milliseconds) > 0 else { return "" }
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }
-        return n > 0 ? String(decoding: chunk[0..<n], as: UTF8.self) : ""
-    }
-}
-
 /// `/proc/PID/status` figures of a running process.
 private func procStatus(_ pid: Int32, _ key: String) -> Int? {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
@@ -63,7 +25,7 @@ struct NetworkSurfaceTests {
         listener.standardError = FileHandle.nullDevice
         try listener.run()
         let port = reserved.port
-        #expect(await waitUntil { HeldConnection(port: port) != nil })
+        #expect(await waitUntil { (try? RawSocket(port: port, receiveTimeout: .seconds(10))) != nil })
         return (listener, port)
     }
 
@@ -73,11 +35,11 @@ struct NetworkSurfaceTests {
         defer { listener.terminate() }
         let pid = listener.processIdentifier
         let idleThreads = try #require(procStatus(pid, "Threads"))
-        let (held, refused) = await onDedicatedThread { () -> ([HeldConnection], Int) in
-            var held: [HeldConnection] = []
+        let (held, refused) = await onDedicatedThread { () -> ([RawSocket], Int) in
+            var held: [RawSocket] = []
             var refused = 0
             for _ in 0..<2000 {
-                guard let connection = HeldConnection(port: port) else { continue }
+                guard let connection = (try? RawSocket(port: port, receiveTimeout: .seconds(10))) else { continue }
                 // A slowloris start: a request line and nothing more.
                 connection.write(Array("GET / HTTP/1.1\r\n".utf8))
                 held.append(connection)
@@ -101,10 +63,10 @@ struct NetworkSurfaceTests {
         defer { listener.terminate() }
         let pid = listener.processIdentifier
         let before = try #require(procStatus(pid, "VmRSS"))
-        let held = await onDedicatedThread { () -> [HeldConnection] in
+        let held = await onDedicatedThread { () -> [RawSocket] in
             let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 64 << 10)
             return (0..<50).compactMap { _ in
-                let connection = HeldConnection(port: port)
+                let connection = (try? RawSocket(port: port, receiveTimeout: .seconds(10)))
                 connection?.write(Array("POST /big HTTP/1.1\r\nContent-Length: 67108864\r\n\r\n".utf8) + chunk)
                 return connection
             }
