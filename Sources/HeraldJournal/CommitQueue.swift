@@ -24,10 +24,12 @@ final class CommitQueue: @unchecked Sendable {
         var appendsCommitted = 0
         /// Bytes kept beside the journal that count toward its budget (`JournalOptions.countedBeside`).
         var besideBytes: Int64 = 0
+        /// Less free filesystem space than the store's reserve for settlement records.
+        var diskLow = false
 
-        /// Room for more: under the size budget and the disk not full (see `Journal.hasRoom()`).
+        /// Room for more: under the size budget, the disk not full and its reserve free (see `Journal.hasRoom()`).
         func hasRoom(below maxBytes: Int64) -> Bool {
-            !noSpace && bytesOnDisk + besideBytes < maxBytes
+            !noSpace && !diskLow && bytesOnDisk + besideBytes < maxBytes
         }
     }
 
@@ -116,7 +118,16 @@ final class CommitQueue: @unchecked Sendable {
     func nextBatch(maxBytes: Int, expected: Int, delay: Duration) -> [Waiter]? {
         withLock {
             while waiting.isEmpty && reads.isEmpty && !closing {
-                pthread_cond_wait(condition, mutex)
+                // Waiting for room that only someone else can free (another program's files on a
+                // full disk): look again every second, since no write of ours will say so.
+                if !roomWaiters.isEmpty && (stats.diskLow || stats.noSpace) {
+                    var deadline = timespec()
+                    clock_gettime(CLOCK_MONOTONIC, &deadline)
+                    deadline.tv_sec += 1
+                    if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { return [] }
+                } else {
+                    pthread_cond_wait(condition, mutex)
+                }
             }
             // No writes but reads to serve: an empty batch.
             if waiting.isEmpty { return reads.isEmpty ? nil : [] }

@@ -10,14 +10,21 @@ struct EncodedBatch {
     var bytes: [UInt8]
     var effects: [Effect]
 
-    init(_ records: [JournalRecord]) throws(JournalError) {
+    /// Without `writingAttempts`, attempt records change the index but are not written: on a
+    /// disk down to its reserve, what is left is kept for the acks and dead records that free
+    /// space (an attempt record only saves a retry count across a restart).
+    init(_ records: [JournalRecord], writingAttempts: Bool = true) throws(JournalError) {
         var writer = ByteWriter()
         writer.bytes.reserveCapacity(records.reduce(0) { $0 + Self.estimate($1) })
         var effects: [Effect] = []
         effects.reserveCapacity(records.count)
         for record in records {
             let start = writer.bytes.count
-            try RecordCodec.appendFrame(record, to: &writer)
+            if case .attempt = record, !writingAttempts {
+                // The effect below, without the bytes.
+            } else {
+                try RecordCodec.appendFrame(record, to: &writer)
+            }
             switch record {
             case .enqueue(let d):
                 effects.append(

@@ -124,6 +124,19 @@ enum FileIO {
         return Int64(info.st_size)
     }
 
+    /// The size of the filesystem holding `path` and the bytes free on it for unprivileged use.
+    static func filesystemBytes(_ path: String) -> (total: Int64, available: Int64)? {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return nil }
+        return (Int64(info.f_blocks) * Int64(info.f_frsize), Int64(info.f_bavail) * Int64(info.f_frsize))
+    }
+
+    static func filesystemBytes(fd: Int32) -> (total: Int64, available: Int64)? {
+        var info = statvfs()
+        guard fstatvfs(fd, &info) == 0 else { return nil }
+        return (Int64(info.f_blocks) * Int64(info.f_frsize), Int64(info.f_bavail) * Int64(info.f_frsize))
+    }
+
     /// The size of the file at `path`, or nil if it cannot be stat'ed.
     static func size(atPath path: String) -> Int64? {
         var info = stat()

@@ -52,7 +52,7 @@ public final class Journal: Sendable {
     /// handed to the writer.
     public func append(_ records: [JournalRecord]) async throws(JournalError) {
         guard !records.isEmpty else { return }
-        let batch = try EncodedBatch(records)
+        let batch = try EncodedBatch(records, writingAttempts: !(queue.currentStats.diskLow || queue.currentStats.noSpace))
         do {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 if !queue.submit(CommitQueue.Waiter(batch: batch, completion: .resume(continuation))) {
@@ -73,7 +73,7 @@ public final class Journal: Sendable {
         guard !records.isEmpty else { return completion(nil) }
         let batch: EncodedBatch
         do throws(JournalError) {
-            batch = try EncodedBatch(records)
+            batch = try EncodedBatch(records, writingAttempts: !(queue.currentStats.diskLow || queue.currentStats.noSpace))
         } catch {
             return completion(error)
         }
@@ -195,7 +195,11 @@ private func runWriter(store: JournalStore, queue: CommitQueue) {
         defer {
             for job in queue.takeJobs() { job(store) }
         }
-        guard !waiters.isEmpty else { continue }
+        guard !waiters.isEmpty else {
+            // Reads only, or a look at the disk while callers wait for room.
+            queue.publish(store.stats)
+            continue
+        }
         expected = waiters.count
         var bytes: [UInt8]
         if waiters.count == 1 {

@@ -30,6 +30,11 @@ public struct JournalOptions: Sendable {
     /// letters' `bytesStored`); read on the writer thread each time it publishes its stats.
     public var countedBeside: (@Sendable () -> Int64)? = nil
 
+    /// Free filesystem bytes kept for settlement records: below it, ``Journal/hasRoom()`` is
+    /// false (new deliveries wait) while acks and dead records still go in. Default: an eighth
+    /// of the filesystem, at most 8 MiB.
+    public var diskReserve: Int64?
+
     /// Test hook: called before each batch write with its size; a non-nil errno makes the
     /// writer write half the batch and then fail with that errno, as a full disk would.
     var injectWriteFailure: (@Sendable (Int) -> Int32?)? = nil

@@ -74,7 +74,20 @@ final class JournalStore: @unchecked Sendable {
         self.directory = directory
         self.options = options
         self.lockFD = lockFD
+        let filesystem = FileIO.filesystemBytes(directory)
+        // On a small filesystem a segment is at most an eighth of it, so that settled segments can
+        // be deleted (or compacted) and free space long before the disk is full; and appends of new
+        // deliveries stop while less than a reserve is free, which keeps room for the acks and dead
+        // records that settle what is already journaled (a full disk used to deadlock: nothing
+        // could settle, so nothing could be freed).
+        segmentLimit = max(4096, min(options.effectiveSegmentBytes, (filesystem?.total ?? .max) / 8))
+        diskReserve = options.diskReserve ?? min((filesystem?.total ?? 0) / 8, 8 << 20)
     }
+
+    /// The size past which a new segment is started (see `init`).
+    let segmentLimit: Int64
+    /// Free filesystem bytes below which ``stats`` says there is no room for new deliveries.
+    let diskReserve: Int64
 
     /// Successful write + fdatasync rounds, and the `append` calls they carried.
     var commits = 0
@@ -87,7 +100,8 @@ final class JournalStore: @unchecked Sendable {
             noSpace: noSpace,
             commits: commits,
             appendsCommitted: appendsCommitted,
-            besideBytes: options.countedBeside?() ?? 0)
+            besideBytes: options.countedBeside?() ?? 0,
+            diskLow: (headFD >= 0 ? FileIO.filesystemBytes(fd: headFD)?.available : nil).map { $0 < diskReserve } ?? false)
     }
 
     // MARK: Opening and recovery
@@ -159,7 +173,7 @@ final class JournalStore: @unchecked Sendable {
     private func writeUnchecked(_ bytes: [UInt8]) throws(JournalError) -> (segment: UInt32, offset: Int64) {
         let head = segments[headNumber]!
         if head.size > Int64(RecordCodec.segmentHeaderSize)
-            && head.size + Int64(bytes.count) > options.effectiveSegmentBytes
+            && head.size + Int64(bytes.count) > segmentLimit
         {
             try createSegment(head.number + 1)
         }
@@ -269,7 +283,7 @@ final class JournalStore: @unchecked Sendable {
             }
         }
         if entries.isEmpty, let head = segments.values.last,
-            head.size >= max(options.effectiveSegmentBytes / 4, Int64(RecordCodec.segmentHeaderSize) + 1)
+            head.size >= max(segmentLimit / 4, Int64(RecordCodec.segmentHeaderSize) + 1)
         {
             try createSegment(head.number + 1)
             try deleteSegment(head.number)

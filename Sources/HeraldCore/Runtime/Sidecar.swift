@@ -184,8 +184,10 @@ public final class Sidecar: Sendable {
         }
         // The dispatch service has stopped and flushed the dispatcher (also when another
         // service failed: every service shuts the group down gracefully).
-        let left = dispatcher.pendingCount
+        // What the journal holds unsettled is the truth (the dispatcher counts what it was given;
+        // deliveries whose settlement could not be written are still in the journal).
         await journal.close()
+        let left = max(dispatcher.pendingCount, journal.pendingCount)
         deliveryLog?.close()
         readiness.journal(open: false)
         client.shutdown()
