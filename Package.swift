@@ -134,3 +134,16 @@ let package = Package(
         .testTarget(name: "HeraldIntegrationTests", dependencies: ["herald", "HeraldCore", "HeraldHTTP", "HeraldTestSupport"], swiftSettings: strict),
     ]
 )
+
+/// libFuzzer targets, seen only when `scripts/fuzz` sets HERALD_FUZZ: they have no `main` of their
+/// own (libFuzzer's links in with `--sanitize fuzzer`), so the normal build must never see them.
+/// `-parse-as-library`: a one-file executable is otherwise compiled as top-level code, whose
+/// globals only the (unused) Swift `main` would initialise.
+if Context.environment["HERALD_FUZZ"] != nil {
+    let fuzz = strict + [.unsafeFlags(["-parse-as-library"])]
+    package.targets += [
+        .executableTarget(name: "FuzzEventLine", dependencies: ["HeraldCore"], path: "Fuzz/FuzzEventLine", swiftSettings: fuzz),
+        .executableTarget(name: "FuzzConfig", dependencies: ["HeraldCore"], path: "Fuzz/FuzzConfig", swiftSettings: fuzz),
+        .executableTarget(name: "FuzzJournal", dependencies: ["HeraldJournal"], path: "Fuzz/FuzzJournal", swiftSettings: fuzz),
+    ]
+}
