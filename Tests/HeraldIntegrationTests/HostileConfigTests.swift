@@ -62,9 +62,10 @@ struct HostileConfigTests {
                 let elapsed = ContinuousClock.now - started
                 #expect(result.status == 1, "\(command) \(name): exit \(result.status)\n\(result.stderr)")
                 #expect((result.stdout + result.stderr).contains(message), "\(command) \(name):\n\(result.stdout)\(result.stderr)")
-                // A release build answers in milliseconds; 15 s leaves room for a loaded machine
-                // and is far below the 15 s libyaml alone took at 50,000 levels before the limit.
-                #expect(elapsed < .seconds(15), "\(command) \(name) took \(elapsed)")
+                // Milliseconds when idle; 17 s was seen for a debug build spawned on 2 cores under `stress`.
+                // Before the limits the alias bomb ran past 120 s and the deep nesting crashed (the
+                // exit status above catches that), so 60 s still tells them apart.
+                #expect(elapsed < .seconds(60), "\(command) \(name) took \(elapsed)")
             }
         }
     }
