@@ -1,3 +1,5 @@
+import HeraldJournal
+
 /// Dead-letter retention (`dead_letters:`): how much and how long `state_dir/dead/` keeps.
 public struct DeadLetterConfig: Sendable, Equatable {
     /// Space the letters may take on disk; the oldest are removed past it. They count toward
@@ -6,8 +8,9 @@ public struct DeadLetterConfig: Sendable, Equatable {
     /// Letters older than this are removed.
     public var maxAge: Duration
 
-    public static let defaultMaxBytes: Int64 = 256 << 20
-    public static let defaultMaxAge: Duration = .seconds(30 * 86_400)
+    /// The store's own defaults: one place says what they are.
+    public static let defaultMaxBytes = DeadLetterRetention.defaultMaxBytes
+    public static let defaultMaxAge = DeadLetterRetention.defaultMaxAge
 
     public init(maxBytes: Int64 = Self.defaultMaxBytes, maxAge: Duration = Self.defaultMaxAge) {
         self.maxBytes = maxBytes
