@@ -37,7 +37,7 @@ struct Herald: AsyncParsableCommand {
                 print(message)
                 Foundation.exit(0)
             }
-            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            if !message.isEmpty { StandardStream.write(message + "\n") }
             Foundation.exit(code == .validationFailure ? ExitStatus.usage : (code == .failure ? ExitStatus.runtime : code.rawValue))
         }
     }
@@ -58,7 +58,7 @@ struct ConfigOptions: ParsableArguments {
 
 /// Writes to standard error.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    StandardStream.write(text + "\n")
 }
 
 /// Loads the config or prints every problem and exits 1.

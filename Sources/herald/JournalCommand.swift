@@ -32,7 +32,7 @@ struct JournalVerifyCommand: AsyncParsableCommand {
         do {
             report = try Journal.verify(directory: directory)
         } catch {
-            FileHandle.standardError.write(Data("herald: cannot verify the journal in \(directory): \(error.message)\n".utf8))
+            StandardStream.write("herald: cannot verify the journal in \(directory): \(error.message)\n")
             throw ExitCode(ExitStatus.runtime)
         }
         if json {

@@ -61,7 +61,7 @@ struct ListenCommand: AsyncParsableCommand {
             printError("herald listen: cannot listen on \(host):\(port): \(error)")
             throw ExitCode(ExitStatus.runtime)
         }
-        FileHandle.standardOutput.write(Data("herald listen: receiving on \(server.baseURL) (answering \(status)\(secret == nil ? "" : ", verifying signatures"))\n".utf8))
+        StandardStream.write("herald listen: receiving on \(server.baseURL) (answering \(status)\(secret == nil ? "" : ", verifying signatures"))\n", to: STDOUT_FILENO)
         while true { try await Task.sleep(for: .seconds(3600)) }
     }
 
@@ -80,7 +80,7 @@ struct ListenCommand: AsyncParsableCommand {
             for header in request.headers { text += "\n  \(header.name): \(header.value)" }
             text += "\n\n  " + String(decoding: request.body.prefix(2048), as: UTF8.self) + (request.body.count > 2048 ? " …" : "") + "\n"
         }
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        StandardStream.write(text + "\n", to: STDOUT_FILENO)
     }
 
     private static func timestamp() -> String {

@@ -30,7 +30,7 @@ public struct LogfmtLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        FileHandle.standardError.write(Data((line(for: event) + "\n").utf8))
+        StandardStream.write(line(for: event) + "\n")
     }
 
     /// The line written for `event`, without its newline.
