@@ -12,6 +12,11 @@ public enum DeliveryReadResult: Sendable, Equatable {
         if case .found(let delivery) = self { return delivery }
         return nil
     }
+    /// The error, when the read failed.
+    public var failure: JournalError? {
+        if case .failed(let error) = self { return error }
+        return nil
+    }
 }
 
 /// A pending delivery to move to the dead letters, with why; `attempts` and `lastError` override

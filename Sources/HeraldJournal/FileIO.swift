@@ -89,6 +89,28 @@ enum FileIO {
         if let failure { throw failure }
     }
 
+    /// Writes all of `bytes` at `offset` (not at the file position), retrying short writes and
+    /// EINTR. Segments are written this way, at the offset the index says their records start:
+    /// after a failed write the next one lands at the same place, whatever the file's size.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int64, path: String) throws(JournalError) {
+        var failure: Int32 = 0
+        bytes.withUnsafeBytes { buffer in
+            var done = 0
+            while done < buffer.count {
+                let n = Glibc.pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
+                if n > 0 {
+                    done += n
+                } else if n < 0 && Glibc.errno == EINTR {
+                    continue
+                } else {
+                    failure = n == 0 ? EIO : Glibc.errno
+                    return
+                }
+            }
+        }
+        if failure != 0 { throw error("write", path, failure) }
+    }
+
     /// Reads exactly `count` bytes at `offset`.
     static func pread(_ fd: Int32, count: Int, offset: Int64, path: String) throws(JournalError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)

@@ -44,9 +44,10 @@ public final class Journal: Sendable {
 
     /// Appends `records` in order; returns once they are on disk (fdatasync'd).
     ///
-    /// The records of one call go into one write in one segment. If that write fails
-    /// (`.noSpace`, `.io`), the segment is cut back, none of the batch's records is kept, and
-    /// every caller in the batch gets the error. An `.enqueue` of an id that is already
+    /// The records of one call go into one write in one segment. If that write or its sync fails
+    /// (`.noSpace`, `.io`, with the ``JournalError/operation`` that failed), the segment is cut
+    /// back, none of the batch's records is kept, and every caller in the batch gets the error; a
+    /// failed sync also seals the segment, so that the callers' retry goes into a new one. An `.enqueue` of an id that is already
     /// pending replaces it; `.attempt`, `.ack` and `.dead` of an unknown id are kept on disk
     /// but change nothing. Cancelling the calling task does not withdraw records already
     /// handed to the writer.

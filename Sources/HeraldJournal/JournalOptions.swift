@@ -35,9 +35,17 @@ public struct JournalOptions: Sendable {
     /// of the filesystem, at most 8 MiB.
     public var diskReserve: Int64?
 
+    /// Hears about every failed write or sync of a batch, read-back call and dead-letter batch, once
+    /// each (not once per caller or delivery), with the error marked with its
+    /// ``JournalError/operation``; called on the writer thread, so it must be quick. The sidecar
+    /// counts them in `herald_io_errors_total`.
+    public var onIOError: (@Sendable (JournalError) -> Void)? = nil
+
     /// Test hook: called before each batch write with its size; a non-nil errno makes the
     /// writer write half the batch and then fail with that errno, as a full disk would.
     var injectWriteFailure: (@Sendable (Int) -> Int32?)? = nil
+    /// Test hook: called before each batch's fdatasync; a non-nil errno fails the sync with it.
+    var injectSyncFailure: (@Sendable () -> Int32?)? = nil
     /// Test hook: called before each delivery is read back; a non-nil errno fails that read.
     var injectReadFailure: (@Sendable () -> Int32?)? = nil
 

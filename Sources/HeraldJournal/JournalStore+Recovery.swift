@@ -82,13 +82,13 @@ extension JournalStore {
             guard !readOnly else { continue }
             if !found.isEmpty { quarantined.append(try quarantine(name, damage: found)) }
             if isLast {
-                let fd = try FileIO.open(segmentPath, O_WRONLY | O_APPEND)
+                let fd = try FileIO.open(segmentPath, O_WRONLY)
                 headFD = fd
                 if let cutAt {
                     try FileIO.truncate(fd, to: cutAt, path: segmentPath)
                     segments[number]!.size = cutAt
                     if cutAt == 0 {
-                        try FileIO.writeAll(fd, RecordCodec.segmentHeader(number: number), path: segmentPath)
+                        try FileIO.writeAll(fd, RecordCodec.segmentHeader(number: number), at: 0, path: segmentPath)
                         segments[number]!.size = Int64(RecordCodec.segmentHeaderSize)
                     }
                     try FileIO.fdatasync(fd, path: segmentPath)

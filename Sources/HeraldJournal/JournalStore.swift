@@ -53,8 +53,9 @@ final class JournalStore: @unchecked Sendable {
     private(set) var noSpace = false
     /// Segments whose live records failed to read back during compaction.
     private var uncompactable: Set<UInt32> = []
-    /// Set when a failed write could not be undone; every later write fails with it.
-    private var broken: JournalError?
+    /// The head segment takes no more writes: a sync of it failed (or a failed write could not be
+    /// cut back), so the next write starts a new segment (see `writeUnchecked`).
+    private var headSealed = false
 
     static func segmentName(_ number: UInt32) -> String {
         let digits = String(number)
@@ -101,7 +102,8 @@ final class JournalStore: @unchecked Sendable {
             commits: commits,
             appendsCommitted: appendsCommitted,
             besideBytes: options.countedBeside?() ?? 0,
-            diskLow: (headFD >= 0 ? FileIO.filesystemBytes(fd: headFD)?.available : nil).map { $0 < diskReserve } ?? false)
+            diskLow: (headFD >= 0 ? FileIO.filesystemBytes(fd: headFD) : FileIO.filesystemBytes(directory))
+                .map { $0.available < diskReserve } ?? false)
     }
 
     // MARK: Opening and recovery
@@ -139,26 +141,37 @@ final class JournalStore: @unchecked Sendable {
     /// Creates segment `number` with its header, durable in the directory, as the new head.
     func createSegment(_ number: UInt32) throws(JournalError) {
         let segmentPath = path(number)
-        let fd = try FileIO.open(segmentPath, O_WRONLY | O_CREAT | O_EXCL | O_APPEND)
-        do {
-            try FileIO.writeAll(fd, RecordCodec.segmentHeader(number: number), path: segmentPath)
+        let fd: Int32
+        do throws(JournalError) {
+            fd = try FileIO.open(segmentPath, O_WRONLY | O_CREAT | O_EXCL)
+        } catch {
+            throw error.during(.journalAppend)
+        }
+        do throws(JournalError) {
+            do throws(JournalError) {
+                try FileIO.writeAll(fd, RecordCodec.segmentHeader(number: number), at: 0, path: segmentPath)
+            } catch {
+                throw error.during(.journalAppend)
+            }
             try FileIO.fdatasync(fd, path: segmentPath)
             try FileIO.fsyncDirectory(directory)
         } catch {
             Glibc.close(fd)
             try? FileIO.unlink(segmentPath)
-            throw error
+            throw error.during(.journalSync)
         }
         if headFD >= 0 { Glibc.close(headFD) }
         headFD = fd
+        headSealed = false
         segments[number] = Segment(number: number, size: Int64(RecordCodec.segmentHeaderSize))
     }
 
     private var headNumber: UInt32 { segments.keys.last! }
 
-    /// Writes `bytes` at the end of the head segment (rotating first if it would overflow) and
-    /// fdatasyncs. Returns the segment and offset where `bytes` begins. On failure, the segment
-    /// is truncated back to its previous length, so nothing half-written survives as valid.
+    /// Writes `bytes` at the end of the head segment (rotating first if it would overflow, or if
+    /// the head is sealed) and fdatasyncs. Returns the segment and offset where `bytes` begins. On
+    /// failure nothing of `bytes` counts: the segment is cut back to its previous length, and
+    /// after a failed sync it is sealed as well. The failure is reported to `onIOError` once.
     func write(_ bytes: [UInt8]) throws(JournalError) -> (segment: UInt32, offset: Int64) {
         do {
             let result = try writeUnchecked(bytes)
@@ -166,43 +179,61 @@ final class JournalStore: @unchecked Sendable {
             return result
         } catch {
             if error.code == .noSpace { noSpace = true }
-            throw error
+            let failure = error.during(.journalAppend)
+            report(failure)
+            throw failure
         }
+    }
+
+    /// Tells `options.onIOError` about a failed operation of the journal's (not a corrupt record).
+    func report(_ error: JournalError) {
+        if error.operation != nil { options.onIOError?(error) }
     }
 
     private func writeUnchecked(_ bytes: [UInt8]) throws(JournalError) -> (segment: UInt32, offset: Int64) {
         let head = segments[headNumber]!
-        if head.size > Int64(RecordCodec.segmentHeaderSize)
-            && head.size + Int64(bytes.count) > segmentLimit
-        {
+        if headSealed || (head.size > Int64(RecordCodec.segmentHeaderSize) && head.size + Int64(bytes.count) > segmentLimit) {
             try createSegment(head.number + 1)
         }
         let number = headNumber
         let segmentPath = path(number)
         let start = segments[number]!.size
-        if let broken { throw broken }
         do throws(JournalError) {
             if let inject = options.injectWriteFailure, let code = inject(bytes.count) {
-                try FileIO.writeAll(headFD, Array(bytes.prefix(bytes.count / 2)), path: segmentPath)
+                try FileIO.writeAll(headFD, Array(bytes.prefix(bytes.count / 2)), at: start, path: segmentPath)
                 throw FileIO.error("write", segmentPath, code)
             }
-            try FileIO.writeAll(headFD, bytes, path: segmentPath)
+            try FileIO.writeAll(headFD, bytes, at: start, path: segmentPath)
+        } catch {
+            // A failed write leaves at most a torn batch behind `start`, and the next write goes to
+            // `start` again. Cut it off now so that a crash cannot leave it to recovery; if even the
+            // cut fails, nothing more is written behind it: the segment is sealed.
+            if (try? FileIO.truncate(headFD, to: start, path: segmentPath)) == nil { sealHead() }
+            throw error.during(.journalAppend)
+        }
+        do throws(JournalError) {
+            if let inject = options.injectSyncFailure, let code = inject() { throw FileIO.error("fdatasync", segmentPath, code) }
             try FileIO.fdatasync(headFD, path: segmentPath)
         } catch {
-            // Cut back to the last good offset. If even that fails, later appends must not land
-            // after the garbage (recovery would stop there), so the journal refuses them.
-            do throws(JournalError) {
-                try FileIO.truncate(headFD, to: start, path: segmentPath)
-                try FileIO.fdatasync(headFD, path: segmentPath)
-            } catch let repair {
-                broken = JournalError(
-                    .io,
-                    "\(segmentPath) could not be cut back after a failed write (\(repair.message)); reopen the journal")
-            }
-            throw error
+            // After a failed fdatasync the kernel may have dropped the dirty pages or marked them
+            // clean, and a later sync of the same file can succeed without writing them (the
+            // PostgreSQL "fsyncgate" lesson): neither the batch's bytes nor that file's next sync
+            // can be trusted. So the batch does not count (its callers are told, and write it
+            // again), it is cut off the segment, and the segment is sealed: the retry goes into a
+            // new segment, on a new file. What was synced before `start` stays valid.
+            try? FileIO.truncate(headFD, to: start, path: segmentPath)
+            sealHead()
+            throw error.during(.journalSync)
         }
         segments[number]!.size = start + Int64(bytes.count)
         return (number, start)
+    }
+
+    /// Stops writing to the head segment; the next write creates the one after it.
+    private func sealHead() {
+        if headFD >= 0 { Glibc.close(headFD) }
+        headFD = -1
+        headSealed = true
     }
 
     /// Applies a durable batch's effects to the index, in log order.
@@ -329,8 +360,9 @@ final class JournalStore: @unchecked Sendable {
     private var readFDs: [UInt32: Int32] = [:]
 
     /// Reads pending deliveries back from their enqueue records, with their current attempt state.
+    /// A failed read is reported to `onIOError` once per call, however many deliveries it failed.
     func read(_ ids: [String]) -> [DeliveryReadResult] {
-        ids.map { id -> DeliveryReadResult in
+        let results = ids.map { id -> DeliveryReadResult in
             guard let entry = entries[id] else { return .notPending }
             let segmentPath = path(entry.segment)
             do throws(JournalError) {
@@ -351,9 +383,11 @@ final class JournalStore: @unchecked Sendable {
                 delivery.lastError = errorText(entry.error)
                 return .found(delivery)
             } catch {
-                return .failed(error)
+                return .failed(error.during(.readBack))
             }
         }
+        if let failure = results.lazy.compactMap(\.failure).first { report(failure) }
+        return results
     }
 
     /// Writes dead letters for pending deliveries, then settles them with synced `dead` records.
@@ -375,7 +409,13 @@ final class JournalStore: @unchecked Sendable {
         }
         guard !found.isEmpty else { return outcomes }
         do throws(JournalError) {
-            try letters.add(found.map { ($0.delivery, $0.reason) }, at: deadAt)
+            do throws(JournalError) {
+                try letters.add(found.map { ($0.delivery, $0.reason) }, at: deadAt)
+            } catch {
+                let failure = error.during(.deadLetterWrite)
+                report(failure)
+                throw failure
+            }
             let batch = try EncodedBatch(found.map { JournalRecord.dead(id: $0.delivery.id, reason: $0.reason) })
             let (segment, base) = try write(batch.bytes)
             apply(batch.effects, segment: segment, base: base)
