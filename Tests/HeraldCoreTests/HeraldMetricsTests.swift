@@ -17,7 +17,7 @@ struct HeraldMetricsTests {
             MetricName.deliveriesEnqueued, MetricName.deliveries, MetricName.deliveryDuration, MetricName.deadLetters,
             MetricName.deadLettersReplayed, MetricName.journalPending, MetricName.journalBytes, MetricName.sourceLag,
             MetricName.configReloads, MetricName.endpointPaused, MetricName.endpointBreakerOpen,
-            MetricName.deadLettersRemoved, MetricName.deadLetterBytes,
+            MetricName.deadLettersRemoved, MetricName.deadLetterBytes, MetricName.ioErrors,
         ]
         #expect(Set(names).count == names.count)
         for name in names { #expect(name.wholeMatch(of: /herald_[a-z]+(_[a-z]+)*/) != nil, "\(name)") }
@@ -90,6 +90,24 @@ struct HeraldMetricsTests {
         stats.dead(endpoint: "old", kind: "removed")
         #expect(try factory.expectCounter(MetricName.deadLetters, [("endpoint", "old"), ("reason", "removed")]).totalValue == 2)
         #expect(try factory.expectCounter(MetricName.deliveries, [("endpoint", "old"), ("outcome", "dead")]).totalValue == 2)
+    }
+
+    @Test("failed file operations by operation and errno name: the usual ones from the start at zero, others on first use")
+    func ioErrors() throws {
+        let stats = DeliveryStats(metrics: HeraldMetrics(endpoints: [], factory: factory))
+        for operation in ["journal_append", "journal_fsync", "checkpoint_write", "dead_letter_write", "read_back"] {
+            for errno in ["EIO", "ENOSPC", "EMFILE"] {
+                #expect(try factory.expectCounter(MetricName.ioErrors, [("op", operation), ("errno", errno)]).totalValue == 0)
+            }
+        }
+        stats.ioFailed("journal_fsync", errno: EIO)
+        stats.ioFailed("journal_fsync", errno: EIO)
+        stats.ioFailed("checkpoint_write", errno: EROFS)
+        stats.ioFailed("read_back", errno: 999)
+        #expect(try factory.expectCounter(MetricName.ioErrors, [("op", "journal_fsync"), ("errno", "EIO")]).totalValue == 2)
+        #expect(try factory.expectCounter(MetricName.ioErrors, [("op", "checkpoint_write"), ("errno", "EROFS")]).totalValue == 1)
+        #expect(try factory.expectCounter(MetricName.ioErrors, [("op", "read_back"), ("errno", "errno_999")]).totalValue == 1)
+        #expect(stats.snapshot.ioErrorsTotal == 4)
     }
 
     @Test("reloads by result, breaker and paused gauges")

@@ -19,9 +19,12 @@ public final class DeliveryStats: Sendable {
         public var replayed = 0
         /// Config reloads by result: `applied` or `rejected`.
         public var reloads: [String: Int] = [:]
+        /// Failed file operations that were (or will be) tried again, by operation.
+        public var ioErrors: [String: Int] = [:]
 
         public var rejectedTotal: Int { rejected.values.reduce(0, +) }
         public var deadTotal: Int { dead.values.reduce(0, +) }
+        public var ioErrorsTotal: Int { ioErrors.values.reduce(0, +) }
     }
 
     /// What one source batch produced.
@@ -83,6 +86,13 @@ public final class DeliveryStats: Sendable {
     func reloaded(applied: Bool) {
         update { $0.reloads[applied ? "applied" : "rejected", default: 0] += 1 }
         metrics.countReload(valid: applied)
+    }
+
+    /// A file operation failed and will be tried again (`operation`: the `op` label of
+    /// `herald_io_errors_total`).
+    func ioFailed(_ operation: String, errno: Int32?) {
+        update { $0.ioErrors[operation, default: 0] += 1 }
+        metrics.countIOError(operation: operation, errno: errno)
     }
 
     func replayed(_ count: Int) {

@@ -22,6 +22,7 @@ public final class HeraldMetrics: Sendable {
     private let rejected: [String: Counter]
     private let reloadsOK: Counter
     private let reloadsInvalid: Counter
+    private let ioErrors: IOErrorMetrics
     private let endpoints: [String: EndpointMetrics]
     /// Endpoints not in the config the metrics were made for (removed, or added by a reload).
     private let otherEndpoints = Mutex<[String: EndpointMetrics]>([:])
@@ -50,6 +51,7 @@ public final class HeraldMetrics: Sendable {
         })
         reloadsOK = Counter(label: MetricName.configReloads, dimensions: [("result", "ok")], factory: factory)
         reloadsInvalid = Counter(label: MetricName.configReloads, dimensions: [("result", "invalid")], factory: factory)
+        ioErrors = IOErrorMetrics(factory: factory)
         self.endpoints = Dictionary(endpoints.map { ($0, EndpointMetrics(name: $0, factory: factory)) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -100,6 +102,12 @@ public final class HeraldMetrics: Sendable {
     public func countLostSourceFile(unreadBytes: Int64?) {
         sourceFilesLost.increment()
         if let unreadBytes, unreadBytes > 0 { sourceBytesLost.increment(by: Int(clamping: unreadBytes)) }
+    }
+
+    /// Counts one failed file operation (`op`: `journal_append`, `journal_fsync`, `checkpoint_write`,
+    /// `dead_letter_write`, `read_back`) that Herald will try again.
+    func countIOError(operation: String, errno: Int32?) {
+        ioErrors.count(operation, errno: errno)
     }
 
     func countReplayed(_ count: Int) {

@@ -18,6 +18,7 @@ public enum MetricName {
     public static let sourceLag = "herald_source_lag_bytes"
     public static let sourceFilesLost = "herald_source_files_lost_total"
     public static let sourceBytesLost = "herald_source_lost_bytes_total"
+    public static let ioErrors = "herald_io_errors_total"
     public static let configReloads = "herald_config_reloads_total"
     public static let endpointPaused = "herald_endpoint_paused"
     public static let endpointBreakerOpen = "herald_endpoint_breaker_open"

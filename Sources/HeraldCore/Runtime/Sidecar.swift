@@ -58,6 +58,9 @@ public final class Sidecar: Sendable {
         journalOptions.quarantineDirectory = state.appendingPathComponent("quarantine").path
 
         journalOptions.countedBeside = { deadLetters.bytesStored }
+        journalOptions.onIOError = { [stats] error in
+            if let operation = error.operation { stats.ioFailed(operation.name, errno: error.errno) }
+        }
         let (journal, opened) = try Journal.open(directory: state.appendingPathComponent("journal").path, options: journalOptions)
         var recovery = opened
         if let torn = recovery.truncatedTail {
@@ -195,6 +198,7 @@ public final class Sidecar: Sendable {
         logger.info("herald stopped", metadata: [
             "lines": "\(summary.linesRead)", "rejected": "\(summary.rejectedTotal)", "unrouted": "\(summary.eventsUnrouted)",
             "delivered": "\(summary.delivered)", "retried": "\(summary.retried)", "dead": "\(summary.deadTotal)", "pending": "\(left)",
+            "io_errors": "\(summary.ioErrorsTotal)",
         ])
         if let failure { throw failure }
     }
