@@ -3,7 +3,9 @@ import HeraldSource
 import Logging
 
 /// Turns source batches into journaled deliveries: decode, route, render, journal (fsynced),
-/// then checkpoint, then hand to the dispatcher. The checkpoint never gets ahead of the journal.
+/// then checkpoint, then hand to the dispatcher. The checkpoint never gets ahead of the journal,
+/// and never more than one batch behind it: a failed journal write or checkpoint save holds the
+/// source and is tried again until it succeeds.
 ///
 /// Each batch is decoded and routed under one config generation, taken when the batch starts: a
 /// reload applies from the next batch, and every event goes to the endpoints that matched it
@@ -94,9 +96,11 @@ struct Ingestor: Sendable {
             rejected[EventRejection.Reason.unjournalable.rawValue, default: 0] += refused
             routed -= refused
         }
-        if let checkpoint = batch.checkpoint { try saveCheckpoint(checkpoint) }
         stats.ingested(.init(lines: lines, routed: routed, unrouted: unrouted, enqueued: stored.count,
                              duplicates: deliveries.count - fresh.count, rejected: rejected))
+        // Shutdown while the checkpoint cannot be saved leaves the batch to the journal: the next
+        // start recovers its deliveries, and its re-read lines are known to the re-read guard.
+        if let checkpoint = batch.checkpoint { try await saveCheckpointDurably(checkpoint) }
         dispatcher.submit(stored)
     }
 
@@ -137,37 +141,64 @@ struct Ingestor: Sendable {
         }
     }
 
-    /// Appends, retrying (without reading further) while the disk is full or failing: a retry
-    /// after a failure, with a backoff that doubles from 100 ms up to 5 s, so a disk that
-    /// stays broken is not hammered and one that recovers quickly costs little.
+    /// Appends, retrying (without reading further) while the disk is full or failing. The journal
+    /// counts each failed write in `herald_io_errors_total`.
     private func appendDurably(_ records: [JournalRecord]) async throws {
-        var warned = false
-        var backoff = Duration.milliseconds(100)
-        while true {
-            do {
+        try await retrying(failed: "cannot write the journal; holding the source until it can",
+                           recovered: "journal writable again; reading resumes") {
+            do throws(JournalError) {
                 try await journal.append(records)
-                if warned { logger.info("journal writable again; reading resumes") }
-                return
             } catch where error.code == .invalidArgument {
                 // Not the disk: retrying cannot store these records.
-                throw error
-            } catch {
-                if !warned {
-                    logger.error("cannot write the journal; holding the source until it can", metadata: ["error": "\(error)"])
-                    warned = true
-                }
-                try await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+                throw Unretryable(error: error)
             }
         }
     }
 
-    private func saveCheckpoint(_ checkpoint: Checkpoint) throws {
-        do {
-            try checkpoints?.save(checkpoint)
-        } catch {
-            // Losing a checkpoint write only means re-reading lines that are already journaled.
-            logger.warning("cannot save the source checkpoint", metadata: ["error": "\(error)"])
+    /// Saves the batch's checkpoint, retrying (without reading further) while it cannot be written,
+    /// each failure counted. The batch goes to the dispatcher only after it is saved: a delivery
+    /// settled while the saved checkpoint is behind its line would be read, and sent, again by a
+    /// restart (the re-read guard knows only pending deliveries). Holding the source keeps the
+    /// checkpoint within one batch of the journal, which is what that guard covers.
+    private func saveCheckpointDurably(_ checkpoint: Checkpoint) async throws {
+        guard let checkpoints else { return }
+        try await retrying(failed: "cannot save the source checkpoint; holding the source until it can",
+                           recovered: "source checkpoint saved again; reading resumes") {
+            do {
+                try checkpoints.save(checkpoint)
+            } catch {
+                stats.ioFailed("checkpoint_write", errno: (error as? SourceError)?.errno)
+                throw error
+            }
+        }
+    }
+
+    /// A failure that trying again cannot mend: ``retrying(failed:recovered:_:)`` rethrows `error`.
+    private struct Unretryable: Error {
+        var error: any Error
+    }
+
+    /// Runs `attempt` until it succeeds, with a backoff that doubles from 100 ms up to 5 s between
+    /// tries, so a disk that stays broken is not hammered and one that recovers quickly costs
+    /// little. One episode logs twice whatever its length: its first failure (`failed`, with the
+    /// error) and the success that ends it (`recovered`, with the number of failures). Cancellation
+    /// (shutdown) ends the wait.
+    private func retrying(failed: Logger.Message, recovered: Logger.Message, _ attempt: () async throws -> Void) async throws {
+        var failures = 0
+        var backoff = Duration.milliseconds(100)
+        while true {
+            do {
+                try await attempt()
+                if failures > 0 { logger.info(recovered, metadata: ["failures": "\(failures)"]) }
+                return
+            } catch let unretryable as Unretryable {
+                throw unretryable.error
+            } catch {
+                failures += 1
+                if failures == 1 { logger.error(failed, metadata: ["error": "\(error)"]) }
+                try await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
         }
     }
 
