@@ -188,6 +188,25 @@ struct DispatchMachineTests {
         #expect(run.startedIDs() == ["a"], "a failed ack write never sends the delivery again")
     }
 
+    @Test("a failing journal write is an episode: its notices count the failures in a row (the shell logs the first), and one notice ends it")
+    func failureEpisodes() {
+        var run = MachineHarness([endpoint("erp")])
+        run.submit([pendingDelivery("a")])
+        run.finish(nil, ok)
+        run.failJournalWrites = true
+        run.advance(by: 5_000)
+        let failures = run.notices.compactMap { notice -> Int? in
+            if case .journalFailed(_, _, _, let failures) = notice { return failures } else { return nil }
+        }
+        #expect(failures.count >= 3 && failures == Array(1...failures.count), "\(failures)")
+        run.failJournalWrites = false
+        run.advance(by: 10_000)
+        run.settleIO()
+        #expect(run.acked == ["a"])
+        let recoveries = run.notices.filter { if case .recovered = $0 { true } else { false } }
+        #expect(recoveries == [.recovered(.outcomes, failures: failures.count)])
+    }
+
     @Test("while attempt records cannot be journaled, a retried delivery read back still counts every attempt, and its schedule ends")
     func attemptsCountWhileWritesFail() {
         var run = MachineHarness([endpoint("erp", retry: [.milliseconds(100), .milliseconds(100), .milliseconds(100)])])

@@ -32,15 +32,28 @@ enum DispatchNotice: Sendable, Equatable {
     /// Deliveries are now in the dead letters, durably (one notice per batch and reason).
     case buried([DispatchMachine.Burial])
     /// A batch of dead letters could not be written; they stay pending and are tried again.
-    case buryFailed(count: Int, error: JournalError, retryIn: Int64)
+    /// `failures`: consecutive failures so far, 1 for the first of an episode (the one to log).
+    case buryFailed(count: Int, error: JournalError, retryIn: Int64, failures: Int)
     /// Acks and attempt records could not be journaled; they are tried again.
-    case journalFailed(records: Int, error: JournalError, retryIn: Int64)
+    case journalFailed(records: Int, error: JournalError, retryIn: Int64, failures: Int)
     /// Payloads could not be read back from the journal; those deliveries wait and are read again.
-    case readBackFailed(endpoint: String, count: Int, error: JournalError, retryIn: Int64)
+    case readBackFailed(endpoint: String, count: Int, error: JournalError, retryIn: Int64, failures: Int)
+    /// A journal operation that had failed `failures` times in a row has succeeded: the episode is over.
+    case recovered(JournalTask, failures: Int)
     /// Queued deliveries that the journal no longer holds as pending (settled elsewhere).
     case dropped(endpoint: String, ids: [String])
     /// Which endpoints are paused or failing changed.
     case status(DispatchStatus)
+}
+
+/// The dispatcher's uses of the journal that can fail and are retried, for the notices that say so.
+enum JournalTask: Sendable, Equatable {
+    /// Journaling acks and attempt records.
+    case outcomes
+    /// Writing dead letters and their `dead` records.
+    case burial
+    /// Reading an endpoint's queued payloads back.
+    case readBack(endpoint: String)
 }
 
 /// Endpoints that are not sending normally, pushed to readiness and metrics when it changes.

@@ -275,8 +275,10 @@ struct DispatchMachine {
             for (id, _) in failed {
                 if let held = endpoint.queue.removeReady(id, within: window) { endpoint.queue.putBack(held, notBefore: now + delay, now: now) }
             }
-            actions.append(.notice(.readBackFailed(endpoint: name, count: failed.count, error: first.error, retryIn: delay)))
+            actions.append(.notice(.readBackFailed(endpoint: name, count: failed.count, error: first.error, retryIn: delay,
+                                                   failures: endpoint.readFailures)))
         } else {
+            if endpoint.readFailures > 0 { actions.append(.notice(.recovered(.readBack(endpoint: name), failures: endpoint.readFailures))) }
             endpoint.readFailures = 0
         }
         endpoints[name] = endpoint
@@ -294,6 +296,7 @@ struct DispatchMachine {
             }
         }
         writing = nil
+        if writeFailures > 0 { actions.append(.notice(.recovered(.outcomes, failures: writeFailures))) }
         writeFailures = 0
         finishStep(now: now, &actions)
     }
@@ -306,7 +309,7 @@ struct DispatchMachine {
             unwrittenSince = min(unwrittenSince, now)
             let delay = Self.backoff(&writeFailures, settings)
             writeRetryAt = now + delay
-            actions.append(.notice(.journalFailed(records: batch.records.count, error: error, retryIn: delay)))
+            actions.append(.notice(.journalFailed(records: batch.records.count, error: error, retryIn: delay, failures: writeFailures)))
         }
         writing = nil
         finishStep(now: now, &actions)
@@ -335,8 +338,9 @@ struct DispatchMachine {
             toBury.insert(contentsOf: retry, at: 0)
             let delay = Self.backoff(&buryFailures, settings)
             buryRetryAt = now + delay
-            actions.append(.notice(.buryFailed(count: retry.count, error: firstError, retryIn: delay)))
+            actions.append(.notice(.buryFailed(count: retry.count, error: firstError, retryIn: delay, failures: buryFailures)))
         } else {
+            if buryFailures > 0 { actions.append(.notice(.recovered(.burial, failures: buryFailures))) }
             buryFailures = 0
         }
         finishStep(now: now, &actions)

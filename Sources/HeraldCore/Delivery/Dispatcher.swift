@@ -244,23 +244,41 @@ public final class Dispatcher: Sendable {
                             metadata: ["endpoint": "\(endpoint)"])
         case .buried(let burials):
             logBurials(burials)
-        case .buryFailed(let count, let error, let retryIn):
+        // A failing disk is logged once per episode, at its first failure, and once more when it is
+        // over; the failures in between are counted (herald_io_errors_total), not logged.
+        case .buryFailed(let count, let error, let retryIn, let failures):
+            guard failures == 1 else { return }
             logger.error("cannot write dead letters; the deliveries stay pending and are buried again later", metadata: [
                 "count": "\(count)", "error": "\(error)", "retry_in": "\(ConfigDuration.format(.milliseconds(retryIn)))",
             ])
-        case .journalFailed(let records, let error, let retryIn):
+        case .journalFailed(let records, let error, let retryIn, let failures):
+            guard failures == 1 else { return }
             logger.error("cannot journal delivery outcomes; writing them again later", metadata: [
                 "records": "\(records)", "error": "\(error)", "retry_in": "\(ConfigDuration.format(.milliseconds(retryIn)))",
             ])
-        case .readBackFailed(let endpoint, let count, let error, let retryIn):
+        case .readBackFailed(let endpoint, let count, let error, let retryIn, let failures):
+            guard failures == 1 else { return }
             logger.warning("cannot read queued deliveries back from the journal; they wait and are read again", metadata: [
                 "endpoint": "\(endpoint)", "count": "\(count)", "error": "\(error)", "retry_in": "\(ConfigDuration.format(.milliseconds(retryIn)))",
             ])
+        case .recovered(let task, let failures):
+            logRecovery(task, failures: failures)
         case .dropped(let endpoint, let ids):
             logger.warning("queued deliveries are no longer pending in the journal (settled elsewhere); dropping them from the queue",
                            metadata: ["endpoint": "\(endpoint)", "count": "\(ids.count)", "first": "\(ids[0])"])
         case .status(let status):
             for listener in listeners { listener(status) }
+        }
+    }
+
+    private func logRecovery(_ task: JournalTask, failures: Int) {
+        switch task {
+        case .outcomes:
+            logger.info("journal writable again; delivery outcomes written", metadata: ["failures": "\(failures)"])
+        case .burial:
+            logger.info("dead letters written again; burying resumes", metadata: ["failures": "\(failures)"])
+        case .readBack(let endpoint):
+            logger.info("queued deliveries read back again; sending resumes", metadata: ["endpoint": "\(endpoint)", "failures": "\(failures)"])
         }
     }
 
