@@ -62,51 +62,40 @@ enum FileIO {
         }
     }
 
-    /// Writes all of `buffer` at the file position, retrying short writes and EINTR.
-    static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(JournalError) {
+    /// Calls `transfer(done)` with the bytes moved so far until `count` are, retrying short
+    /// transfers and EINTR. Returns the errno of the first failure (EIO for a transfer of nothing), or 0.
+    private static func transferAll(_ count: Int, _ transfer: (Int) -> Int) -> Int32 {
         var done = 0
-        while done < buffer.count {
-            let n = Glibc.write(fd, buffer.baseAddress! + done, buffer.count - done)
+        while done < count {
+            let n = transfer(done)
             if n > 0 {
                 done += n
-            } else if n < 0 && Glibc.errno == EINTR {
-                continue
-            } else {
-                throw error("write", path, n == 0 ? EIO : Glibc.errno)
+            } else if !(n < 0 && Glibc.errno == EINTR) {
+                return n == 0 ? EIO : Glibc.errno
             }
         }
+        return 0
+    }
+
+    /// Writes all of `buffer` at the file position, retrying short writes and EINTR.
+    static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(JournalError) {
+        let failure = transferAll(buffer.count) { Glibc.write(fd, buffer.baseAddress! + $0, buffer.count - $0) }
+        if failure != 0 { throw error("write", path, failure) }
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(JournalError) {
-        let failure: JournalError? = bytes.withUnsafeBytes { buffer in
-            do throws(JournalError) {
-                try writeAll(fd, buffer, path: path)
-                return nil
-            } catch {
-                return error
-            }
+        let failure = bytes.withUnsafeBytes { buffer in
+            transferAll(buffer.count) { Glibc.write(fd, buffer.baseAddress! + $0, buffer.count - $0) }
         }
-        if let failure { throw failure }
+        if failure != 0 { throw error("write", path, failure) }
     }
 
     /// Writes all of `bytes` at `offset` (not at the file position), retrying short writes and
     /// EINTR. Segments are written this way, at the offset the index says their records start:
     /// after a failed write the next one lands at the same place, whatever the file's size.
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], at offset: Int64, path: String) throws(JournalError) {
-        var failure: Int32 = 0
-        bytes.withUnsafeBytes { buffer in
-            var done = 0
-            while done < buffer.count {
-                let n = Glibc.pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
-                if n > 0 {
-                    done += n
-                } else if n < 0 && Glibc.errno == EINTR {
-                    continue
-                } else {
-                    failure = n == 0 ? EIO : Glibc.errno
-                    return
-                }
-            }
+        let failure = bytes.withUnsafeBytes { buffer in
+            transferAll(buffer.count) { Glibc.pwrite(fd, buffer.baseAddress! + $0, buffer.count - $0, off_t(offset) + off_t($0)) }
         }
         if failure != 0 { throw error("write", path, failure) }
     }
@@ -114,20 +103,8 @@ enum FileIO {
     /// Reads exactly `count` bytes at `offset`.
     static func pread(_ fd: Int32, count: Int, offset: Int64, path: String) throws(JournalError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        var failure: Int32 = 0
-        bytes.withUnsafeMutableBytes { buffer in
-            while done < count {
-                let n = Glibc.pread(fd, buffer.baseAddress! + done, count - done, off_t(offset) + off_t(done))
-                if n > 0 {
-                    done += n
-                } else if n < 0 && Glibc.errno == EINTR {
-                    continue
-                } else {
-                    failure = n == 0 ? EIO : Glibc.errno
-                    return
-                }
-            }
+        let failure = bytes.withUnsafeMutableBytes { buffer in
+            transferAll(count) { Glibc.pread(fd, buffer.baseAddress! + $0, count - $0, off_t(offset) + off_t($0)) }
         }
         if failure != 0 { throw error("read", path, failure) }
         return bytes

@@ -1,4 +1,5 @@
 import CoreMetrics
+import HeraldJournal
 import Synchronization
 
 /// `herald_io_errors_total{op, errno}`: every failed file operation that Herald retries instead
@@ -7,7 +8,9 @@ import Synchronization
 /// the start at 0, so that `increase()` sees the first one; others are made on first use.
 final class IOErrorMetrics: Sendable {
     /// The `op` label values, as docs/operations.md lists them.
-    static let operations = ["journal_append", "journal_fsync", "checkpoint_write", "dead_letter_write", "read_back"]
+    static let operations = [JournalError.Operation.journalAppend, .journalSync, .deadLetterWrite, .readBack].map(\.name) + [checkpointWrite]
+    /// The `op` of a failed checkpoint save (the source's file, not the journal's).
+    static let checkpointWrite = "checkpoint_write"
     static let usualErrors = ["EIO", "ENOSPC", "EMFILE"]
 
     private let factory: any MetricsFactory

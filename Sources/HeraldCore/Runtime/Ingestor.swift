@@ -167,7 +167,7 @@ struct Ingestor: Sendable {
             do {
                 try checkpoints.save(checkpoint)
             } catch {
-                stats.ioFailed("checkpoint_write", errno: (error as? SourceError)?.errno)
+                stats.ioFailed(IOErrorMetrics.checkpointWrite, errno: (error as? SourceError)?.errno)
                 throw error
             }
         }
