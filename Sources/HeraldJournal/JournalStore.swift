@@ -340,14 +340,7 @@ final class JournalStore: @unchecked Sendable {
         for id in ids {
             let entry = entries[id]!
             let frame = try FileIO.pread(fd, count: Int(entry.length), offset: entry.offset, path: segmentPath)
-            guard case .record(.enqueue(var delivery), _) = RecordCodec.readFrame(frame, at: 0) else {
-                throw JournalError(
-                    .corrupt, "\(segmentPath) at byte \(entry.offset): enqueue record of \(id) unreadable")
-            }
-            delivery.attempts = entry.attempts
-            delivery.notBefore = entry.notBefore
-            delivery.lastError = errorText(entry.error)
-            records.append(.enqueue(delivery))
+            records.append(.enqueue(try restore(id, entry, from: frame, at: 0, segmentPath: segmentPath)))
         }
         let batch = try EncodedBatch(records)
         let (segment, base) = try write(batch.bytes)
@@ -356,38 +349,91 @@ final class JournalStore: @unchecked Sendable {
     }
 
     /// Read-only descriptors of segments that deliveries were read back from, kept open until
-    /// the segment is deleted (a backlog is read back one delivery at a time).
+    /// the segment is deleted (a backlog is read back one batch at a time).
     private var readFDs: [UInt32: Int32] = [:]
 
+    /// Enqueue records closer than this in one segment are read back with one `pread` (the gap
+    /// holds the ack and attempt records written between them).
+    static let readBackGap: Int64 = 16 << 10
+    /// The most bytes one coalesced read-back `pread` covers.
+    static let readBackSpan: Int64 = 1 << 20
+
     /// Reads pending deliveries back from their enqueue records, with their current attempt state.
-    /// A failed read is reported to `onIOError` once per call, however many deliveries it failed.
+    /// Records that lie close together in a segment (a backlog read in order) are read with one
+    /// `pread` per run, not one per delivery. A failed read is reported to `onIOError` once per
+    /// call, however many deliveries it failed.
     func read(_ ids: [String]) -> [DeliveryReadResult] {
-        let results = ids.map { id -> DeliveryReadResult in
-            guard let entry = entries[id] else { return .notPending }
-            let segmentPath = path(entry.segment)
-            do throws(JournalError) {
-                if let inject = options.injectReadFailure, let code = inject() { throw FileIO.error("pread", segmentPath, code) }
-                let fd: Int32
-                if let open = readFDs[entry.segment] {
-                    fd = open
-                } else {
-                    fd = try FileIO.open(segmentPath, O_RDONLY)
-                    readFDs[entry.segment] = fd
-                }
-                let frame = try FileIO.pread(fd, count: Int(entry.length), offset: entry.offset, path: segmentPath)
-                guard case .record(.enqueue(var delivery), _) = RecordCodec.readFrame(frame, at: 0) else {
-                    throw JournalError(.corrupt, "\(segmentPath) at byte \(entry.offset): enqueue record of \(id) unreadable")
-                }
-                delivery.attempts = entry.attempts
-                delivery.notBefore = entry.notBefore
-                delivery.lastError = errorText(entry.error)
-                return .found(delivery)
-            } catch {
-                return .failed(error.during(.readBack))
+        var results = [DeliveryReadResult](repeating: .notPending, count: ids.count)
+        var located: [(index: Int, entry: Entry)] = []
+        located.reserveCapacity(ids.count)
+        for (index, id) in ids.enumerated() {
+            if let entry = entries[id] { located.append((index, entry)) }
+        }
+        located.sort { ($0.entry.segment, $0.entry.offset32) < ($1.entry.segment, $1.entry.offset32) }
+        var runStart = 0
+        while runStart < located.count {
+            let first = located[runStart].entry
+            var runEnd = runStart + 1
+            var spanEnd = first.offset + Int64(first.length)
+            while runEnd < located.count {
+                let next = located[runEnd].entry
+                let nextEnd = next.offset + Int64(next.length)
+                guard next.segment == first.segment, next.offset <= spanEnd + Self.readBackGap,
+                    nextEnd - first.offset <= Self.readBackSpan
+                else { break }
+                spanEnd = max(spanEnd, nextEnd)
+                runEnd += 1
             }
+            readRun(located[runStart..<runEnd], ids: ids, span: first.offset..<spanEnd, into: &results)
+            runStart = runEnd
         }
         if let failure = results.lazy.compactMap(\.failure).first { report(failure) }
         return results
+    }
+
+    /// Reads one stretch of a segment and decodes the enqueue records of `run` from it.
+    private func readRun(
+        _ run: ArraySlice<(index: Int, entry: Entry)>, ids: [String], span: Range<Int64>,
+        into results: inout [DeliveryReadResult]
+    ) {
+        let segment = run.first!.entry.segment
+        let segmentPath = path(segment)
+        do throws(JournalError) {
+            if let inject = options.injectReadFailure, let code = inject() { throw FileIO.error("pread", segmentPath, code) }
+            let fd: Int32
+            if let open = readFDs[segment] {
+                fd = open
+            } else {
+                fd = try FileIO.open(segmentPath, O_RDONLY)
+                readFDs[segment] = fd
+            }
+            let bytes = try FileIO.pread(fd, count: Int(span.count), offset: span.lowerBound, path: segmentPath)
+            for (index, entry) in run {
+                do throws(JournalError) {
+                    let at = Int(entry.offset - span.lowerBound)
+                    results[index] = .found(try restore(ids[index], entry, from: bytes, at: at, segmentPath: segmentPath))
+                } catch {
+                    results[index] = .failed(error.during(.readBack))
+                }
+            }
+        } catch {
+            let failure = error.during(.readBack)
+            for (index, _) in run { results[index] = .failed(failure) }
+        }
+    }
+
+    /// Decodes the enqueue record of `id` at `offset` in `bytes` and gives it the attempt state
+    /// its index entry holds now.
+    private func restore(
+        _ id: String, _ entry: Entry, from bytes: [UInt8], at offset: Int, segmentPath: String
+    ) throws(JournalError) -> PendingDelivery {
+        guard case .record(.enqueue(var delivery), _) = RecordCodec.readFrame(bytes, at: offset) else {
+            throw JournalError(.corrupt, "\(segmentPath) at byte \(entry.offset): enqueue record of \(id) unreadable")
+        }
+        delivery.attempts = entry.attempts
+        delivery.notBefore = entry.notBefore
+        delivery.lastError = errorText(entry.error)
+        return delivery
     }
 
     /// Writes dead letters for pending deliveries, then settles them with synced `dead` records.

@@ -39,6 +39,27 @@ struct JournalReadTests {
         await journal.close()
     }
 
+    @Test("one read of many deliveries, asked for out of order across segments with acks between, returns each in its place")
+    func coalescedReadBack() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let (journal, _) = try await openJournal(dir) { $0.segmentBytes = 64 << 10 }
+        var ids: [String] = []
+        for index in 0..<400 {
+            let id = "msg_\(index)"
+            try await journal.append([.enqueue(delivery(id, payloadSize: 100 + index % 700))])
+            if index % 3 == 0 { try await journal.append([.ack(id: id)]) }
+            ids.append(id)
+        }
+        #expect(try dir.segmentFiles().count > 1)
+        let asked = ids.reversed() + ["msg_unknown"]
+        let expected = asked.map { id -> DeliveryReadResult in
+            guard let index = Int(id.dropFirst(4)), index % 3 != 0 else { return .notPending }
+            return .found(delivery(id, payloadSize: 100 + index % 700))
+        }
+        #expect(await journal.read(Array(asked)) == expected)
+    }
+
     @Test("a read that fails (out of descriptors) says so, and the delivery reads back once the fault clears")
     func failedReadIsNotNotPending() async throws {
         let dir = try TemporaryDirectory()
