@@ -117,6 +117,15 @@ final class SidecarHarness: @unchecked Sendable {
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
+    /// Appends `text` to the run log (between runs: a marker a test reads back).
+    func appendToLog(_ text: String) throws {
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(text.utf8))
+        try handle.close()
+    }
+
     func dead(_ arguments: [String]) async throws -> HeraldProcess.Output {
         try await HeraldProcess.run(["dead"] + arguments + ["-c", configPath], directory: folder)
     }

@@ -173,6 +173,7 @@ public final class Dispatcher: Sendable {
                 if let error {
                     step { $0.journalFailed(error, now: $1, &$2) }
                 } else {
+                    logSettled(records)
                     step { $0.journalWritten(now: $1, &$2) }
                 }
             }
@@ -283,6 +284,15 @@ public final class Dispatcher: Sendable {
     }
 
     /// One line for a single dead letter (with its event), one line per reason for a batch.
+    /// At debug level, one line per delivery whose ack is now durable: after this line a crash
+    /// can no longer make Herald send that delivery again (the kill -9 test holds it to that).
+    private func logSettled(_ records: [JournalRecord]) {
+        guard logger.logLevel <= .debug else { return }
+        for case .ack(let id) in records {
+            logger.debug("delivered", metadata: ["delivery": "\(id)"])
+        }
+    }
+
     private func logBurials(_ burials: [DispatchMachine.Burial]) {
         var groups: [String: (endpoint: String, reason: DeadLetterReason, count: Int)] = [:]
         for burial in burials {
