@@ -29,4 +29,10 @@ public struct JournalRecovery: Sendable {
     public var segmentsRead: Int
     /// Valid records read across all segments.
     public var recordsRead: Int
+    /// For each damaged stretch, the source positions of the intact records around it: where the
+    /// lost deliveries' lines can be read again.
+    public var sourceGaps: [SourceGap] = []
+    /// Deliveries settled by records after the damage whose enqueue record was not found (it may
+    /// have been in the damage): a line read again must not enqueue them anew.
+    public var settledAfterDamage: Set<String> = []
 }

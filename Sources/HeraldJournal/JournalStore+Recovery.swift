@@ -24,6 +24,16 @@ extension JournalStore {
         var recordsRead = 0
         // Resynchronising accepts frames up to twice the largest seen (at least 1 MiB).
         var largestBody = 1 << 19
+        // Source lines around each damaged stretch: the last position before it, and the first
+        // after it closes the gaps still open.
+        var lastSource: SourcePosition?
+        var openGaps: [SourceGap] = []
+        var gaps: [SourceGap] = []
+        var settledAfterDamage: Set<String> = []
+        func damaged(_ stretch: JournalDamage, into found: inout [JournalDamage]) {
+            found.append(stretch)
+            openGaps.append(SourceGap(before: lastSource, after: nil, damage: stretch))
+        }
 
         for (index, number) in numbers.enumerated() {
             let isLast = index == numbers.count - 1
@@ -43,9 +53,11 @@ extension JournalStore {
                 truncatedTail = TornTail(segment: name, offset: 0, reason: RecordCodec.HeaderProblem.torn.reason)
                 cutAt = 0
             case .failure(let problem):
-                found.append(JournalDamage(segment: name, offset: 0, length: scanner.size, reason: problem.reason))
+                damaged(JournalDamage(segment: name, offset: 0, length: scanner.size, reason: problem.reason), into: &found)
                 if isLast { cutAt = 0 }
-            case .success:
+            case .success(let header):
+                // A segment of an older format is read, never appended to: new records go to a new one.
+                if isLast, header.version < RecordCodec.version { headSealed = true }
                 var offset = Int64(RecordCodec.segmentHeaderSize)
                 scan: while true {
                     switch try scanner.frame(at: offset, decode: decode) {
@@ -56,12 +68,12 @@ extension JournalStore {
                             truncatedTail = TornTail(segment: name, offset: offset, reason: reason)
                             cutAt = offset
                         } else {
-                            found.append(JournalDamage(segment: name, offset: offset, length: scanner.size - offset, reason: reason))
+                            damaged(JournalDamage(segment: name, offset: offset, length: scanner.size - offset, reason: reason), into: &found)
                         }
                         break scan
                     case .corrupt(let reason):
                         let next = try scanner.nextValidFrame(from: offset + 1, maxBodyLength: 2 * largestBody, decode: decode)
-                        found.append(JournalDamage(segment: name, offset: offset, length: (next ?? scanner.size) - offset, reason: reason))
+                        damaged(JournalDamage(segment: name, offset: offset, length: (next ?? scanner.size) - offset, reason: reason), into: &found)
                         guard let next else {
                             if isLast { cutAt = offset }
                             break scan
@@ -70,6 +82,17 @@ extension JournalStore {
                     case .record(let record, let length):
                         recordsRead += 1
                         largestBody = max(largestBody, length)
+                        switch record {
+                        case .enqueue(_, _, _, _, _, _, _, let source?):
+                            for gap in openGaps { gaps.append(SourceGap(before: gap.before, after: source, damage: gap.damage)) }
+                            openGaps = []
+                            lastSource = source
+                        case .settle(let id) where !gaps.isEmpty || !openGaps.isEmpty:
+                            // Its enqueue may have been in the damage: a re-read line must not send it again.
+                            if entries[id] == nil, settledAfterDamage.count < 1 << 20 { settledAfterDamage.insert(id) }
+                        default:
+                            break
+                        }
                         apply(record, length: length, at: offset, in: number, stubs: &stubs, position: &position)
                         offset += Int64(length)
                     }
@@ -98,13 +121,14 @@ extension JournalStore {
         if segments.isEmpty, !readOnly {
             try createSegment(1)
         }
+        gaps += openGaps
         Self.keepLivePending(&stubs, in: entries)
         let pending = stubs
         stubs = []
         return JournalRecovery(
             pending: pending, deliveries: options.recoverPayloads ? fullDeliveries(pending) : [],
             truncatedTail: truncatedTail, damage: damage, quarantined: quarantined, segmentsRead: numbers.count,
-            recordsRead: recordsRead)
+            recordsRead: recordsRead, sourceGaps: gaps, settledAfterDamage: settledAfterDamage)
     }
 
     /// A segment written by a newer Herald stops start-up before anything is read or changed:
@@ -128,7 +152,7 @@ extension JournalStore {
                        stubs: inout [RecoveredDelivery], position: inout UInt32)
     {
         switch record {
-        case .enqueue(let id, let endpoint, let enqueuedAt, let attempts, let notBefore, let lastError, let key):
+        case .enqueue(let id, let endpoint, let enqueuedAt, let attempts, let notBefore, let lastError, let key, _):
             let entry = Entry(segment: number, length: length, offset: offset, notBefore: notBefore, attempts: attempts,
                               error: errorCode(lastError))
             if entries.insertIfAbsent(id, entry) {

@@ -55,7 +55,7 @@ final class JournalStore: @unchecked Sendable {
     private var uncompactable: Set<UInt32> = []
     /// The head segment takes no more writes: a sync of it failed (or a failed write could not be
     /// cut back), so the next write starts a new segment (see `writeUnchecked`).
-    private var headSealed = false
+    var headSealed = false
 
     static func segmentName(_ number: UInt32) -> String {
         let digits = String(number)

@@ -20,6 +20,9 @@ public struct PendingDelivery: Sendable, Equatable {
     /// The value of the endpoint's `ordering.key` in the event, when it orders by key: deliveries
     /// that share it go one at a time, in the order they were journaled.
     public var orderingKey: String?
+    /// Where the event's line is in its source file (file sources only): lets recovery read the
+    /// line again when this record is damaged.
+    public var source: SourcePosition?
 
     public init(
         id: String,
@@ -32,7 +35,8 @@ public struct PendingDelivery: Sendable, Equatable {
         notBefore: Int64 = 0,
         lastError: String? = nil,
         payload: [UInt8],
-        orderingKey: String? = nil
+        orderingKey: String? = nil,
+        source: SourcePosition? = nil
     ) {
         self.id = id
         self.endpoint = endpoint
@@ -45,5 +49,6 @@ public struct PendingDelivery: Sendable, Equatable {
         self.lastError = lastError
         self.payload = payload
         self.orderingKey = orderingKey
+        self.source = source
     }
 }

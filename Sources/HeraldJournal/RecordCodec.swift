@@ -11,7 +11,10 @@
 /// so a reader can tell a torn tail (length runs past the end) from a corrupt record (CRC).
 enum RecordCodec {
     static let magic: [UInt8] = Array("HRLDJRNL".utf8)
-    static let version: UInt8 = 1
+    /// Written in new segments. Version 2 added the tagged trailer of enqueue records (the
+    /// source position); version 1 segments are still read, and never appended to.
+    static let version: UInt8 = 2
+    static let readableVersions: ClosedRange<UInt8> = 1...2
     static let segmentHeaderSize = 16
     static let frameHeaderSize = 8
     /// Bodies above this are refused on write and taken for corruption on read.
@@ -32,13 +35,13 @@ enum RecordCodec {
         return writer.bytes
     }
 
-    /// The segment number, or a reason the header is not one of ours.
-    static func parseSegmentHeader(_ bytes: [UInt8]) -> Result<UInt32, HeaderProblem> {
+    /// The segment number and format version, or a reason the header is not one of ours.
+    static func parseSegmentHeader(_ bytes: [UInt8]) -> Result<(number: UInt32, version: UInt8), HeaderProblem> {
         guard bytes.count >= segmentHeaderSize else { return .failure(.torn) }
         guard Array(bytes[0..<8]) == magic else { return .failure(.badMagic) }
-        guard bytes[8] == version else { return .failure(.unsupportedVersion(bytes[8])) }
+        guard readableVersions.contains(bytes[8]) else { return .failure(.unsupportedVersion(bytes[8])) }
         var reader = ByteReader(bytes, from: 12, to: 16)
-        return .success((try? reader.fixed32()) ?? 0)
+        return .success(((try? reader.fixed32()) ?? 0, bytes[8]))
     }
 
     enum HeaderProblem: Error {
@@ -101,10 +104,20 @@ enum RecordCodec {
                 w.byte(0)
             }
             w.blob(d.payload)
-            // Optional trailer (added with per-key ordering): absent when the delivery has no key.
+            // Optional trailer of tagged fields, each absent when unset: 1 the ordering key (also in
+            // version 1), 2 the source position (version 2).
             if let key = d.orderingKey {
-                w.byte(1)
+                w.byte(TrailerTag.orderingKey)
                 w.string(key)
+            }
+            if let source = d.source {
+                w.byte(TrailerTag.source)
+                w.unsigned(source.device)
+                w.unsigned(source.inode)
+                w.unsigned(source.fingerprintHash)
+                w.unsigned(UInt64(source.fingerprintLength))
+                w.signed(source.offset)
+                w.signed(source.length)
             }
         case .attempt(let id, let attempts, let notBefore, let error):
             w.byte(Kind.attempt.rawValue)
@@ -119,6 +132,39 @@ enum RecordCodec {
             w.byte(Kind.dead.rawValue)
             w.string(id)
             w.string(reason)
+        }
+    }
+
+    enum TrailerTag {
+        /// Version 1 wrote it for "no key"; read and ignored.
+        static let none: UInt8 = 0
+        static let orderingKey: UInt8 = 1
+        static let source: UInt8 = 2
+    }
+
+    /// Reads the enqueue trailer's tagged fields to the end of the body: `key` reads the ordering
+    /// key's string, `source` gets the position.
+    static func readTrailer(
+        _ r: inout ByteReader, key: (inout ByteReader) throws(JournalError) -> Void, source: (SourcePosition) -> Void
+    ) throws(JournalError) {
+        while !r.isAtEnd {
+            switch try r.byte() {
+            case TrailerTag.none:
+                continue
+            case TrailerTag.orderingKey:
+                try key(&r)
+            case TrailerTag.source:
+                let device = try r.unsigned(), inode = try r.unsigned(), hash = try r.unsigned()
+                let fingerprintLength = try r.unsigned()
+                let offset = try r.signed(), length = try r.signed()
+                guard fingerprintLength <= 4096, offset >= 0, length > 0 else {
+                    throw JournalError(.corrupt, "impossible source position")
+                }
+                source(SourcePosition(device: device, inode: inode, fingerprintHash: hash, fingerprintLength: Int(fingerprintLength),
+                                      offset: offset, length: length))
+            case let tag:
+                throw JournalError(.corrupt, "unknown enqueue field \(tag)")
+            }
         }
     }
 
@@ -186,12 +232,14 @@ enum RecordCodec {
             let notBefore = try r.signed()
             let lastError: String? = try r.byte() == 0 ? nil : r.string()
             let payload = try r.blob()
-            let orderingKey: String? = r.isAtEnd ? nil : (try r.byte() == 1 ? r.string() : nil)
+            var orderingKey: String?
+            var source: SourcePosition?
+            try readTrailer(&r, key: { (reader: inout ByteReader) throws(JournalError) in orderingKey = try reader.string() }, source: { source = $0 })
             return .enqueue(
                 PendingDelivery(
                     id: id, endpoint: endpoint, route: route, eventID: eventID, eventType: eventType,
                     enqueuedAt: enqueuedAt, attempts: Int(attempts), notBefore: notBefore,
-                    lastError: lastError, payload: payload, orderingKey: orderingKey))
+                    lastError: lastError, payload: payload, orderingKey: orderingKey, source: source))
         case .attempt:
             let id = try r.string()
             let attempts = try r.signed()

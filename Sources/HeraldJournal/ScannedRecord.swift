@@ -4,7 +4,7 @@
 /// layout ``RecordCodec/decodeBody(_:)`` reads (a test holds them together).
 enum ScannedRecord: Equatable {
     case enqueue(id: String, endpoint: String, enqueuedAt: Int64, attempts: Int, notBefore: Int64, lastError: String?,
-                 orderingKey: UInt64)
+                 orderingKey: UInt64, source: SourcePosition?)
     case attempt(id: String, attempts: Int, notBefore: Int64, error: String)
     case settle(id: String)
 }
@@ -41,9 +41,11 @@ extension RecordCodec {
             let notBefore = try r.signed()
             let lastError: String? = try r.byte() == 0 ? nil : r.string()
             try r.skipBlob()  // payload
-            let key: UInt64 = r.isAtEnd ? 0 : (try r.byte() == 1 ? r.withBlob(OrderingKey.hash(bytes:)) : 0)
+            var key: UInt64 = 0
+            var source: SourcePosition?
+            try readTrailer(&r, key: { (reader: inout ByteReader) throws(JournalError) in key = try reader.withBlob(OrderingKey.hash(bytes:)) }, source: { source = $0 })
             return .enqueue(id: id, endpoint: endpoint, enqueuedAt: enqueuedAt, attempts: Int(attempts), notBefore: notBefore,
-                            lastError: lastError, orderingKey: key)
+                            lastError: lastError, orderingKey: key, source: source)
         case .attempt:
             let id = try r.string()
             let attempts = try r.signed()

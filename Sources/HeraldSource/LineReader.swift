@@ -10,6 +10,8 @@ struct LineReader {
         /// Reported as an oversized line when the newline comes; `nil` to drop silently.
         var prefix: ArraySlice<UInt8>?
         var length: Int
+        /// File offset of the skipped line's first byte.
+        var start: Int64 = 0
     }
 
     let limits: LineLimits
@@ -102,7 +104,7 @@ struct LineReader {
                     skip = skipping
                     scan = end
                 } else if end - start > limits.maxLineBytes {
-                    skip = Skip(prefix: chunk[start..<(start + limits.maxLineBytes)], length: end - start)
+                    skip = Skip(prefix: chunk[start..<(start + limits.maxLineBytes)], length: end - start, start: chunkOffset + Int64(start))
                     scan = end
                 }
                 return nil
@@ -112,13 +114,14 @@ struct LineReader {
             if let skipping = skip {
                 skip = nil
                 guard let prefix = skipping.prefix else { continue }
-                return countedLine(prefix, oversized: skipping.length + newline - start)
+                return countedLine(prefix, oversized: skipping.length + newline - start, from: skipping.start)
             }
             let length = newline - start
+            let lineStart = chunkOffset + Int64(start)
             if length > limits.maxLineBytes {
-                return countedLine(chunk[start..<(start + limits.maxLineBytes)], oversized: length)
+                return countedLine(chunk[start..<(start + limits.maxLineBytes)], oversized: length, from: lineStart)
             }
-            return countedLine(chunk[start..<newline], oversized: nil)
+            return countedLine(chunk[start..<newline], oversized: nil, from: lineStart)
         }
     }
 
@@ -132,18 +135,20 @@ struct LineReader {
         }
         if let skipping = skip {
             guard let prefix = skipping.prefix else { return nil }
-            return countedLine(prefix, oversized: skipping.length)
+            return countedLine(prefix, oversized: skipping.length, from: skipping.start, to: readOffset)
         }
         guard scan < chunk.count else { return nil }
         let length = chunk.count - scan
+        let lineStart = chunkOffset + Int64(scan)
         if length > limits.maxLineBytes {
-            return countedLine(chunk[scan..<(scan + limits.maxLineBytes)], oversized: length)
+            return countedLine(chunk[scan..<(scan + limits.maxLineBytes)], oversized: length, from: lineStart, to: readOffset)
         }
-        return countedLine(chunk[scan...], oversized: nil)
+        return countedLine(chunk[scan...], oversized: nil, from: lineStart, to: readOffset)
     }
 
-    private mutating func countedLine(_ bytes: ArraySlice<UInt8>, oversized: Int?) -> SourceLine {
+    /// A line from `start` up to `end` in the file (by default just after the newline just found).
+    private mutating func countedLine(_ bytes: ArraySlice<UInt8>, oversized: Int?, from start: Int64, to end: Int64? = nil) -> SourceLine {
         linesBefore = linesBefore.map { $0 + 1 }
-        return SourceLine(bytes: bytes, lineNumber: linesBefore, oversized: oversized)
+        return SourceLine(bytes: bytes, lineNumber: linesBefore, oversized: oversized, span: start..<(end ?? lineEndOffset))
     }
 }

@@ -10,11 +10,15 @@ public struct SourceLine: Sendable, Equatable {
     public var lineNumber: Int?
     /// Set when the line was longer than `maxLineBytes`: its full length in bytes, newline excluded.
     public var oversized: Int?
+    /// Where the line lies in its file: its first byte, up to just after its newline (file sources
+    /// only), so that it can be read again later.
+    public var span: Range<Int64>?
 
-    public init(bytes: ArraySlice<UInt8>, lineNumber: Int? = nil, oversized: Int? = nil) {
+    public init(bytes: ArraySlice<UInt8>, lineNumber: Int? = nil, oversized: Int? = nil, span: Range<Int64>? = nil) {
         self.bytes = bytes
         self.lineNumber = lineNumber
         self.oversized = oversized
+        self.span = span
     }
 }
 

@@ -114,6 +114,27 @@ struct JournalTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir.path)/quarantine").count == 1)
     }
 
+    @Test("a version-1 segment is read and never appended to: new records go to a new segment, so an older Herald can still read it")
+    func olderFormatIsSealed() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let (journal, _) = try await openJournal(dir)
+        try await journal.append([.enqueue(delivery("msg_1"))])
+        await journal.close()
+        let path = "\(dir.path)/segment-00000001.log"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(bytes[8] == 2)
+        bytes[8] = 1
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let (reopened, recovery) = try await openJournal(dir)
+        #expect(recovery.deliveries.map(\.id) == ["msg_1"])
+        try await reopened.append([.enqueue(delivery("msg_2"))])
+        await reopened.close()
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == bytes, "the version-1 segment is untouched")
+        #expect(try dir.segmentFiles() == ["segment-00000001.log", "segment-00000002.log"])
+        #expect(try await recover(dir).deliveries.map(\.id) == ["msg_1", "msg_2"])
+    }
+
     @Test("a segment in a newer format stops recovery with a clear error and is left exactly as it was")
     func newerFormat() async throws {
         let dir = try TemporaryDirectory()
@@ -123,16 +144,16 @@ struct JournalTests {
         await journal.close()
         let path = "\(dir.path)/segment-00000001.log"
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        bytes[8] = 2
+        bytes[8] = 3
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         for _ in 0..<2 {
             let attempt = Result { () throws(JournalError) in try Journal.open(directory: dir.path) }
             guard case .failure(let error) = attempt else {
-                Issue.record("a segment in version 2 was opened")
+                Issue.record("a segment in version 3 was opened")
                 return
             }
             #expect(error.code == .unsupported)
-            #expect(error.message.contains("version 2") && error.message.contains("Nothing was changed"), "\(error.message)")
+            #expect(error.message.contains("version 3") && error.message.contains("Nothing was changed"), "\(error.message)")
             #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
         }
         #expect(try dir.segmentFiles() == ["segment-00000001.log"])

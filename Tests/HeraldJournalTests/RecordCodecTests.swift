@@ -10,6 +10,12 @@ struct RecordCodecTests {
             PendingDelivery(
                 id: "msg_ü", endpoint: "", route: "r", eventID: "e", eventType: "t", enqueuedAt: -5,
                 attempts: 7, notBefore: Int64.max, lastError: "HTTP 503 Service Unavailable", payload: [])),
+        .enqueue(
+            PendingDelivery(
+                id: "msg_src", endpoint: "e", route: "r", eventID: "e", eventType: "t", enqueuedAt: 1, payload: [1, 2],
+                orderingKey: "customer-7",
+                source: SourcePosition(device: 64_769, inode: UInt64.max, fingerprintHash: 0xDEAD_BEEF_0BAD_F00D, fingerprintLength: 256,
+                                       offset: 1 << 40, length: 301))),
         .attempt(id: "msg_1", attempts: 3, notBefore: 1_700_000_123_456, error: "timeout after 10s"),
         .ack(id: "msg_1"),
         .dead(id: "msg_2", reason: "410 Gone"),
@@ -38,6 +44,28 @@ struct RecordCodecTests {
         }
     }
 
+    @Test("a version-1 enqueue record (key flag 0 or a key, no source) still decodes")
+    func versionOneTrailer() throws {
+        var plain = delivery("msg_v1")
+        plain.orderingKey = nil
+        var frame = try RecordCodec.frame(.enqueue(plain))
+        // Version 1 wrote no trailer without a key; older builds wrote a 0 flag. Append one and re-frame.
+        var body = Array(frame[RecordCodec.frameHeaderSize...])
+        body.append(0)
+        var writer = ByteWriter()
+        writer.fixed32(UInt32(body.count))
+        writer.fixed32(0)
+        writer.bytes += body
+        let crc = writer.bytes.withUnsafeBytes { CRC32C.update(CRC32C.update(0, UnsafeRawBufferPointer(rebasing: $0[0..<4])), UnsafeRawBufferPointer(rebasing: $0[8...])) }
+        writer.setFixed32(crc, at: 4)
+        frame = writer.bytes
+        guard case .record(.enqueue(let decoded), _) = RecordCodec.readFrame(frame, at: 0) else {
+            Issue.record("a 0 key flag did not decode")
+            return
+        }
+        #expect(decoded == plain)
+    }
+
     @Test("any single flipped bit is caught")
     func flippedBits() throws {
         let frame = try RecordCodec.frame(.attempt(id: "msg_1", attempts: 2, notBefore: 99, error: "503"))
@@ -60,7 +88,7 @@ struct ScannedRecordTests {
         switch record {
         case .enqueue(let d):
             .enqueue(id: d.id, endpoint: d.endpoint, enqueuedAt: d.enqueuedAt, attempts: d.attempts, notBefore: d.notBefore,
-                     lastError: d.lastError, orderingKey: OrderingKey.hash(d.orderingKey))
+                     lastError: d.lastError, orderingKey: OrderingKey.hash(d.orderingKey), source: d.source)
         case .attempt(let id, let attempts, let notBefore, let error):
             .attempt(id: id, attempts: attempts, notBefore: notBefore, error: error)
         case .ack(let id), .dead(let id, _):
@@ -92,6 +120,11 @@ struct ScannedRecordTests {
             d.notBefore = Int64.random(in: -1...Int64.max, using: &random)
             d.lastError = Bool.random(using: &random) ? text(50) : nil
             d.orderingKey = Bool.random(using: &random) ? text(300) : nil
+            d.source = Bool.random(using: &random)
+                ? SourcePosition(device: .random(in: 0...UInt64.max, using: &random), inode: .random(in: 0...UInt64.max, using: &random),
+                                 fingerprintHash: .random(in: 0...UInt64.max, using: &random), fingerprintLength: .random(in: 0...256, using: &random),
+                                 offset: .random(in: 0...Int64.max / 2, using: &random), length: .random(in: 1...1 << 30, using: &random))
+                : nil
             let records: [JournalRecord] = [
                 .enqueue(d), .attempt(id: d.id, attempts: d.attempts, notBefore: d.notBefore, error: text(80)),
                 .ack(id: d.id), .dead(id: d.id, reason: text(200)),

@@ -16,6 +16,8 @@ public final class HeraldMetrics: Sendable {
     private let journalPending: Gauge
     private let journalBytes: Gauge
     private let journalDamagedBytes: Counter
+    private let journalRecovered: Counter
+    private let journalUnrecoverable: Counter
     private let sourceLag: Gauge
     private let sourceFilesLost: Counter
     private let sourceBytesLost: Counter
@@ -37,6 +39,8 @@ public final class HeraldMetrics: Sendable {
         deliveriesEnqueued = Counter(label: MetricName.deliveriesEnqueued, factory: factory)
         deadLettersReplayed = Counter(label: MetricName.deadLettersReplayed, factory: factory)
         journalDamagedBytes = Counter(label: MetricName.journalDamagedBytes, factory: factory)
+        journalRecovered = Counter(label: MetricName.journalRecovered, factory: factory)
+        journalUnrecoverable = Counter(label: MetricName.journalUnrecoverable, factory: factory)
 
         deadLettersRemovedForBytes = Counter(label: MetricName.deadLettersRemoved, dimensions: [("reason", "max_bytes")], factory: factory)
         deadLettersRemovedForAge = Counter(label: MetricName.deadLettersRemoved, dimensions: [("reason", "max_age")], factory: factory)
@@ -92,6 +96,13 @@ public final class HeraldMetrics: Sendable {
     /// Journal bytes recovery could not read and skipped (each start counts what it found).
     func countJournalDamage(bytes: Int64) {
         journalDamagedBytes.increment(by: bytes)
+    }
+
+    /// Deliveries enqueued again from their source lines after journal damage, and the damaged
+    /// stretches whose lines could not be read again.
+    func countSourceRecovery(recovered: Int, unrecoverable: Int) {
+        journalRecovered.increment(by: recovered)
+        journalUnrecoverable.increment(by: unrecoverable)
     }
 
     func recordSourceLag(bytes: Int64) {

@@ -15,6 +15,8 @@ public enum MetricName {
     public static let journalPending = "herald_journal_pending_deliveries"
     public static let journalBytes = "herald_journal_bytes"
     public static let journalDamagedBytes = "herald_journal_damaged_bytes_total"
+    public static let journalRecovered = "herald_journal_recovered_from_source_total"
+    public static let journalUnrecoverable = "herald_journal_unrecoverable_stretches_total"
     public static let sourceLag = "herald_source_lag_bytes"
     public static let sourceFilesLost = "herald_source_files_lost_total"
     public static let sourceBytesLost = "herald_source_lost_bytes_total"

@@ -40,8 +40,14 @@ struct Ingestor: Sendable {
         }
     }
 
-    func ingest(_ batch: LineBatch, reread: inout RereadGuard) async throws {
+    /// `settled`: deliveries known to be settled although the journal does not hold them (a re-read
+    /// after journal damage): not enqueued again. `file`: the file the lines are from, when the
+    /// batch has no checkpoint to say so. Returns how many deliveries were journaled.
+    @discardableResult
+    func ingest(_ batch: LineBatch, reread: inout RereadGuard, settled: Set<String> = [], file: SourceFileStamp? = nil) async throws -> Int {
         let enqueuedAt = now()
+        // Each delivery records where its line is, so that a damaged record can be read again.
+        let file = file ?? batch.checkpoint.map(SourceFileStamp.init(checkpoint:))
         let generation = live.current
         let decoder = generation.decoder, router = generation.router
         var deliveries: [PendingDelivery] = []
@@ -79,7 +85,8 @@ struct Ingestor: Sendable {
                         ?? StoredPayload(contentType: StoredPayload.unrendered, body: event.line)
                     deliveries.append(PendingDelivery(id: id, endpoint: endpoint.name, route: match.route.name, eventID: event.id, eventType: event.type,
                                                       enqueuedAt: enqueuedAt, payload: payload.encoded(),
-                                                      orderingKey: endpoint.ordering?.value(in: event)))
+                                                      orderingKey: endpoint.ordering?.value(in: event),
+                                                      source: file.flatMap { file in line.span.map(file.position(of:)) }))
                     lineOf[id] = line.lineNumber
                 }
             }
@@ -90,7 +97,7 @@ struct Ingestor: Sendable {
         let unseen = reread.fresh(deliveries)
         let known = Set(await journal.read(unseen.map(\.id)).compactMap { $0.delivery?.id })
         var seen = Set<String>()
-        let fresh = unseen.filter { !known.contains($0.id) && seen.insert($0.id).inserted }
+        let fresh = unseen.filter { !known.contains($0.id) && !settled.contains($0.id) && seen.insert($0.id).inserted }
         let (stored, refused) = try await journal(fresh, lines: lineOf)
         if refused > 0 {
             rejected[EventRejection.Reason.unjournalable.rawValue, default: 0] += refused
@@ -102,6 +109,7 @@ struct Ingestor: Sendable {
         // start recovers its deliveries, and its re-read lines are known to the re-read guard.
         if let checkpoint = batch.checkpoint { try await saveCheckpointDurably(checkpoint) }
         dispatcher.submit(stored)
+        return stored.count
     }
 
     /// Journals `deliveries` durably. When the journal refuses them for a reason retrying cannot

@@ -98,6 +98,8 @@ public final class Sidecar: Sendable {
         let source: any LineSource
         var checkpoints: CheckpointStore?
         var sourceLag: SourceLag?
+        var sourcePath: String?
+        var startCheckpoint: Checkpoint?
         // Batches of 1,024 lines: one journal sync each, and little memory held per batch.
         let limits = LineLimits(maxLineBytes: config.source.maxLineBytes, maxBatchLines: Self.batchLines)
         switch config.source.input {
@@ -124,6 +126,8 @@ public final class Sidecar: Sendable {
                 }
             }
             checkpoints = store
+            sourcePath = path
+            startCheckpoint = checkpoint
             sourceLag = SourceLag(path: path, checkpoints: store, startAtEnd: config.source.startAt == .end)
             readiness.source(file: path)
         case .stdin:
@@ -131,6 +135,18 @@ public final class Sidecar: Sendable {
         }
         let ingestor = Ingestor(live: live, journal: journal, checkpoints: checkpoints, dispatcher: dispatcher,
                                 stats: stats, logger: logger, now: now)
+        if !recovery.sourceGaps.isEmpty {
+            if let sourcePath {
+                let recovering = SourceRecovery(sourcePath: sourcePath, limits: limits, ingestor: ingestor, logger: logger, metrics: stats.metrics)
+                await recovering.run(SourceRecovery.plan(recovery.sourceGaps, checkpoint: startCheckpoint), settled: recovery.settledAfterDamage)
+            } else {
+                logger.error("cannot recover the deliveries of damaged journal stretches: the source is stdin, whose lines cannot be read again",
+                             metadata: ["damaged_stretches": "\(recovery.sourceGaps.count)"])
+                stats.metrics.countSourceRecovery(recovered: 0, unrecoverable: recovery.sourceGaps.count)
+            }
+            recovery.sourceGaps = []
+            recovery.settledAfterDamage = []
+        }
         let replayer = Replayer(spool: spool, deadLetters: deadLetters, journal: journal, dispatcher: dispatcher, stats: stats, logger: logger, now: now)
         // Made before the group runs, so that both exist by the time "herald running" is logged.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
