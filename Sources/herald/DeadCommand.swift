@@ -44,7 +44,14 @@ struct DeadListCommand: AsyncParsableCommand {
             if !json { print("no dead letters (no state in \(config.stateDir) yet)") }
             return
         }
-        let letters = try deadLetterStore(for: config).list().filter(filter.matches)
+        let (all, unreadable) = try deadLetterStore(for: config).scan()
+        let letters = all.filter(filter.matches)
+        if !unreadable.isEmpty {
+            // Left in place for an operator; never skipped silently.
+            FileHandle.standardError.write(Data(("herald: \(unreadable.count) dead-letter file\(unreadable.count == 1 ? "" : "s") could not be read and "
+                + "\(unreadable.count == 1 ? "is" : "are") not listed (left in place in \(config.stateDir)/dead): "
+                + unreadable.map { ControlCharacters.escaped($0) }.joined(separator: ", ") + "\n").utf8))
+        }
         if json {
             for letter in letters {
                 var object = JSONObject()
@@ -57,7 +64,7 @@ struct DeadListCommand: AsyncParsableCommand {
                 object["attempts"] = .number(JSONNumber(Double(letter.delivery.attempts)))
                 object["reason"] = .string(letter.reason)
                 if let key = letter.delivery.orderingKey { object["ordering_key"] = .string(key) }
-                print(JSONWriter.encode(.object(object)))
+                print(ControlCharacters.escapedJSON(JSONWriter.encode(.object(object))))
             }
             return
         }
@@ -65,10 +72,12 @@ struct DeadListCommand: AsyncParsableCommand {
             print("no dead letters")
             return
         }
+        // Event fields and receivers' answers reach the terminal escaped: an ESC in them must not act.
+        let shown = { (text: String) in ControlCharacters.escaped(text) }
         for letter in letters {
             let d = letter.delivery
-            let key = d.orderingKey.map { "  key \($0)" } ?? ""
-            print("\(iso8601(letter.deadAt))  \(d.id)  \(d.endpoint)  \(d.route)  \(d.eventType)  event \(d.eventID)  attempts \(d.attempts)\(key)\n    \(letter.reason)")
+            let key = d.orderingKey.map { "  key \(shown($0))" } ?? ""
+            print("\(iso8601(letter.deadAt))  \(d.id)  \(shown(d.endpoint))  \(shown(d.route))  \(shown(d.eventType))  event \(shown(d.eventID))  attempts \(d.attempts)\(key)\n    \(shown(letter.reason))")
         }
         print("\(letters.count) dead letter\(letters.count == 1 ? "" : "s")")
     }

@@ -64,10 +64,13 @@ struct SendCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.runtime)
         }
         print(String(format: "< HTTP %d in %.1f ms (HTTP/%@, %@ connection)", status, milliseconds, result.httpVersion, result.connectionReused ? "reused" : "new"))
-        for header in result.headers.map(redactor.redact(header:)) { print("< \(header.name): \(header.value)") }
+        // The receiver's answer reaches the terminal with its control characters escaped (its lines kept).
+        for header in result.headers.map(redactor.redact(header:)) { print("< \(ControlCharacters.escaped(header.name)): \(ControlCharacters.escaped(header.value))") }
         if !result.body.isEmpty {
             print("<")
-            print(redactor.redact(String(decoding: result.body.prefix(4096), as: UTF8.self)) + (result.body.count > 4096 || result.bodyTruncated ? "\n< (truncated)" : ""))
+            let body = redactor.redact(String(decoding: result.body.prefix(4096), as: UTF8.self))
+            print(body.split(separator: "\n", omittingEmptySubsequences: false).map { ControlCharacters.escaped(String($0)) }.joined(separator: "\n")
+                + (result.body.count > 4096 || result.bodyTruncated ? "\n< (truncated)" : ""))
         }
         if !(200..<300).contains(status) { throw ExitCode(ExitStatus.runtime) }
     }

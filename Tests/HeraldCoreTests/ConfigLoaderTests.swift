@@ -1,3 +1,4 @@
+import Glibc
 import HeraldHTTP
 import Foundation
 import HeraldCore
@@ -111,20 +112,34 @@ struct ConfigLoaderTests {
         #expect(config.secrets.contains(secret))
     }
 
-    @Test("a missing secret_file is a located error")
-    func missingSecretFile() {
+    @Test("a secret_file that is missing, a FIFO, a device or too large is a located error at once, never a hang", arguments: [
+        ("/nonexistent/herald.secret", "No such file or directory"), ("/dev/zero", "not a regular file"),
+        ("FIFO", "not a regular file"), ("BIG", "larger than 64 KiB"),
+    ])
+    func unusableSecretFile(path: String, reason: String) throws {
+        let folder = "/tmp/herald-secret-\(UInt64.random(in: 0...UInt64.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var file = path
+        if path == "FIFO" {
+            file = folder + "/fifo"
+            #expect(mkfifo(file, 0o600) == 0)  // nobody writes it: a blocking open would wait for ever
+        } else if path == "BIG" {
+            file = folder + "/big"
+            try Data(repeating: 0x61, count: 65 << 10).write(to: URL(fileURLWithPath: file))
+        }
         let result = ConfigLoader.load(text: """
             version: 1
             source: { file: ./events.jsonl }
             endpoints:
               erp:
                 url: https://erp.example.com/hooks
-                signing: { scheme: hmac-sha256, secret_file: /nonexistent/herald.secret }
+                signing: { scheme: hmac-sha256, secret_file: \(file) }
             routes:
               - { name: orders, events: ["order.*"], to: erp }
             """, path: "c.yaml", environment: [:])
         guard case .failure(let errors) = result else { Issue.record("accepted"); return }
-        #expect(errors.diagnostics.map(\.description) == ["c.yaml:6:50: cannot read secret_file '/nonexistent/herald.secret'"])
+        #expect(errors.diagnostics.map(\.description) == ["c.yaml:6:50: cannot read secret_file '\(file)': \(reason)"])
     }
 
     @Test("anchors, aliases and << merge keys work, and keys written beside a merge win")

@@ -97,6 +97,28 @@ struct DeliveryTests {
         #expect(await harness.waitForExit() == 0)
     }
 
+    @Test("dead list escapes control characters from events, and names the dead-letter files it cannot read instead of skipping them silently")
+    func deadListHostileAndUnreadable() async throws {
+        let receiver = try Receiver { _, _ in ServerResponse(status: 400) }
+        defer { receiver.stop() }
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url))
+        try harness.append([#"{"type":"evil\u001b[2J","id":"esc-\u001b]0;owned\u0007"}"#])
+        try harness.start()
+        let listed = try await poll({ try await harness.dead(["list"]).stdout }, until: { $0.contains("1 dead letter") })
+        #expect(!listed.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 }, "\(listed)")
+        #expect(listed.contains(#"evil\u001b[2J"#) && listed.contains(#"esc-\u001b]0;owned\u0007"#), "\(listed)")
+        let json = try await harness.dead(["list", "--json"]).stdout
+        #expect(!json.unicodeScalars.contains { $0.value == 0x1B }, "\(json)")
+        let dead = URL(fileURLWithPath: harness.stateDir).appendingPathComponent("dead")
+        let letter = try #require(try FileManager.default.contentsOfDirectory(atPath: dead.path).first { !$0.hasPrefix(".") })
+        try Data("not a dead letter".utf8).write(to: dead.appendingPathComponent("zz-broken" + (letter.split(separator: ".").last.map { "." + $0 } ?? "")))
+        let again = try await harness.dead(["list"])
+        #expect(again.stdout.contains("1 dead letter"))
+        #expect(again.stderr.contains("1 dead-letter file could not be read") && again.stderr.contains("zz-broken"), "\(again.stderr)")
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+    }
+
     @Test("410 Gone retires the endpoint: its deliveries are dead-lettered with that reason and it is sent nothing more")
     func goneEndpoint() async throws {
         let receiver = try Receiver { _, _ in ServerResponse(status: 410) }

@@ -22,11 +22,13 @@ extension ConfigDecoder {
             mark = node.mark
         case (nil, let node?):
             guard let path = reader.string(node, "'admin.token_file'") else { return .none }
-            guard let text = try? String(contentsOfFile: reader.resolvedPath(path), encoding: .utf8) else {
-                reader.error("cannot read admin.token_file '\(path)'", at: node.mark)
+            switch SecretFile.read(reader.resolvedPath(path)) {
+            case .success(let text):
+                token = text
+            case .failure(let error):
+                reader.error("cannot read admin.token_file '\(path)': \(error.reason)", at: node.mark)
                 return .none
             }
-            token = text.trimmingCharacters(in: .whitespacesAndNewlines)
             mark = node.mark
         }
         guard !token.isEmpty else {

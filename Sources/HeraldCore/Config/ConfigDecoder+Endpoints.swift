@@ -181,13 +181,12 @@ extension ConfigDecoder {
         var secrets: [(String, SourceMark)] = []
         if let secret = fields["secret"] { secrets = reader.strings(secret, "'signing.secret'", secret: true) ?? [] }
         if let fileNode = fields["secret_file"], let path = reader.string(fileNode, "'signing.secret_file'") {
-            do {
-                let text = try String(contentsOfFile: reader.resolvedPath(path), encoding: .utf8)
-                let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            switch SecretFile.read(reader.resolvedPath(path)) {
+            case .success(let value):
                 reader.secrets.insert(value)
                 secrets.append((value, fileNode.mark))
-            } catch {
-                reader.error("cannot read secret_file '\(path)'", at: fileNode.mark)
+            case .failure(let error):
+                reader.error("cannot read secret_file '\(path)': \(error.reason)", at: fileNode.mark)
                 return nil
             }
         }
