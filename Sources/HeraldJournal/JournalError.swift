@@ -34,6 +34,8 @@ public struct JournalError: Error, Sendable, Equatable, CustomStringConvertible 
         public static let readBack = Operation(name: "read_back")
         /// Writing a dead letter (its file, its sync, its rename, the directory sync).
         public static let deadLetterWrite = Operation(name: "dead_letter_write")
+        /// Freeing space: deleting a settled segment, or starting a fresh one to let an idle one go.
+        public static let journalMaintain = Operation(name: "journal_maintain")
     }
 
     public var code: Code

@@ -296,7 +296,7 @@ final class JournalStore: @unchecked Sendable {
     func maintain() throws(JournalError) {
         while segments.count > 1, let oldest = segments.values.first {
             if oldest.liveCount == 0 {
-                try deleteSegment(oldest.number)
+                try reportingMaintenance { () throws(JournalError) in try deleteSegment(oldest.number) }
             } else if oldest.liveCount <= options.compactionMaxLive
                 && Double(oldest.liveBytes) <= Double(oldest.size) * options.compactionMaxLiveFraction
                 && !uncompactable.contains(oldest.number)
@@ -316,8 +316,22 @@ final class JournalStore: @unchecked Sendable {
         if entries.isEmpty, let head = segments.values.last,
             head.size >= max(segmentLimit / 4, Int64(RecordCodec.segmentHeaderSize) + 1)
         {
-            try createSegment(head.number + 1)
-            try deleteSegment(head.number)
+            try reportingMaintenance { () throws(JournalError) in
+                try createSegment(head.number + 1)
+                try deleteSegment(head.number)
+            }
+        }
+    }
+
+    /// Runs one step of freeing space; a failed file operation is reported (counted in
+    /// `herald_io_errors_total`) before it is thrown. Compaction's writes report themselves.
+    private func reportingMaintenance(_ step: () throws(JournalError) -> Void) throws(JournalError) {
+        do {
+            try step()
+        } catch {
+            let failure = error.during(.journalMaintain)
+            report(failure)
+            throw failure
         }
     }
 

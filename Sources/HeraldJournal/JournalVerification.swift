@@ -18,6 +18,9 @@ public struct JournalVerification: Sendable {
     /// A torn last record (a crash mid-write, or a write in progress while this ran).
     public var tornTail: TornTail?
     public var damage: [JournalDamage]
+    /// Damaged stretches bounded by a source position (an intact record before them): start-up
+    /// reads their lines again from the source file while it is there.
+    public var boundedBySource: Int
     public var isClean: Bool { damage.isEmpty }
 }
 
@@ -38,6 +41,6 @@ extension Journal {
                 .init(name: JournalStore.segmentName($0.number), bytes: $0.size, pending: $0.liveCount)
             },
             recordsRead: recovery.recordsRead, pendingByEndpoint: byEndpoint, tornTail: recovery.truncatedTail,
-            damage: recovery.damage)
+            damage: recovery.damage, boundedBySource: recovery.sourceGaps.filter { $0.before != nil }.count)
     }
 }

@@ -61,6 +61,8 @@ struct JournalVerifyCommand: AsyncParsableCommand {
             out += "  damage: \(report.damage.count) stretch(es), \(report.damage.reduce(Int64(0)) { $0 + $1.length }) bytes unreadable\n"
             for damage in report.damage { out += "    \(damage)\n" }
             out += "  start-up reads past the damage, keeps every intact record and copies these segments to quarantine/\n"
+            out += "  \(report.boundedBySource) of \(report.damage.count) stretch(es) bounded by source positions: start-up reads their lines again "
+                + "from the source file if it is still there; the rest are lost\n"
         }
         return out
     }
@@ -81,6 +83,7 @@ struct JournalVerifyCommand: AsyncParsableCommand {
             return .object(item)
         })
         object["torn_tail"] = report.tornTail.map { .string($0.description) } ?? .null
+        object["damage_bounded_by_source"] = .number(JSONNumber(Double(report.boundedBySource)))
         object["damage"] = .array(report.damage.map { damage in
             var item = JSONObject()
             item["segment"] = .string(damage.segment)

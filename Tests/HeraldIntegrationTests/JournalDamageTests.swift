@@ -56,6 +56,7 @@ struct JournalDamageTests {
         #expect(verify.status == 1, "verify exits 1 on damage:\n\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.contains("\"pending\":999"), "\(verify.stdout)")
         #expect(verify.stdout.contains("checksum mismatch"), "\(verify.stdout)")
+        #expect(verify.stdout.contains("\"damage_bounded_by_source\":1"), "\(verify.stdout)")
         #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: segments[0]))) == bytes, "verify changes nothing")
 
         switch fate {

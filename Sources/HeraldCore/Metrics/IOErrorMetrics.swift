@@ -8,7 +8,7 @@ import Synchronization
 /// the start at 0, so that `increase()` sees the first one; others are made on first use.
 final class IOErrorMetrics: Sendable {
     /// The `op` label values, as docs/operations.md lists them.
-    static let operations = [JournalError.Operation.journalAppend, .journalSync, .deadLetterWrite, .readBack].map(\.name) + [checkpointWrite]
+    static let operations = [JournalError.Operation.journalAppend, .journalSync, .deadLetterWrite, .readBack, .journalMaintain].map(\.name) + [checkpointWrite]
     /// The `op` of a failed checkpoint save (the source's file, not the journal's).
     static let checkpointWrite = "checkpoint_write"
     static let usualErrors = ["EIO", "ENOSPC", "EMFILE"]
