@@ -24,9 +24,12 @@ extension JournalStore {
         var recordsRead = 0
         // Resynchronising accepts frames up to twice the largest seen (at least 1 MiB).
         var largestBody = 1 << 19
-        // Source lines around each damaged stretch: the last position before it, and the first
-        // after it closes the gaps still open.
+        // Source lines around each damaged stretch: the newest position before it, and the first
+        // as new after it closes the gaps still open. "Newest" by enqueue time, not by place:
+        // compaction rewrites old records behind newer ones, and bounding a gap by one of those
+        // would read again, and resend, every line since.
         var lastSource: SourcePosition?
+        var lastSourceAt = Int64.min
         var openGaps: [SourceGap] = []
         var gaps: [SourceGap] = []
         var settledAfterDamage: Set<String> = []
@@ -83,10 +86,11 @@ extension JournalStore {
                         recordsRead += 1
                         largestBody = max(largestBody, length)
                         switch record {
-                        case .enqueue(_, _, _, _, _, _, _, let source?):
+                        case .enqueue(_, _, let enqueuedAt, _, _, _, _, let source?) where enqueuedAt >= lastSourceAt:
                             for gap in openGaps { gaps.append(SourceGap(before: gap.before, after: source, damage: gap.damage)) }
                             openGaps = []
                             lastSource = source
+                            lastSourceAt = enqueuedAt
                         case .settle(let id) where !gaps.isEmpty || !openGaps.isEmpty:
                             // Its enqueue may have been in the damage: a re-read line must not send it again.
                             if entries[id] == nil, settledAfterDamage.count < 1 << 20 { settledAfterDamage.insert(id) }

@@ -44,6 +44,42 @@ struct JournalTests {
         #expect(recovery.deliveries[3].attempts == 4)
     }
 
+    @Test("a damaged record's source gap is bounded by the newest positions around it, not by compacted older records")
+    func sourceGapBounds() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        func at(_ offset: Int64) -> SourcePosition {
+            SourcePosition(device: 1, inode: 2, fingerprintHash: 3, fingerprintLength: 256, offset: offset, length: 100)
+        }
+        func sourced(_ id: String, _ offset: Int64, at time: Int64) -> JournalRecord {
+            var d = delivery(id, enqueuedAt: time)
+            d.source = at(offset)
+            return .enqueue(d)
+        }
+        let (journal, _) = try await openJournal(dir)
+        // Fresh A, then B as compaction writes it (old enqueue time, old line), then the damaged C,
+        // then a compacted E before the fresh D.
+        try await journal.append([sourced("a", 1_000, at: 100), sourced("b", 10, at: 50)])
+        let damagedStart = try dir.fileSize("segment-00000001.log")
+        try await journal.append([sourced("c", 1_100, at: 101)])
+        try await journal.append([.ack(id: "x-settled-after"), sourced("e", 20, at: 60), sourced("d", 1_200, at: 102)])
+        await journal.close()
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: "\(dir.path)/segment-00000001.log"))
+        try handle.seek(toOffset: UInt64(damagedStart + 30))
+        let original = try #require(try handle.read(upToCount: 1))
+        try handle.seek(toOffset: UInt64(damagedStart + 30))
+        try handle.write(contentsOf: Data([original[0] ^ 0x5A]))
+        try handle.close()
+
+        let recovery = try await recover(dir)
+        #expect(recovery.deliveries.map(\.id) == ["b", "e", "a", "d"])
+        #expect(recovery.damage.count == 1)
+        #expect(recovery.sourceGaps.map(\.before) == [at(1_000)])
+        #expect(recovery.sourceGaps.map(\.after) == [at(1_200)])
+        #expect(recovery.settledAfterDamage == ["x-settled-after"])
+        #expect(recovery.deliveries.first { $0.id == "d" }?.source == at(1_200), "positions survive decoding")
+    }
+
     @Test("a journal cut inside its last record keeps every earlier record and reports the torn tail")
     func tornTail() async throws {
         let dir = try TemporaryDirectory()
