@@ -150,18 +150,24 @@ struct JournalTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir.path)/quarantine").count == 1)
     }
 
-    @Test("a version-1 segment is read and never appended to: new records go to a new segment, so an older Herald can still read it")
-    func olderFormatIsSealed() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.cleanUp() }
+    /// A journal of one enqueue record (`msg_1`) whose segment header then says `version`.
+    static func oneRecordSegment(_ dir: TemporaryDirectory, version: UInt8) async throws -> (path: String, bytes: [UInt8]) {
         let (journal, _) = try await openJournal(dir)
         try await journal.append([.enqueue(delivery("msg_1"))])
         await journal.close()
         let path = "\(dir.path)/segment-00000001.log"
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        #expect(bytes[8] == 2)
-        bytes[8] = 1
+        #expect(bytes[8] == RecordCodec.version)
+        bytes[8] = version
         try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return (path, bytes)
+    }
+
+    @Test("a version-1 segment is read and never appended to: new records go to a new segment, so an older Herald can still read it")
+    func olderFormatIsSealed() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let (path, bytes) = try await Self.oneRecordSegment(dir, version: 1)
         let (reopened, recovery) = try await openJournal(dir)
         #expect(recovery.deliveries.map(\.id) == ["msg_1"])
         try await reopened.append([.enqueue(delivery("msg_2"))])
@@ -175,13 +181,7 @@ struct JournalTests {
     func newerFormat() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanUp() }
-        let (journal, _) = try await openJournal(dir)
-        try await journal.append([.enqueue(delivery("msg_1"))])
-        await journal.close()
-        let path = "\(dir.path)/segment-00000001.log"
-        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-        bytes[8] = 3
-        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let (path, bytes) = try await Self.oneRecordSegment(dir, version: 3)
         for _ in 0..<2 {
             let attempt = Result { () throws(JournalError) in try Journal.open(directory: dir.path) }
             guard case .failure(let error) = attempt else {
