@@ -343,4 +343,29 @@ struct DispatchMachineRecoveryTests {
         #expect(!actions.contains { if case .start = $0 { return true } else { return false } }, "nothing starts before its payload is read back")
         #expect(actions.contains { if case .readBack(_, let ids) = $0 { return ids.count == 256 } else { return false } })
     }
+
+    @Test("a catch-up: deliveries submitted behind stubs wait as stubs too, so the payload budget serves the front, read back in whole batches")
+    func budgetServesTheFront() {
+        var run = MachineHarness([endpoint("erp", concurrency: 1)]) {
+            $0.payloadBudget = 300
+            $0.readAhead = 8
+        }
+        run.submit((0..<6).map { pendingDelivery("s\($0)", payload: 100) })
+        #expect(run.startedIDs() == ["s0"])
+        #expect(run.readsAsked == [["s3", "s4", "s5"]], "the stubs near the front are asked for at once")
+        #expect(run.machine.heldBytes == 200)
+        run.submit((0..<3).map { pendingDelivery("t\($0)", payload: 100) })
+        #expect(run.machine.heldBytes == 200, "behind stubs, new deliveries keep no payload although the budget has room")
+        run.settleIO()
+        for _ in 0..<9 {
+            run.finish(nil, ok)
+            run.settleIO()
+        }
+        #expect(run.startedIDs() == ["s0", "s1", "s2", "s3", "s4", "s5", "t0", "t1", "t2"], "read order holds")
+        #expect(run.readsAsked.dropFirst().allSatisfy { $0.count > 1 } || run.readsAsked.count == 1, "no read-back of one delivery at a time")
+        run.advance(by: 20)
+        run.settleIO()
+        #expect(run.pending == 0)
+        #expect(run.machine.heldBytes == 0)
+    }
 }

@@ -19,6 +19,8 @@ struct MachineHarness {
     /// Ids durably dead-lettered, with the reason.
     private(set) var buried: [(id: String, reason: DeadLetterReason)] = []
     private(set) var notices: [DispatchNotice] = []
+    /// Every read-back asked for, in order: the ids of each.
+    private(set) var readsAsked: [[String]] = []
     /// The journal: what a read-back finds.
     var journal: [String: PendingDelivery] = [:]
     /// Faults the next I/O meets.
@@ -149,7 +151,9 @@ struct MachineHarness {
                 started.append((delivery.id, endpoint.name, now))
             case .journal(let records): pendingWrites.append(records)
             case .bury(let burials): pendingBurials.append(burials)
-            case .readBack(let endpoint, let ids): pendingReads.append((endpoint, ids))
+            case .readBack(let endpoint, let ids):
+                pendingReads.append((endpoint, ids))
+                readsAsked.append(ids)
             case .arm: break
             case .notice(let notice): notices.append(notice)
             }

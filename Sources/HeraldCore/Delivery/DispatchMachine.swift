@@ -88,7 +88,8 @@ struct DispatchMachine {
     /// Deliveries submitted and not yet durably settled.
     private(set) var pending = 0
     private(set) var accepting = true
-    private var heldBytes = 0
+    /// Payload bytes held in memory for queued deliveries (within `settings.payloadBudget`).
+    private(set) var heldBytes = 0
 
     private var unwritten: [JournalRecord] = []
     private var unwrittenAcks = 0
@@ -168,7 +169,12 @@ struct DispatchMachine {
                 toBury.append(delivery.burial(gone))
                 continue
             }
-            let keep = payloads && delivery.notBefore <= now && heldBytes + delivery.payloadCount <= settings.payloadBudget
+            // A delivery behind stubs waits for them to be read back first: its payload is not kept
+            // either, so that the budget goes to the front of the queue, where read-back refills it
+            // in whole batches, and not to the back, where it would sit while the front is read a
+            // few at a time.
+            let keep = payloads && delivery.notBefore <= now && current!.endpoint.queue.readyStubs == 0
+                && heldBytes + delivery.payloadCount <= settings.payloadBudget
             heldBytes += current!.endpoint.queue.add(delivery.held(keepPayload: keep), notBefore: delivery.notBefore, now: now)
         }
         if let current { endpoints[current.name] = current.endpoint }
@@ -245,17 +251,17 @@ struct DispatchMachine {
         let window = settings.readAhead * 2
         var dropped: [String] = []
         var failed: [(id: String, error: JournalError)] = []
-        var loaded: [String: HeldDelivery.Box] = [:]
+        var loaded: [(id: String, box: HeldDelivery.Box)] = []
         loaded.reserveCapacity(results.count)
         for (id, result) in results {
             switch result {
             case .found(var delivery):
-                if let newer = unsyncedAttempts[id], newer.attempts > delivery.attempts {
+                if !unsyncedAttempts.isEmpty, let newer = unsyncedAttempts[id], newer.attempts > delivery.attempts {
                     delivery.attempts = newer.attempts
                     delivery.notBefore = newer.notBefore
                     delivery.lastError = newer.error
                 }
-                loaded[id] = HeldDelivery.Box(delivery)
+                loaded.append((id, HeldDelivery.Box(delivery)))
             case .notPending:
                 // Settled elsewhere (a replay replaced it, say): it is not ours to send any more.
                 if let held = endpoint.queue.removeReady(id, within: window) {

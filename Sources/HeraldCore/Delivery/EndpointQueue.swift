@@ -40,6 +40,8 @@ struct EndpointQueue {
     private var sequence = 0
     private var readyPeak = 0
     private var behindCount = 0
+    /// Ready deliveries held without their payload (waiting to be read back).
+    private(set) var readyStubs = 0
 
     /// Deliveries waiting (ready, delayed or behind their key), in flight excluded.
     var count: Int { ready.count + delayed.count + behindCount }
@@ -73,7 +75,7 @@ struct EndpointQueue {
     @discardableResult
     private mutating func place(_ held: HeldDelivery, notBefore: Int64, now: Int64) -> Int {
         if notBefore <= now {
-            ready.append(held)
+            appendReady(held)
             return held.payloadBytes
         }
         sequence += 1
@@ -98,14 +100,20 @@ struct EndpointQueue {
     /// Moves delayed deliveries that are due at `now` to the ready list.
     mutating func promoteDue(now: Int64) {
         while let first = delayed.min, first.notBefore <= now {
-            ready.append(delayed.removeMin().held)
+            appendReady(delayed.removeMin().held)
         }
+    }
+
+    private mutating func appendReady(_ held: HeldDelivery) {
+        if held.box == nil { readyStubs += 1 }
+        ready.append(held)
     }
 
     var front: HeldDelivery? { ready.first }
 
     mutating func popFront() -> HeldDelivery? {
         guard let next = ready.popFirst() else { return nil }
+        if next.box == nil { readyStubs -= 1 }
         readyPeak = max(readyPeak, ready.count + 1)
         if ready.isEmpty, readyPeak > 4096 {
             // Give back the storage a burst grew; a Deque never shrinks by itself.
@@ -122,21 +130,39 @@ struct EndpointQueue {
     }
 
     /// Replaces the stubs of `loaded` deliveries among the first `limit` ready ones with the whole
-    /// deliveries, in one pass; returns the payload bytes now held.
-    mutating func hydrate(_ loaded: [String: HeldDelivery.Box], within limit: Int) -> Int {
+    /// deliveries; returns the payload bytes now held. `loaded` comes in the order the stubs were
+    /// asked for (``stubsAtFront(limit:)``), which is their order in the queue, so one walk matches
+    /// them without hashing an id; a delivery that moved meanwhile is found by a second pass.
+    mutating func hydrate(_ loaded: [(id: String, box: HeldDelivery.Box)], within limit: Int) -> Int {
         var added = 0
+        var next = 0
         for index in ready.indices.prefix(limit) where ready[index].box == nil {
-            guard let box = loaded[ready[index].id] else { continue }
-            ready[index] = HeldDelivery(id: ready[index].id, key: ready[index].key, box: box)
-            added += box.delivery.payload.count
+            guard next < loaded.count else { return added }
+            if ready[index].id == loaded[next].id {
+                added += fill(index, with: loaded[next].box)
+                next += 1
+            }
+        }
+        guard next < loaded.count else { return added }
+        let rest = Dictionary(loaded[next...].map { ($0.id, $0.box) }, uniquingKeysWith: { first, _ in first })
+        for index in ready.indices.prefix(limit) where ready[index].box == nil {
+            if let box = rest[ready[index].id] { added += fill(index, with: box) }
         }
         return added
+    }
+
+    private mutating func fill(_ index: Int, with box: HeldDelivery.Box) -> Int {
+        ready[index] = HeldDelivery(id: ready[index].id, key: ready[index].key, box: box)
+        readyStubs -= 1
+        return box.delivery.payload.count
     }
 
     /// Takes the ready delivery `id` out (near the front), if it is there.
     mutating func removeReady(_ id: String, within limit: Int) -> HeldDelivery? {
         guard let index = ready.indices.prefix(limit).first(where: { ready[$0].id == id }) else { return nil }
-        return ready.remove(at: index)
+        let held = ready.remove(at: index)
+        if held.box == nil { readyStubs -= 1 }
+        return held
     }
 
     /// Empties the queue (for an endpoint that is gone or removed), returning what it held, and
@@ -146,6 +172,7 @@ struct EndpointQueue {
         all.append(contentsOf: delayed.unordered.map(\.held))
         for lane in lanes.values { all.append(contentsOf: lane.map(\.held)) }
         ready = Deque()
+        readyStubs = 0
         delayed = Heap()
         lanes = [:]
         busyKeys = []
