@@ -139,7 +139,8 @@ final class CommitQueue: @unchecked Sendable {
                 deadline.tv_sec += Int(seconds) + nanoseconds / 1_000_000_000
                 nanoseconds %= 1_000_000_000
                 deadline.tv_nsec = nanoseconds
-                while waiting.count < expected && waitingBytes < maxBytes && !closing {
+                // A read arriving ends the wait: the dispatcher may be idle until it is served.
+                while waiting.count < expected && waitingBytes < maxBytes && !closing && reads.isEmpty {
                     if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { break }
                 }
             }

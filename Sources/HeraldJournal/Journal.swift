@@ -193,6 +193,9 @@ private func runWriter(store: JournalStore, queue: CommitQueue) {
     while let waiters = queue.nextBatch(
         maxBytes: store.options.maxBatchBytes, expected: expected, delay: store.options.maxBatchDelay)
     {
+        // Reads (and burials) go first, and again after the write: a dispatcher waiting for the
+        // payloads at the front of its queue must not also wait for this batch's fdatasync.
+        for job in queue.takeJobs() { job(store) }
         defer {
             for job in queue.takeJobs() { job(store) }
         }

@@ -49,4 +49,16 @@ struct EndpointQueueTests {
         _ = queue.removeAll()
         #expect(queue.readyStubs == 0)
     }
+
+    @Test("read-back asks for a whole batch of stubs once few payloads are left ahead of them, and always when a stub is at the front")
+    func stubsToRead() {
+        var queue = EndpointQueue()
+        for id in ["h0", "h1", "h2"] { queue.add(HeldDelivery(pendingDelivery(id, payload: 10), keepPayload: true), notBefore: 0, now: 0) }
+        for index in 0..<10 { queue.add(HeldDelivery(id: "s\(index)"), notBefore: 0, now: 0) }
+        #expect(queue.stubsToRead(limit: 4, lead: 5) == ["s0", "s1", "s2", "s3"], "a batch of stubs, not those within the first entries")
+        #expect(queue.stubsToRead(limit: 4, lead: 3).isEmpty, "three payloads ahead are enough for now")
+        for _ in 0..<3 { _ = queue.popFront() }
+        queue.add(HeldDelivery(pendingDelivery("late", payload: 10), keepPayload: true), notBefore: 0, now: 0)
+        #expect(queue.stubsToRead(limit: 2, lead: 1) == ["s0", "s1"], "a stub at the front is read whatever is held behind it")
+    }
 }

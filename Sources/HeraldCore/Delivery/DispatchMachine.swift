@@ -248,7 +248,8 @@ struct DispatchMachine {
             return
         }
         endpoint.readingBack = false
-        let window = settings.readAhead * 2
+        // Read stubs lie behind fewer than `readAhead` held deliveries, so within this window.
+        let window = settings.readAhead * 4
         var dropped: [String] = []
         var failed: [(id: String, error: JournalError)] = []
         var loaded: [(id: String, box: HeldDelivery.Box)] = []
@@ -419,7 +420,7 @@ struct DispatchMachine {
             // so that payloads held for another (blocked) endpoint never stall this one.
             let room = heldBytes < settings.payloadBudget ? settings.readAhead : endpoint.concurrency - endpoint.inFlight
             if !endpoint.readingBack, room > 0, endpoint.queue.front.map({ $0.box == nil || heldBytes < settings.payloadBudget }) == true {
-                let ids = endpoint.queue.stubsAtFront(limit: room)
+                let ids = endpoint.queue.stubsToRead(limit: room, lead: room)
                 if !ids.isEmpty {
                     endpoint.readingBack = true
                     actions.append(.readBack(endpoint: name, ids: ids))

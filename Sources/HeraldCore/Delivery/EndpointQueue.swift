@@ -123,10 +123,27 @@ struct EndpointQueue {
         return next
     }
 
-    /// Ids of the stubs (held without their payload) among the first `limit` ready deliveries:
-    /// the ones worth reading back before their turn comes.
-    func stubsAtFront(limit: Int) -> [String] {
-        ready.prefix(limit).compactMap { $0.box == nil ? $0.id : nil }
+    /// Ids of the first `limit` stubs (held without their payload) in the ready list, when fewer
+    /// than `lead` deliveries with their payload are ahead of the first one: the ones worth reading
+    /// back now, so that a read-back brings a whole batch in time, not the few stubs that happen
+    /// to lie within the first `lead` entries.
+    func stubsToRead(limit: Int, lead: Int) -> [String] {
+        guard readyStubs > 0, limit > 0 else { return [] }
+        // Held deliveries usually all lie ahead of the stubs (new ones queue as stubs behind
+        // stubs): with `lead` of them in the list, wait, unless a stub is already at the front.
+        if ready.count - readyStubs >= lead, ready.first?.box != nil { return [] }
+        var ids: [String] = []
+        var ahead = 0
+        for held in ready {
+            if held.box == nil {
+                ids.append(held.id)
+                if ids.count == limit { break }
+            } else if ids.isEmpty {
+                ahead += 1
+                if ahead >= lead { return [] }
+            }
+        }
+        return ids
     }
 
     /// Replaces the stubs of `loaded` deliveries among the first `limit` ready ones with the whole
