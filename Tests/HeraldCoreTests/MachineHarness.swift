@@ -147,8 +147,8 @@ struct MachineHarness {
         for action in actions {
             switch action {
             case .start(let delivery, let endpoint):
-                inFlight.append((delivery.id, endpoint.name))
-                started.append((delivery.id, endpoint.name, now))
+                inFlight.append((delivery.id, endpoint.config.name))
+                started.append((delivery.id, endpoint.config.name, now))
             case .journal(let records): pendingWrites.append(records)
             case .bury(let burials): pendingBurials.append(burials)
             case .readBack(let endpoint, let ids):

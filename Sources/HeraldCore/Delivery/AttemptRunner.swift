@@ -37,6 +37,11 @@ struct AttemptRunner: Sendable {
         var http = HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
                                timeout: endpoint.timeout, tls: endpoint.tls, proxy: endpoint.proxy)
         http.responseHeaders = ["retry-after"]
+        // The completion captures only what it uses: the endpoint config and the request are
+        // large structs, and capturing them copies every field.
+        let name = endpoint.name
+        let url = recorder == nil ? "" : request.url
+        let recorded = recorder == nil ? nil : delivery
         client.send(http) { [stats, recorder] result in
             let attempt: AttemptResult
             if let status = result.status {
@@ -46,8 +51,8 @@ struct AttemptRunner: Sendable {
                 // libcurl's message may quote a proxy URL with its password: journaled and logged, so redacted.
                 attempt = .transportError(result.error.map { SecretRegistry.shared.redact("\($0.kind): \($0.message)") } ?? "no response")
             }
-            recorder?.record(delivery, url: request.url, startedAt: started, result: result, error: attempt.transportError)
-            stats.attempted(endpoint: endpoint.name, duration: result.duration)
+            if let recorder, let recorded { recorder.record(recorded, url: url, startedAt: started, result: result, error: attempt.transportError) }
+            stats.attempted(endpoint: name, duration: result.duration)
             done(.sent(attempt))
         }
     }

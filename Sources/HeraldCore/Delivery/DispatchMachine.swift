@@ -63,7 +63,12 @@ struct DispatchMachine {
     }
 
     private struct Endpoint {
-        var config: EndpointConfig
+        /// The config in force, in a box that each `.start` shares instead of copying.
+        var current: CurrentEndpoint
+        var config: EndpointConfig {
+            get { current.config }
+            set { current = CurrentEndpoint(newValue) }
+        }
         var gate: EndpointGate
         var queue = EndpointQueue()
         var inFlight = 0
@@ -78,7 +83,9 @@ struct DispatchMachine {
     /// A delivery in flight: what the machine needs when its attempt reports.
     private struct Flight {
         var delivery: PendingDelivery
-        var endpoint: EndpointConfig
+        /// The retry settings it was sent under, for an endpoint removed while it was in flight
+        /// (not the whole endpoint config: a copy of that costs a retain per field, per request).
+        var retry: RetryConfig
         var key: UInt64
     }
 
@@ -116,7 +123,7 @@ struct DispatchMachine {
     init(endpoints configs: [String: EndpointConfig], settings: Settings = Settings(), now: Int64) {
         self.settings = settings
         random = SplitMix64(seed: settings.seed)
-        for (name, config) in configs { endpoints[name] = Endpoint(config: config, gate: EndpointGate(endpoint: config, now: now)) }
+        for (name, config) in configs { endpoints[name] = Endpoint(current: CurrentEndpoint(config), gate: EndpointGate(endpoint: config, now: now)) }
     }
 
     // MARK: Reading the state
@@ -185,10 +192,9 @@ struct DispatchMachine {
     /// An attempt started by `.start` ended.
     mutating func attemptFinished(_ id: String, _ report: AttemptReport, now: Int64, _ actions: inout [DispatchAction]) {
         guard let flight = flights.removeValue(forKey: id) else { return }
-        let name = flight.endpoint.name
+        let name = flight.delivery.endpoint
         endpoints[name]?.inFlight -= 1
         var tried = flight.delivery
-        let config = endpoints[name]?.config ?? flight.endpoint
         let decision: RetryDecision
         switch report {
         case .unsendable(let reason):
@@ -196,7 +202,7 @@ struct DispatchMachine {
         case .sent(let result):
             tried.attempts += 1
             tried.lastError = result.summary
-            decision = RetryPolicy(config.retry).decide(result, attempts: tried.attempts, age: .milliseconds(now - tried.enqueuedAt),
+            decision = RetryPolicy(endpoints[name]?.config.retry ?? flight.retry).decide(result, attempts: tried.attempts, age: .milliseconds(now - tried.enqueuedAt),
                                                         jitter: random.nextSigned())
         }
         switch decision {
@@ -368,7 +374,7 @@ struct DispatchMachine {
                 endpoints[name]!.config = config
                 endpoints[name]!.gone = nil
             } else {
-                endpoints[name] = Endpoint(config: config, gate: EndpointGate(endpoint: config, now: now))
+                endpoints[name] = Endpoint(current: CurrentEndpoint(config), gate: EndpointGate(endpoint: config, now: now))
             }
         }
         publishStatus(&actions)
@@ -412,9 +418,9 @@ struct DispatchMachine {
                 endpoint.inFlight += 1
                 heldBytes -= box.delivery.payload.count
                 var delivery = box.delivery
-                flights[delivery.id] = Flight(delivery: delivery.withoutPayload, endpoint: endpoint.config, key: front.key)
+                flights[delivery.id] = Flight(delivery: delivery.withoutPayload, retry: endpoint.config.retry, key: front.key)
                 delivery.notBefore = 0
-                actions.append(.start(delivery, endpoint.config))
+                actions.append(.start(delivery, endpoint.current))
             }
             // Within the budget, read ahead; past it, still read what this endpoint could start now,
             // so that payloads held for another (blocked) endpoint never stall this one.

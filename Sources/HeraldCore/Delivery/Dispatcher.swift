@@ -165,7 +165,7 @@ public final class Dispatcher: Sendable {
         switch action {
         case .start(let delivery, let endpoint):
             let id = delivery.id
-            runner.start(delivery, endpoint: endpoint) { [self] report in
+            runner.start(delivery, endpoint: endpoint.config) { [self] report in
                 step { $0.attemptFinished(id, report, now: $1, &$2) }
             }
         case .journal(let records):
