@@ -14,6 +14,9 @@ struct AttemptRunner: Sendable {
     let recorder: AttemptRecorder?
     let now: @Sendable () -> Int64
 
+    /// The one response header an attempt reads; one set for every request, not one each.
+    private static let responseHeaders: Set<String> = ["retry-after"]
+
     func start(_ delivery: PendingDelivery, endpoint: EndpointConfig,
                done: @escaping @Sendable (DispatchMachine.AttemptReport) -> Void) {
         // A delivery that never reaches the network reports from a task of its own, so that a run
@@ -36,7 +39,7 @@ struct AttemptRunner: Sendable {
         let request = RequestRenderer.request(webhookID: delivery.id, payload: payload, endpoint: endpoint, timestamp: started / 1000)
         var http = HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
                                timeout: endpoint.timeout, tls: endpoint.tls, proxy: endpoint.proxy)
-        http.responseHeaders = ["retry-after"]
+        http.responseHeaders = Self.responseHeaders
         // The completion captures only what it uses: the endpoint config and the request are
         // large structs, and capturing them copies every field.
         let name = endpoint.name

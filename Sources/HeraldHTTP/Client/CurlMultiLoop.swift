@@ -30,6 +30,9 @@ final class CurlMultiLoop: @unchecked Sendable {
     private let configuration: HTTPClient.Configuration
     private var idle: [CurlEasyHandle] = []
     private var active: [UInt64: CurlTransfer] = [:]
+    /// The last request's wanted response headers as lowercase bytes: callers pass the same set
+    /// request after request, so it is converted once, not per transfer.
+    private var wanted: (names: Set<String>, bytes: [[UInt8]])?
 
     init(configuration: HTTPClient.Configuration) throws(HTTPTransportError) {
         if curlGlobalInit != CURLE_OK {
@@ -164,7 +167,7 @@ final class CurlMultiLoop: @unchecked Sendable {
         }
         let transfer = CurlTransfer(
             id: id, continuation: continuation, easy: easy, maxResponseBytes: configuration.maxResponseBytes)
-        if let invalid = transfer.configure(request) {
+        if let invalid = transfer.configure(request, wanted: wantedBytes(request.responseHeaders)) {
             transfer.releaseRequestMemory()
             recycle(easy)
             continuation.complete(HTTPResult(error: invalid))
@@ -179,6 +182,14 @@ final class CurlMultiLoop: @unchecked Sendable {
             return
         }
         active[id] = transfer
+    }
+
+    private func wantedBytes(_ names: Set<String>?) -> [[UInt8]]? {
+        guard let names else { return nil }
+        if let wanted, wanted.names == names { return wanted.bytes }
+        let bytes = names.map { Array($0.lowercased().utf8) }
+        wanted = (names, bytes)
+        return bytes
     }
 
     /// Collects the outcome, detaches the easy handle from the multi handle and resumes the caller.

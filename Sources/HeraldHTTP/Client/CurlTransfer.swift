@@ -43,13 +43,13 @@ final class CurlTransfer {
     ///
     /// Skipping `curl_easy_reset` and the constant options for the common case of repeated requests to one endpoint
     /// keeps that work off the loop thread, which is the throughput bottleneck.
-    func configure(_ request: HTTPRequest) -> HTTPTransportError? {
+    func configure(_ request: HTTPRequest, wanted: [[UInt8]]?) -> HTTPTransportError? {
         let method = request.method
         guard !method.isEmpty, method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x3A }) else {
             return HTTPTransportError(kind: .invalidRequest, code: 0, message: "invalid method '\(method)'")
         }
         if let invalid = configureHeaders(request) { return invalid }
-        wantedHeaders = request.responseHeaders.map { names in names.map { Array($0.lowercased().utf8) } }
+        wantedHeaders = wanted
 
         let h = easy.handle
         var failure: CURLcode = CURLE_OK
@@ -144,8 +144,22 @@ final class CurlTransfer {
     private func configureHeaders(_ request: HTTPRequest) -> HTTPTransportError? {
         var list: UnsafeMutablePointer<curl_slist>?
         var hasContentType = false
-        func append(_ line: String) {
-            if let extended = curl_slist_append(list, line) { list = extended }
+        // Each line is built in one reused buffer: no String per header on the loop thread.
+        var line: [CChar] = []
+        line.reserveCapacity(256)
+        func append(_ name: String, _ value: String) {
+            line.removeAll(keepingCapacity: true)
+            for byte in name.utf8 { line.append(CChar(bitPattern: byte)) }
+            // libcurl drops "Name:" and sends "Name;" as an empty header.
+            if value.isEmpty {
+                line.append(0x3B)
+            } else {
+                line.append(0x3A)
+                line.append(0x20)
+                for byte in value.utf8 { line.append(CChar(bitPattern: byte)) }
+            }
+            line.append(0)
+            if let extended = line.withUnsafeBufferPointer({ curl_slist_append(list, $0.baseAddress) }) { list = extended }
         }
         for header in request.headers {
             let name = header.name
@@ -155,13 +169,12 @@ final class CurlTransfer {
                 if let list { curl_slist_free_all(list) }
                 return HTTPTransportError(kind: .invalidRequest, code: 0, message: "invalid header '\(name)'")
             }
-            if name.asciiCaseInsensitiveEquals("content-type") { hasContentType = true }
-            // libcurl drops "Name:" and sends "Name;" as an empty header.
-            append(header.value.isEmpty ? "\(name);" : "\(name): \(header.value)")
+            if !hasContentType, name.utf8.count == 12, name.asciiCaseInsensitiveEquals("content-type") { hasContentType = true }
+            append(name, header.value)
         }
         // No "Expect: 100-continue" round trip; no form-urlencoded type the caller did not ask for.
-        append("Expect:")
-        if !hasContentType { append("Content-Type:") }
+        list = curl_slist_append(list, "Expect:") ?? list
+        if !hasContentType { list = curl_slist_append(list, "Content-Type:") ?? list }
         headerList = list
         return nil
     }
