@@ -133,22 +133,16 @@ struct EndpointQueue {
         // stubs): with `lead` of them in the list, wait, unless a stub is already at the front.
         if ready.count - readyStubs >= lead, ready.first?.box != nil { return [] }
         var ids: [String] = []
-        var ahead = 0
-        for held in ready {
-            if held.box == nil {
-                ids.append(held.id)
-                if ids.count == limit { break }
-            } else if ids.isEmpty {
-                ahead += 1
-                if ahead >= lead { return [] }
-            }
+        for held in ready where held.box == nil {
+            ids.append(held.id)
+            if ids.count == limit { break }
         }
         return ids
     }
 
     /// Replaces the stubs of `loaded` deliveries among the first `limit` ready ones with the whole
     /// deliveries; returns the payload bytes now held. `loaded` comes in the order the stubs were
-    /// asked for (``stubsAtFront(limit:)``), which is their order in the queue, so one walk matches
+    /// asked for (``stubsToRead(limit:lead:)``), which is their order in the queue, so one walk matches
     /// them without hashing an id; a delivery that moved meanwhile is found by a second pass.
     mutating func hydrate(_ loaded: [(id: String, box: HeldDelivery.Box)], within limit: Int) -> Int {
         var added = 0

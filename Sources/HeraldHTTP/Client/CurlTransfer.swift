@@ -169,7 +169,7 @@ final class CurlTransfer {
                 if let list { curl_slist_free_all(list) }
                 return HTTPTransportError(kind: .invalidRequest, code: 0, message: "invalid header '\(name)'")
             }
-            if !hasContentType, name.utf8.count == 12, name.asciiCaseInsensitiveEquals("content-type") { hasContentType = true }
+            if !hasContentType, name.asciiCaseInsensitiveEquals("content-type") { hasContentType = true }
             append(name, header.value)
         }
         // No "Expect: 100-continue" round trip; no form-urlencoded type the caller did not ask for.

@@ -23,6 +23,8 @@ extension Array where Element == HTTPHeader {
 
 extension String {
     func asciiCaseInsensitiveEquals(_ other: String) -> Bool {
+        // Different lengths never match (the common case when scanning header names; O(1) here).
+        guard utf8.count == other.utf8.count else { return false }
         var lhs = utf8.makeIterator()
         var rhs = other.utf8.makeIterator()
         while true {
