@@ -281,6 +281,38 @@ struct HTTPClientTests {
         }
     }
 
+    @Test("header lines and bodies reused across a handle's transfers never leak from one request into the next")
+    func reusedRequestMemory() async throws {
+        let recorder = Recorder()
+        try await withServer(handler: { recorder.record($0); return ServerResponse(status: 204) }) { server, client in
+            // One request at a time, so that each reuses the easy handle (and its buffers) of the last.
+            let many = (0..<40).map { HTTPHeader("X-H\($0)", String(repeating: "v", count: 30 + $0)) }
+            let plan: [(headers: [HTTPHeader], body: [UInt8])] = [
+                (many, Array(repeating: 7, count: 200_000)),
+                ([HTTPHeader("X-One", "1")], [1, 2, 3]),
+                ([HTTPHeader("X-Bad", "a\nb")] + many, [9]),
+                ([HTTPHeader("X-Two", ""), HTTPHeader("Content-Type", "text/plain")], Array(repeating: 5, count: 5000)),
+                ([], []),
+            ]
+            var statuses: [Int?] = []
+            for step in plan {
+                statuses.append(await client.send(HTTPRequest(url: server.baseURL, headers: step.headers, body: step.body)).status)
+            }
+            #expect(statuses == [204, 204, nil, 204, 204])
+            let received = recorder.all
+            try #require(received.count == 4)
+            let custom = received.map { $0.headers.filter { $0.name.lowercased().hasPrefix("x-") } }
+            #expect(custom[0].map { $0.name.lowercased() } == many.map { $0.name.lowercased() })
+            #expect(custom[0].map(\.value) == many.map(\.value))
+            #expect(custom[1].map(\.value) == ["1"])
+            #expect(custom[2].map(\.name).map { $0.lowercased() } == ["x-two"] && custom[2].map(\.value) == [""])
+            #expect(custom[3].isEmpty)
+            #expect(received[2].headers.first(named: "content-type") == "text/plain")
+            #expect(received.map(\.body.count) == [200_000, 3, 5000, 0])
+            #expect(received[0].body.allSatisfy { $0 == 7 } && received[2].body.allSatisfy { $0 == 5 })
+        }
+    }
+
     @Test("an unresolvable host gives a dns error")
     func unresolvableHost() async throws {
         let client = try HTTPClient()

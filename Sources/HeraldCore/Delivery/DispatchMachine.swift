@@ -63,6 +63,7 @@ struct DispatchMachine {
     }
 
     private struct Endpoint {
+        let name: String
         /// The config in force, in a box that each `.start` shares instead of copying.
         var current: CurrentEndpoint
         var config: EndpointConfig {
@@ -76,6 +77,14 @@ struct DispatchMachine {
         var gone: DeadLetterReason?
         var readingBack = false
         var readFailures = 0
+        /// When it next needs the machine, if it waits on time.
+        var deadline: Int64?
+
+        init(_ config: EndpointConfig, now: Int64) {
+            name = config.name
+            current = CurrentEndpoint(config)
+            gate = EndpointGate(endpoint: config, now: now)
+        }
 
         var concurrency: Int { max(1, config.concurrency) }
     }
@@ -90,7 +99,12 @@ struct DispatchMachine {
     }
 
     let settings: Settings
-    private var endpoints: [String: Endpoint] = [:]
+    /// The endpoints, each at a fixed slot (nil once removed by a reload), found through
+    /// `slotOf`. Not a `[String: Endpoint]`: changing a large struct in a dictionary goes through
+    /// a `_modify` coroutine whose frame is heap-allocated and the value copied out and back,
+    /// several times per request; an array element is changed in place.
+    private var slots: [Endpoint?] = []
+    private var slotOf: [String: Int] = [:]
     private var flights: [String: Flight] = [:]
     /// Deliveries submitted and not yet durably settled.
     private(set) var pending = 0
@@ -114,8 +128,6 @@ struct DispatchMachine {
     private var buryRetryAt: Int64 = 0
     private var buryFailures = 0
 
-    /// Per endpoint, the time it next needs the machine (only endpoints that wait on time).
-    private var endpointDeadlines: [String: Int64] = [:]
     private var armed: Int64?
     private var random: SplitMix64
     private var status = DispatchStatus()
@@ -123,8 +135,16 @@ struct DispatchMachine {
     init(endpoints configs: [String: EndpointConfig], settings: Settings = Settings(), now: Int64) {
         self.settings = settings
         random = SplitMix64(seed: settings.seed)
-        for (name, config) in configs { endpoints[name] = Endpoint(current: CurrentEndpoint(config), gate: EndpointGate(endpoint: config, now: now)) }
+        for config in configs.values { add(config, now: now) }
     }
+
+    private mutating func add(_ config: EndpointConfig, now: Int64) {
+        slotOf[config.name] = slots.count
+        slots.append(Endpoint(config, now: now))
+    }
+
+    /// The endpoints in force.
+    private var live: some Sequence<Endpoint> { slots.lazy.compactMap { $0 } }
 
     // MARK: Reading the state
 
@@ -139,9 +159,9 @@ struct DispatchMachine {
     var wakeup: Int64? { armed }
 
     /// Deliveries waiting in `endpoint`'s queue (in flight excluded).
-    func queued(_ endpoint: String) -> Int { endpoints[endpoint]?.queue.count ?? 0 }
+    func queued(_ endpoint: String) -> Int { slotOf[endpoint].flatMap { slots[$0]?.queue.count } ?? 0 }
 
-    func inFlight(_ endpoint: String) -> Int { endpoints[endpoint]?.inFlight ?? 0 }
+    func inFlight(_ endpoint: String) -> Int { slotOf[endpoint].flatMap { slots[$0]?.inFlight } ?? 0 }
 
     /// Deliveries waiting to be buried, or being buried.
     var buryBacklog: Int { toBury.count }
@@ -149,7 +169,7 @@ struct DispatchMachine {
     /// Work the machine itself must move on: deliveries queued for endpoints that may send, and
     /// records or burials waiting to be written.
     var queuedOnEnabled: Int {
-        let queued = accepting ? endpoints.values.filter { $0.config.enabled && $0.gone == nil }.reduce(0) { $0 + $1.queue.count } : 0
+        let queued = accepting ? live.filter { $0.config.enabled && $0.gone == nil }.reduce(0) { $0 + $1.queue.count } : 0
         return queued + toBury.count + unwritten.count
     }
 
@@ -159,20 +179,18 @@ struct DispatchMachine {
     /// one waits as a stub and is read back from the journal before its turn.
     mutating func submit(_ deliveries: [some Submission], payloads: Bool = true, now: Int64, _ actions: inout [DispatchAction]) {
         pending += deliveries.count
-        var touched: [String] = []
-        var current: (name: String, endpoint: Endpoint)?
+        var touched: [Int] = []
+        var current: (name: String, slot: Int?)?
         for delivery in deliveries {
             if current?.name != delivery.endpoint {
-                if let current { endpoints[current.name] = current.endpoint }
-                // Taken out of the dictionary while it changes, so its queue is not copied.
-                current = endpoints.removeValue(forKey: delivery.endpoint).map { (delivery.endpoint, $0) }
-                if current != nil, !touched.contains(delivery.endpoint) { touched.append(delivery.endpoint) }
+                current = (delivery.endpoint, slotOf[delivery.endpoint])
+                if let slot = current!.slot, !touched.contains(slot) { touched.append(slot) }
             }
-            guard current != nil else {
+            guard let slot = current!.slot else {
                 toBury.append(delivery.burial(.removed(endpoint: delivery.endpoint)))
                 continue
             }
-            if let gone = current!.endpoint.gone {
+            if let gone = slots[slot]!.gone {
                 toBury.append(delivery.burial(gone))
                 continue
             }
@@ -180,12 +198,11 @@ struct DispatchMachine {
             // either, so that the budget goes to the front of the queue, where read-back refills it
             // in whole batches, and not to the back, where it would sit while the front is read a
             // few at a time.
-            let keep = payloads && delivery.notBefore <= now && current!.endpoint.queue.readyStubs == 0
+            let keep = payloads && delivery.notBefore <= now && slots[slot]!.queue.readyStubs == 0
                 && heldBytes + delivery.payloadCount <= settings.payloadBudget
-            heldBytes += current!.endpoint.queue.add(delivery.held(keepPayload: keep), notBefore: delivery.notBefore, now: now)
+            heldBytes += slots[slot]!.queue.add(delivery.held(keepPayload: keep), notBefore: delivery.notBefore, now: now)
         }
-        if let current { endpoints[current.name] = current.endpoint }
-        for name in touched { pump(name, now: now, &actions) }
+        for slot in touched { pump(slot, now: now, &actions) }
         finishStep(now: now, &actions)
     }
 
@@ -193,7 +210,8 @@ struct DispatchMachine {
     mutating func attemptFinished(_ id: String, _ report: AttemptReport, now: Int64, _ actions: inout [DispatchAction]) {
         guard let flight = flights.removeValue(forKey: id) else { return }
         let name = flight.delivery.endpoint
-        endpoints[name]?.inFlight -= 1
+        let slot = slotOf[name]
+        if let slot { slots[slot]!.inFlight -= 1 }
         var tried = flight.delivery
         let decision: RetryDecision
         switch report {
@@ -202,39 +220,39 @@ struct DispatchMachine {
         case .sent(let result):
             tried.attempts += 1
             tried.lastError = result.summary
-            decision = RetryPolicy(endpoints[name]?.config.retry ?? flight.retry).decide(result, attempts: tried.attempts, age: .milliseconds(now - tried.enqueuedAt),
+            decision = RetryPolicy(slot.map { slots[$0]!.current.config.retry } ?? flight.retry).decide(result, attempts: tried.attempts, age: .milliseconds(now - tried.enqueuedAt),
                                                         jitter: random.nextSigned())
         }
         switch decision {
         case .delivered:
-            recordHealth(.alive, endpoint: name, now: now, &actions)
-            release(flight.key, of: name, now: now)
+            recordHealth(.alive, slot, now: now, &actions)
+            release(flight.key, of: slot, now: now)
             queueRecord(.ack(id: id), now: now)
             unwrittenAcks += 1
             actions.append(.notice(.delivered(endpoint: name)))
         case .retry(let after):
-            recordHealth(.failing, endpoint: name, now: now, &actions)
+            recordHealth(.failing, slot, now: now, &actions)
             tried.notBefore = now + after.roundedUpMilliseconds
-            guard endpoints[name] != nil, endpoints[name]!.gone == nil else {
-                let reason = endpoints[name]?.gone ?? .removed(endpoint: name)
-                release(flight.key, of: name, now: now)
+            guard let slot, slots[slot]!.gone == nil else {
+                let reason = slot.flatMap { slots[$0]!.gone } ?? .removed(endpoint: name)
+                release(flight.key, of: slot, now: now)
                 toBury.append(Burial(tried, reason: reason, attempted: true))
                 break
             }
             queueRecord(.attempt(id: id, attempts: tried.attempts, notBefore: tried.notBefore, error: tried.lastError ?? ""), now: now)
             unsyncedAttempts[id] = (tried.attempts, tried.notBefore, tried.lastError ?? "")
-            endpoints[name]!.queue.putBack(HeldDelivery(id: id, key: flight.key), notBefore: tried.notBefore, now: now)
+            slots[slot]!.queue.putBack(HeldDelivery(id: id, key: flight.key), notBefore: tried.notBefore, now: now)
             actions.append(.notice(.retrying(tried, error: tried.lastError ?? "", delay: tried.notBefore - now)))
         case .dead(let reason):
-            if let health = reason.health { recordHealth(health, endpoint: name, now: now, &actions) }
-            release(flight.key, of: name, now: now)
+            if let health = reason.health { recordHealth(health, slot, now: now, &actions) }
+            release(flight.key, of: slot, now: now)
             toBury.append(Burial(tried, reason: reason, attempted: report != .unsendable(reason)))
         case .endpointGone:
             let reason = DeadLetterReason.gone(endpoint: name)
             toBury.append(Burial(tried, reason: reason, attempted: true))
-            markGone(name, reason: reason, &actions)
+            markGone(slot, reason: reason, &actions)
         }
-        pump(name, now: now, &actions)
+        if let slot { pump(slot, now: now, &actions) }
         finishStep(now: now, &actions)
     }
 
@@ -242,14 +260,15 @@ struct DispatchMachine {
     mutating func timeReached(now: Int64, _ actions: inout [DispatchAction]) {
         // The shell's timer has fired: whatever still waits for a time is armed again below.
         armed = nil
-        for name in Array(endpointDeadlines.keys) where endpointDeadlines[name]! <= now { pump(name, now: now, &actions) }
+        for slot in slots.indices where slots[slot]?.deadline ?? .max <= now { pump(slot, now: now, &actions) }
         finishStep(now: now, &actions)
     }
 
     /// The journal answered a `.readBack`.
     mutating func readBack(endpoint name: String, _ results: [(id: String, result: DeliveryReadResult)], now: Int64,
                            _ actions: inout [DispatchAction]) {
-        guard var endpoint = endpoints.removeValue(forKey: name) else {
+        // Taken out of its slot while it changes, so its queue is not copied.
+        guard let slot = slotOf[name], var endpoint = slots[slot].take() else {
             finishStep(now: now, &actions)
             return
         }
@@ -294,9 +313,9 @@ struct DispatchMachine {
             if endpoint.readFailures > 0 { actions.append(.notice(.recovered(.readBack(endpoint: name), failures: endpoint.readFailures))) }
             endpoint.readFailures = 0
         }
-        endpoints[name] = endpoint
+        slots[slot] = endpoint
         if !dropped.isEmpty { actions.append(.notice(.dropped(endpoint: name, ids: dropped))) }
-        pump(name, now: now, &actions)
+        pump(slot, now: now, &actions)
         finishStep(now: now, &actions)
     }
 
@@ -363,22 +382,22 @@ struct DispatchMachine {
     /// buried (replayable once it is back); a disabled one keeps its queue without sending; a
     /// changed one sends the rest under its new settings; a paused (410) one resumes.
     mutating func reconfigure(_ configs: [String: EndpointConfig], now: Int64, _ actions: inout [DispatchAction]) {
-        for name in Array(endpoints.keys) where configs[name] == nil {
-            var endpoint = endpoints.removeValue(forKey: name)!
-            endpointDeadlines[name] = nil
+        for (name, slot) in slotOf where configs[name] == nil {
+            var endpoint = slots[slot].take()!
+            slotOf[name] = nil
             bury(endpoint.queue.removeAll(), endpoint: name, reason: .removed(endpoint: name))
         }
         for (name, config) in configs {
-            if endpoints[name] != nil {
-                endpoints[name]!.gate = endpoints[name]!.gate.reconfigured(for: config, now: now)
-                endpoints[name]!.config = config
-                endpoints[name]!.gone = nil
+            if let slot = slotOf[name] {
+                slots[slot]!.gate = slots[slot]!.gate.reconfigured(for: config, now: now)
+                slots[slot]!.config = config
+                slots[slot]!.gone = nil
             } else {
-                endpoints[name] = Endpoint(current: CurrentEndpoint(config), gate: EndpointGate(endpoint: config, now: now))
+                add(config, now: now)
             }
         }
         publishStatus(&actions)
-        for name in configs.keys { pump(name, now: now, &actions) }
+        for slot in slots.indices where slots[slot] != nil { pump(slot, now: now, &actions) }
         finishStep(now: now, &actions)
     }
 
@@ -392,15 +411,15 @@ struct DispatchMachine {
 
     /// Starts what `name` can start now, asks for payloads it will need, and notes when it next
     /// needs the machine.
-    private mutating func pump(_ name: String, now: Int64, _ actions: inout [DispatchAction]) {
-        // Taken out of the dictionary while it changes, so its queue is not copied.
-        guard var endpoint = endpoints.removeValue(forKey: name) else { return }
-        defer { endpoints[name] = endpoint }
+    private mutating func pump(_ slot: Int, now: Int64, _ actions: inout [DispatchAction]) {
+        // Taken out of its slot while it changes, so its queue is not copied.
+        guard var endpoint = slots[slot].take() else { return }
+        defer { slots[slot] = endpoint }
         endpoint.queue.promoteDue(now: now)
         var deadline: Int64?
         if accepting, endpoint.config.enabled, endpoint.gone == nil {
             while endpoint.inFlight < endpoint.concurrency, let front = endpoint.queue.front {
-                if flights[front.id] != nil {
+                if flights.index(forKey: front.id) != nil {
                     // A second copy of a delivery in flight (an event the application wrote twice):
                     // the copy in flight settles the journal's one record, so this one is done.
                     _ = endpoint.queue.popFront()
@@ -429,35 +448,36 @@ struct DispatchMachine {
                 let ids = endpoint.queue.stubsToRead(limit: room, lead: room)
                 if !ids.isEmpty {
                     endpoint.readingBack = true
-                    actions.append(.readBack(endpoint: name, ids: ids))
+                    actions.append(.readBack(endpoint: endpoint.name, ids: ids))
                 }
             }
             if endpoint.queue.front == nil, endpoint.inFlight < endpoint.concurrency, let due = endpoint.queue.nextDue {
                 deadline = min(deadline ?? .max, due)
             }
         }
-        endpointDeadlines[name] = deadline
+        endpoint.deadline = deadline
     }
 
-    private mutating func recordHealth(_ health: EndpointHealth, endpoint name: String, now: Int64, _ actions: inout [DispatchAction]) {
-        guard endpoints[name] != nil else { return }
-        let change = health == .alive ? endpoints[name]!.gate.succeeded() : endpoints[name]!.gate.failed(now: now)
+    private mutating func recordHealth(_ health: EndpointHealth, _ slot: Int?, now: Int64, _ actions: inout [DispatchAction]) {
+        guard let slot else { return }
+        let change = health == .alive ? slots[slot]!.gate.succeeded() : slots[slot]!.gate.failed(now: now)
         if let change {
-            actions.append(.notice(.breaker(endpoint: name, change)))
+            actions.append(.notice(.breaker(endpoint: slots[slot]!.name, change)))
             publishStatus(&actions)
         }
     }
 
     /// A taken delivery of `name` is settled: its key moves on to the next delivery behind it.
-    private mutating func release(_ key: UInt64, of name: String, now: Int64) {
-        guard key != 0, endpoints[name] != nil else { return }
-        heldBytes -= endpoints[name]!.queue.release(key: key, now: now)
+    private mutating func release(_ key: UInt64, of slot: Int?, now: Int64) {
+        guard key != 0, let slot else { return }
+        heldBytes -= slots[slot]!.queue.release(key: key, now: now)
     }
 
-    private mutating func markGone(_ name: String, reason: DeadLetterReason, _ actions: inout [DispatchAction]) {
-        guard endpoints[name] != nil, endpoints[name]!.gone == nil else { return }
-        endpoints[name]!.gone = reason
-        let queued = endpoints[name]!.queue.removeAll()
+    private mutating func markGone(_ slot: Int?, reason: DeadLetterReason, _ actions: inout [DispatchAction]) {
+        guard let slot, slots[slot]!.gone == nil else { return }
+        let name = slots[slot]!.name
+        slots[slot]!.gone = reason
+        let queued = slots[slot]!.queue.removeAll()
         bury(queued, endpoint: name, reason: reason)
         actions.append(.notice(.endpointGone(endpoint: name)))
         publishStatus(&actions)
@@ -499,7 +519,9 @@ struct DispatchMachine {
                 next = min(next, buryRetryAt)
             }
         }
-        if accepting, let soonest = endpointDeadlines.values.min() { next = min(next, soonest) }
+        if accepting {
+            for case let endpoint? in slots { if let deadline = endpoint.deadline { next = min(next, deadline) } }
+        }
         let wanted: Int64? = next == .max ? nil : next
         if wanted != armed {
             armed = wanted
@@ -515,8 +537,8 @@ struct DispatchMachine {
 
     private mutating func publishStatus(_ actions: inout [DispatchAction]) {
         var next = DispatchStatus()
-        next.openCircuits = endpoints.filter { $0.value.gate.breaker.isOpen }.map(\.key).sorted()
-        for (name, endpoint) in endpoints { if let gone = endpoint.gone { next.gone[name] = gone.message } }
+        next.openCircuits = live.filter { $0.gate.breaker.isOpen }.map(\.name).sorted()
+        for endpoint in live { if let gone = endpoint.gone { next.gone[endpoint.name] = gone.message } }
         guard next != status else { return }
         status = next
         actions.append(.notice(.status(next)))

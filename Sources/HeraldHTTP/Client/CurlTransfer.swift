@@ -9,9 +9,6 @@ final class CurlTransfer {
     let continuation: HTTPCompletion
     let easy: CurlEasyHandle
     private let maxResponseBytes: Int
-    /// The request body; `CURLOPT_POSTFIELDS` points here without copying, so it lives as long as the transfer.
-    private var bodyStorage: UnsafeMutableRawBufferPointer?
-    private var headerList: UnsafeMutablePointer<curl_slist>?
 
     var responseHeaders: [HTTPHeader] = []
     /// Lowercase UTF-8 names of the response headers to keep; nil keeps all.
@@ -26,16 +23,10 @@ final class CurlTransfer {
         self.maxResponseBytes = maxResponseBytes
     }
 
-    deinit {
-        releaseRequestMemory()
-    }
-
-    /// Frees the body copy and header list; call only once libcurl no longer uses the easy handle for this transfer.
+    /// Frees a large body's copy; call only once libcurl no longer uses the easy handle for this
+    /// transfer. (The header lines and a smaller body stay with the easy handle for its next one.)
     func releaseRequestMemory() {
-        bodyStorage?.deallocate()
-        bodyStorage = nil
-        if let headerList { curl_slist_free_all(headerList) }
-        headerList = nil
+        easy.releaseBody()
     }
 
     /// Applies `request` to the easy handle: the whole option set when its profile (method, TLS, proxy, connect
@@ -48,7 +39,9 @@ final class CurlTransfer {
         guard !method.isEmpty, method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x3A }) else {
             return HTTPTransportError(kind: .invalidRequest, code: 0, message: "invalid method '\(method)'")
         }
-        if let invalid = configureHeaders(request) { return invalid }
+        guard let headerList = configureHeaders(request) else {
+            return HTTPTransportError(kind: .invalidRequest, code: 0, message: "invalid header '\(invalidHeader ?? "")'")
+        }
         wantedHeaders = wanted
 
         let h = easy.handle
@@ -72,9 +65,8 @@ final class CurlTransfer {
         check(herald_easy_setopt_ptr(h, CURLOPT_HEADERDATA, context))
         check(herald_easy_setopt_long(h, CURLOPT_TIMEOUT_MS, max(1, Int(request.timeout.roundedUpMilliseconds))))
         if method != "GET" && method != "HEAD" {
-            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, request.body.count), alignment: 1)
+            let storage = easy.bodyStorage(count: request.body.count)
             request.body.withUnsafeBytes { storage.copyMemory(from: $0) }
-            bodyStorage = storage
             check(herald_easy_setopt_off(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.count)))
             check(herald_easy_setopt_ptr(h, CURLOPT_POSTFIELDS, storage.baseAddress))
         }
@@ -141,42 +133,25 @@ final class CurlTransfer {
         }
     }
 
-    private func configureHeaders(_ request: HTTPRequest) -> HTTPTransportError? {
-        var list: UnsafeMutablePointer<curl_slist>?
+    /// The name of the header that made ``configureHeaders(_:)`` fail.
+    private var invalidHeader: String?
+
+    /// Fills the easy handle's header list; nil when a header is invalid (see `invalidHeader`).
+    private func configureHeaders(_ request: HTTPRequest) -> UnsafeMutablePointer<curl_slist>? {
+        let list = easy.headers
+        list.removeAll()
         var hasContentType = false
-        // Each line is built in one reused buffer: no String per header on the loop thread.
-        var line: [CChar] = []
-        line.reserveCapacity(256)
-        func append(_ name: String, _ value: String) {
-            line.removeAll(keepingCapacity: true)
-            for byte in name.utf8 { line.append(CChar(bitPattern: byte)) }
-            // libcurl drops "Name:" and sends "Name;" as an empty header.
-            if value.isEmpty {
-                line.append(0x3B)
-            } else {
-                line.append(0x3A)
-                line.append(0x20)
-                for byte in value.utf8 { line.append(CChar(bitPattern: byte)) }
-            }
-            line.append(0)
-            if let extended = line.withUnsafeBufferPointer({ curl_slist_append(list, $0.baseAddress) }) { list = extended }
-        }
         for header in request.headers {
-            let name = header.name
-            let badName = name.isEmpty || name.utf8.contains { $0 <= 0x20 || $0 == 0x3A || $0 >= 0x7F }
-            let badValue = header.value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 }
-            if badName || badValue {
-                if let list { curl_slist_free_all(list) }
-                return HTTPTransportError(kind: .invalidRequest, code: 0, message: "invalid header '\(name)'")
+            guard list.append(name: header.name, value: header.value) else {
+                invalidHeader = header.name
+                return nil
             }
-            if !hasContentType, name.asciiCaseInsensitiveEquals("content-type") { hasContentType = true }
-            append(name, header.value)
+            if !hasContentType, header.name.asciiCaseInsensitiveEquals("content-type") { hasContentType = true }
         }
         // No "Expect: 100-continue" round trip; no form-urlencoded type the caller did not ask for.
-        list = curl_slist_append(list, "Expect:") ?? list
-        if !hasContentType { list = curl_slist_append(list, "Content-Type:") ?? list }
-        headerList = list
-        return nil
+        list.append(line: "Expect:")
+        if !hasContentType { list.append(line: "Content-Type:") }
+        return list.link()
     }
 
     /// The last header line was not kept (its continuation lines are not either).
