@@ -14,13 +14,44 @@ struct PendingIndex<Value> {
 
     private var slots: [Slot?] = Array(repeating: nil, count: 64)
     private(set) var count = 0
+    /// Random per index, so that ids chosen to collide cannot be prepared in advance.
+    private let seed = UInt64.random(in: 1...UInt64.max)
 
     var isEmpty: Bool { count == 0 }
 
     private func home(of key: String, in capacity: Int) -> Int {
         // Multiply-shift spreads the hash over any capacity, power of two or not.
-        let hash = UInt64(bitPattern: Int64(key.hashValue))
+        let hash = Self.hash(key, seed: seed)
         return Int((hash.multipliedFullWidth(by: UInt64(capacity))).high)
+    }
+
+    /// A fast seeded hash of the key's UTF-8 bytes, eight at a time. Not `hashValue`: SipHash
+    /// through `Hasher` cost more than the rest of a lookup, and a delivery's ids are looked up
+    /// several times on its way through the journal.
+    static func hash(_ key: String, seed: UInt64) -> UInt64 {
+        var key = key
+        return key.withUTF8 { bytes in
+            var hash = seed ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
+            var index = 0
+            while index + 8 <= bytes.count {
+                let word = UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self)
+                hash = mix(hash ^ word)
+                index += 8
+            }
+            if index < bytes.count {
+                var tail: UInt64 = 0
+                for (shift, byte) in bytes[index...].enumerated() { tail |= UInt64(byte) << (8 * UInt64(shift)) }
+                hash = mix(hash ^ tail)
+            }
+            return mix(hash)
+        }
+    }
+
+    private static func mix(_ value: UInt64) -> UInt64 {
+        var z = value &* 0xBF58_476D_1CE4_E5B9
+        z ^= z >> 31
+        z = z &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 29)
     }
 
     /// The slot holding `key`, or nil.
@@ -41,28 +72,33 @@ struct PendingIndex<Value> {
                 removeValue(forKey: key)
                 return
             }
-            if let index = find(key) {
-                slots[index]!.value = newValue
-                return
-            }
             if (count + 1) * 100 > slots.count * Self.maxLoadPercent { grow() }
-            insertNew(Slot(key: key, value: newValue))
-            count += 1
+            let (index, found) = probe(key)
+            slots[index] = Slot(key: key, value: newValue)
+            if !found { count += 1 }
         }
     }
 
     private static var maxLoadPercent: Int { 75 }
 
-    /// Stores `value` for `key` unless the key is there already (then returns false and changes
-    /// nothing): one walk of the probe sequence instead of a lookup followed by an insertion.
-    mutating func insertIfAbsent(_ key: String, _ value: Value) -> Bool {
-        if (count + 1) * 100 > slots.count * Self.maxLoadPercent { grow() }
+    /// The slot holding `key`, or else the empty slot where it would go: one walk of the probe
+    /// sequence, one hash.
+    private func probe(_ key: String) -> (index: Int, found: Bool) {
         let capacity = slots.count
         var index = home(of: key, in: capacity)
         while let slot = slots[index] {
-            if slot.key == key { return false }
+            if slot.key == key { return (index, true) }
             index = index + 1 == capacity ? 0 : index + 1
         }
+        return (index, false)
+    }
+
+    /// Stores `value` for `key` unless the key is there already (then returns false and changes
+    /// nothing).
+    mutating func insertIfAbsent(_ key: String, _ value: Value) -> Bool {
+        if (count + 1) * 100 > slots.count * Self.maxLoadPercent { grow() }
+        let (index, found) = probe(key)
+        guard !found else { return false }
         slots[index] = Slot(key: key, value: value)
         count += 1
         return true

@@ -146,9 +146,9 @@ struct MachineHarness {
     private mutating func absorb(_ actions: [DispatchAction]) {
         for action in actions {
             switch action {
-            case .start(let delivery, let endpoint):
-                inFlight.append((delivery.id, endpoint.config.name))
-                started.append((delivery.id, endpoint.config.name, now))
+            case .start(let box, let endpoint):
+                inFlight.append((box.delivery.id, endpoint.config.name))
+                started.append((box.delivery.id, endpoint.config.name, now))
             case .journal(let records): pendingWrites.append(records)
             case .bury(let burials): pendingBurials.append(burials)
             case .readBack(let endpoint, let ids):

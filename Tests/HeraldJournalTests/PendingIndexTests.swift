@@ -4,6 +4,24 @@ import Testing
 
 @Suite("journal index")
 struct PendingIndexTests {
+    @Test("the id hash uses every byte and spreads sequential ids evenly")
+    func hashSpreads() {
+        // Ids that differ only in their last byte, at every length up to 20 (word and tail paths).
+        for length in 1...20 {
+            let base = String(repeating: "a", count: length - 1)
+            let hashes = Set(["a", "b", "c", "Z", "0"].map { PendingIndex<Int>.hash(base + $0, seed: 7) })
+            #expect(hashes.count == 5, "length \(length)")
+        }
+        #expect(PendingIndex<Int>.hash("abc", seed: 1) != PendingIndex<Int>.hash("abc", seed: 2))
+        // 65,536 ids of the form the journal holds, over 256 buckets: none far from the mean of 256.
+        var buckets = [Int](repeating: 0, count: 256)
+        for n in 0..<65_536 {
+            let hash = PendingIndex<Int>.hash("e-\(n)-order.created", seed: 99)
+            buckets[Int(hash >> 56)] += 1
+        }
+        #expect(buckets.min()! > 180 && buckets.max()! < 340, "\(buckets.min()!)...\(buckets.max()!)")
+    }
+
     @Test("behaves like a Dictionary under a long random run of inserts, updates and removals")
     func matchesDictionary() {
         var generator = SeededGenerator(seed: 42)

@@ -3,8 +3,9 @@ import HeraldJournal
 /// What the dispatch machine asks its shell to do; the shell reports each one's result back as
 /// an input.
 enum DispatchAction: Sendable {
-    /// Send this delivery now (its payload is in memory), under this endpoint config.
-    case start(PendingDelivery, CurrentEndpoint)
+    /// Send this delivery now (its payload is in memory), under this endpoint config. The box is
+    /// the one the queue held: shared, not copied.
+    case start(HeldDelivery.Box, CurrentEndpoint)
     /// Journal these acks and attempt records together (one fdatasync), then report
     /// ``DispatchMachine/journalWritten(now:)`` or ``DispatchMachine/journalFailed(_:now:)``.
     case journal([JournalRecord])

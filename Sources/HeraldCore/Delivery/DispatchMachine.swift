@@ -91,7 +91,8 @@ struct DispatchMachine {
 
     /// A delivery in flight: what the machine needs when its attempt reports.
     private struct Flight {
-        var delivery: PendingDelivery
+        /// The delivery as it was started (shared with the `.start` action, not copied).
+        var box: HeldDelivery.Box
         /// The retry settings it was sent under, for an endpoint removed while it was in flight
         /// (not the whole endpoint config: a copy of that costs a retain per field, per request).
         var retry: RetryConfig
@@ -209,19 +210,29 @@ struct DispatchMachine {
     /// An attempt started by `.start` ended.
     mutating func attemptFinished(_ id: String, _ report: AttemptReport, now: Int64, _ actions: inout [DispatchAction]) {
         guard let flight = flights.removeValue(forKey: id) else { return }
-        let name = flight.delivery.endpoint
+        let name = flight.box.delivery.endpoint
         let slot = slotOf[name]
         if let slot { slots[slot]!.inFlight -= 1 }
-        var tried = flight.delivery
         let decision: RetryDecision
+        var summary: String?
         switch report {
         case .unsendable(let reason):
             decision = .dead(reason)
         case .sent(let result):
-            tried.attempts += 1
-            tried.lastError = result.summary
-            decision = RetryPolicy(slot.map { slots[$0]!.current.config.retry } ?? flight.retry).decide(result, attempts: tried.attempts, age: .milliseconds(now - tried.enqueuedAt),
-                                                        jitter: random.nextSigned())
+            decision = RetryPolicy(slot.map { slots[$0]!.current.config.retry } ?? flight.retry).decide(
+                result, attempts: flight.box.delivery.attempts + 1, age: .milliseconds(now - flight.box.delivery.enqueuedAt),
+                jitter: random.nextSigned())
+            // A delivered attempt needs no copy of the delivery and no summary of its answer.
+            if decision != .delivered { summary = result.summary }
+        }
+        /// The delivery with this attempt counted (not needed on the common, delivered path).
+        var tried: PendingDelivery {
+            var delivery = flight.box.delivery.withoutPayload
+            if case .sent = report {
+                delivery.attempts += 1
+                delivery.lastError = summary
+            }
+            return delivery
         }
         switch decision {
         case .delivered:
@@ -232,17 +243,18 @@ struct DispatchMachine {
             actions.append(.notice(.delivered(endpoint: name)))
         case .retry(let after):
             recordHealth(.failing, slot, now: now, &actions)
-            tried.notBefore = now + after.roundedUpMilliseconds
+            var retried = tried
+            retried.notBefore = now + after.roundedUpMilliseconds
             guard let slot, slots[slot]!.gone == nil else {
                 let reason = slot.flatMap { slots[$0]!.gone } ?? .removed(endpoint: name)
                 release(flight.key, of: slot, now: now)
-                toBury.append(Burial(tried, reason: reason, attempted: true))
+                toBury.append(Burial(retried, reason: reason, attempted: true))
                 break
             }
-            queueRecord(.attempt(id: id, attempts: tried.attempts, notBefore: tried.notBefore, error: tried.lastError ?? ""), now: now)
-            unsyncedAttempts[id] = (tried.attempts, tried.notBefore, tried.lastError ?? "")
-            slots[slot]!.queue.putBack(HeldDelivery(id: id, key: flight.key), notBefore: tried.notBefore, now: now)
-            actions.append(.notice(.retrying(tried, error: tried.lastError ?? "", delay: tried.notBefore - now)))
+            queueRecord(.attempt(id: id, attempts: retried.attempts, notBefore: retried.notBefore, error: retried.lastError ?? ""), now: now)
+            unsyncedAttempts[id] = (retried.attempts, retried.notBefore, retried.lastError ?? "")
+            slots[slot]!.queue.putBack(HeldDelivery(id: id, key: flight.key), notBefore: retried.notBefore, now: now)
+            actions.append(.notice(.retrying(retried, error: retried.lastError ?? "", delay: retried.notBefore - now)))
         case .dead(let reason):
             if let health = reason.health { recordHealth(health, slot, now: now, &actions) }
             release(flight.key, of: slot, now: now)
@@ -436,10 +448,8 @@ struct DispatchMachine {
                 endpoint.gate.started(now: now)
                 endpoint.inFlight += 1
                 heldBytes -= box.delivery.payload.count
-                var delivery = box.delivery
-                flights[delivery.id] = Flight(delivery: delivery.withoutPayload, retry: endpoint.config.retry, key: front.key)
-                delivery.notBefore = 0
-                actions.append(.start(delivery, endpoint.current))
+                flights[front.id] = Flight(box: box, retry: endpoint.current.config.retry, key: front.key)
+                actions.append(.start(box, endpoint.current))
             }
             // Within the budget, read ahead; past it, still read what this endpoint could start now,
             // so that payloads held for another (blocked) endpoint never stall this one.

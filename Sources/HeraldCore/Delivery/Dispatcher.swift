@@ -163,9 +163,9 @@ public final class Dispatcher: Sendable {
 
     private func run(_ action: DispatchAction, listeners: [@Sendable (DispatchStatus) -> Void]) {
         switch action {
-        case .start(let delivery, let endpoint):
-            let id = delivery.id
-            runner.start(delivery, endpoint: endpoint.config) { [self] report in
+        case .start(let box, let endpoint):
+            let id = box.delivery.id
+            runner.start(box.delivery, endpoint: endpoint.config) { [self] report in
                 step { $0.attemptFinished(id, report, now: $1, &$2) }
             }
         case .journal(let records):

@@ -64,6 +64,8 @@ public struct JSONParser {
             index += 1
             return JSONObject(fields)
         }
+        // Room for a typical object at once, instead of growing to it 1, 2, 4, 8.
+        fields.reserveCapacity(8)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {

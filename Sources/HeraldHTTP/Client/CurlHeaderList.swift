@@ -29,9 +29,12 @@ final class CurlHeaderList {
     }
 
     var count: Int { starts.count }
+    /// A `Content-Type` line was added (so libcurl's form-urlencoded default must not be).
+    private(set) var hasContentType = false
 
     func removeAll() {
         used = 0
+        hasContentType = false
         starts.removeAll(keepingCapacity: true)
     }
 
@@ -82,6 +85,7 @@ final class CurlHeaderList {
         guard !name.isEmpty, !name.contains(where: { $0 <= 0x20 || $0 == 0x3A || $0 >= 0x7F }),
             !value.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 })
         else { return false }
+        if !hasContentType, Self.isContentType(name) { hasContentType = true }
         reserve(name.count + value.count + 3)
         starts.append(used)
         copy(name)
@@ -93,6 +97,14 @@ final class CurlHeaderList {
             copy(value)
         }
         byte(0)
+        return true
+    }
+
+    private static func isContentType(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        let wanted: StaticString = "content-type"
+        guard name.count == wanted.utf8CodeUnitCount else { return false }
+        let lowercase = UnsafeBufferPointer(start: wanted.utf8Start, count: wanted.utf8CodeUnitCount)
+        for (byte, want) in zip(name, lowercase) where (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) != want { return false }
         return true
     }
 

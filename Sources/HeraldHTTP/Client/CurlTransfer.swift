@@ -140,17 +140,15 @@ final class CurlTransfer {
     private func configureHeaders(_ request: HTTPRequest) -> UnsafeMutablePointer<curl_slist>? {
         let list = easy.headers
         list.removeAll()
-        var hasContentType = false
         for header in request.headers {
             guard list.append(name: header.name, value: header.value) else {
                 invalidHeader = header.name
                 return nil
             }
-            if !hasContentType, header.name.asciiCaseInsensitiveEquals("content-type") { hasContentType = true }
         }
         // No "Expect: 100-continue" round trip; no form-urlencoded type the caller did not ask for.
         list.append(line: "Expect:")
-        if !hasContentType { list.append(line: "Content-Type:") }
+        if !list.hasContentType { list.append(line: "Content-Type:") }
         return list.link()
     }
 
