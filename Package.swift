@@ -41,9 +41,10 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         .systemLibrary(name: "CMalloc"),
+        .target(name: "CCRC32C"),
         .target(
             name: "HeraldJournal",
-            dependencies: [.product(name: "Collections", package: "swift-collections")],
+            dependencies: ["CCRC32C", .product(name: "Collections", package: "swift-collections")],
             swiftSettings: strict
         ),
         .target(

@@ -45,6 +45,22 @@ struct CRC32CTests {
         for length in [1, 7, 8, 9, 63, 64, 65, 1000] {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
             #expect(CRC32C.checksum(bytes) == bitwise(bytes))
+            #expect(bytes.withUnsafeBytes { CRC32C.software(0, $0) } == bitwise(bytes))
+        }
+    }
+
+    @Test("the crc32 instruction and slicing-by-8 agree for every length, start offset and seed")
+    func hardwareMatchesSoftware() {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<300).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes.withUnsafeBytes { buffer in
+            for start in 0..<9 {
+                for end in start...buffer.count {
+                    let piece = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
+                    let seed = UInt32(truncatingIfNeeded: start &* 0x9E37_79B9 &+ end)
+                    #expect(CRC32C.update(seed, piece) == CRC32C.software(seed, piece))
+                }
+            }
         }
     }
 }
