@@ -56,13 +56,8 @@ struct PendingIndex<Value> {
 
     /// The slot holding `key`, or nil.
     private func find(_ key: String) -> Int? {
-        let capacity = slots.count
-        var index = home(of: key, in: capacity)
-        while let slot = slots[index] {
-            if slot.key == key { return index }
-            index = index + 1 == capacity ? 0 : index + 1
-        }
-        return nil
+        let (index, found) = probe(key)
+        return found ? index : nil
     }
 
     subscript(key: String) -> Value? {
@@ -72,7 +67,7 @@ struct PendingIndex<Value> {
                 removeValue(forKey: key)
                 return
             }
-            if (count + 1) * 100 > slots.count * Self.maxLoadPercent { grow() }
+            growIfFull()
             let (index, found) = probe(key)
             slots[index] = Slot(key: key, value: newValue)
             if !found { count += 1 }
@@ -80,6 +75,11 @@ struct PendingIndex<Value> {
     }
 
     private static var maxLoadPercent: Int { 75 }
+
+    /// Grows before an insertion would take the table past its load limit.
+    private mutating func growIfFull() {
+        if (count + 1) * 100 > slots.count * Self.maxLoadPercent { grow() }
+    }
 
     /// The slot holding `key`, or else the empty slot where it would go: one walk of the probe
     /// sequence, one hash.
@@ -96,7 +96,7 @@ struct PendingIndex<Value> {
     /// Stores `value` for `key` unless the key is there already (then returns false and changes
     /// nothing).
     mutating func insertIfAbsent(_ key: String, _ value: Value) -> Bool {
-        if (count + 1) * 100 > slots.count * Self.maxLoadPercent { grow() }
+        growIfFull()
         let (index, found) = probe(key)
         guard !found else { return false }
         slots[index] = Slot(key: key, value: value)

@@ -28,7 +28,6 @@ final class CurlHeaderList {
         nodes.deallocate()
     }
 
-    var count: Int { starts.count }
     /// A `Content-Type` line was added (so libcurl's form-urlencoded default must not be).
     private(set) var hasContentType = false
 
@@ -101,11 +100,8 @@ final class CurlHeaderList {
     }
 
     private static func isContentType(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
-        let wanted: StaticString = "content-type"
-        guard name.count == wanted.utf8CodeUnitCount else { return false }
-        let lowercase = UnsafeBufferPointer(start: wanted.utf8Start, count: wanted.utf8CodeUnitCount)
-        for (byte, want) in zip(name, lowercase) where (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) != want { return false }
-        return true
+        let contentType: StaticString = "content-type"
+        return headerName(name, equalsLowercase: UnsafeBufferPointer(start: contentType.utf8Start, count: contentType.utf8CodeUnitCount))
     }
 
     /// The list's first node, linked now that the buffer no longer moves; nil when empty.
@@ -122,7 +118,4 @@ final class CurlHeaderList {
         }
         return nodes
     }
-
-    /// The line at `index`, for tests.
-    func line(_ index: Int) -> String { String(cString: bytes + starts[index]) }
 }

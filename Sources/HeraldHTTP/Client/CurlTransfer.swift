@@ -39,8 +39,11 @@ final class CurlTransfer {
         guard !method.isEmpty, method.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x3A }) else {
             return HTTPTransportError(kind: .invalidRequest, code: 0, message: "invalid method '\(method)'")
         }
-        guard let headerList = configureHeaders(request) else {
-            return HTTPTransportError(kind: .invalidRequest, code: 0, message: "invalid header '\(invalidHeader ?? "")'")
+        let headerList: UnsafeMutablePointer<curl_slist>?
+        do {
+            headerList = try configureHeaders(request)
+        } catch {
+            return error
         }
         wantedHeaders = wanted
 
@@ -133,18 +136,12 @@ final class CurlTransfer {
         }
     }
 
-    /// The name of the header that made ``configureHeaders(_:)`` fail.
-    private var invalidHeader: String?
-
-    /// Fills the easy handle's header list; nil when a header is invalid (see `invalidHeader`).
-    private func configureHeaders(_ request: HTTPRequest) -> UnsafeMutablePointer<curl_slist>? {
+    /// Fills the easy handle's header list and returns its head.
+    private func configureHeaders(_ request: HTTPRequest) throws(HTTPTransportError) -> UnsafeMutablePointer<curl_slist>? {
         let list = easy.headers
         list.removeAll()
-        for header in request.headers {
-            guard list.append(name: header.name, value: header.value) else {
-                invalidHeader = header.name
-                return nil
-            }
+        for header in request.headers where !list.append(name: header.name, value: header.value) {
+            throw HTTPTransportError(kind: .invalidRequest, code: 0, message: "invalid header '\(header.name)'")
         }
         // No "Expect: 100-continue" round trip; no form-urlencoded type the caller did not ask for.
         list.append(line: "Expect:")
@@ -154,13 +151,6 @@ final class CurlTransfer {
 
     /// The last header line was not kept (its continuation lines are not either).
     private var skippedLast = false
-
-    /// ASCII case-insensitive comparison of a header name with a lowercase one.
-    private static func equalsIgnoringCase(_ name: Slice<UnsafeRawBufferPointer>, _ lowercase: [UInt8]) -> Bool {
-        guard name.count == lowercase.count else { return false }
-        for (byte, wanted) in zip(name, lowercase) where (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) != wanted { return false }
-        return true
-    }
 
     func receiveBody(_ bytes: UnsafeRawBufferPointer) {
         let room = maxResponseBytes - responseBody.count
@@ -188,7 +178,7 @@ final class CurlTransfer {
             return
         }
         guard let colon = bytes[..<end].firstIndex(of: 0x3A) else { return }
-        if let wantedHeaders, !wantedHeaders.contains(where: { Self.equalsIgnoringCase(bytes[..<colon], $0) }) {
+        if let wantedHeaders, !wantedHeaders.contains(where: { headerName(bytes[..<colon], equalsLowercase: $0) }) {
             // A continuation line that follows a skipped header must not extend the previous kept one.
             skippedLast = true
             return

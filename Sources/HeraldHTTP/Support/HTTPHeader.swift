@@ -21,6 +21,14 @@ extension Array where Element == HTTPHeader {
     }
 }
 
+/// Whether header-name bytes equal a lowercase name, ignoring ASCII case: for names still in a
+/// buffer (response header lines, request lines being built), where no String is made.
+func headerName(_ name: some Collection<UInt8>, equalsLowercase lowercase: some Collection<UInt8>) -> Bool {
+    guard name.count == lowercase.count else { return false }
+    for (byte, wanted) in zip(name, lowercase) where (byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte) != wanted { return false }
+    return true
+}
+
 extension String {
     func asciiCaseInsensitiveEquals(_ other: String) -> Bool {
         // Different lengths never match (the common case when scanning header names; O(1) here).
