@@ -47,7 +47,7 @@ final class JournalStore: @unchecked Sendable {
     let directory: String
     let options: JournalOptions
     var segments: OrderedDictionary<UInt32, Segment> = [:]
-    var entries = PendingIndex<Entry>()
+    var entries = PendingIndex<Entry>(filler: Entry(segment: 0, length: 0, offset: 0, notBefore: 0, attempts: 0, error: -1))
     var headFD: Int32 = -1
     private let lockFD: Int32
     private(set) var noSpace = false

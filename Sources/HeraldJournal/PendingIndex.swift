@@ -1,28 +1,49 @@
-/// The journal's index of pending deliveries: an open-addressing hash table (linear probing,
-/// backward-shift deletion) that grows by half when 75% full.
+/// The journal's index of pending deliveries: 64 open-addressing hash tables (linear probing,
+/// backward-shift deletion), each growing by half when 75% full; an id's hash picks its table.
 ///
 /// A Swift `Dictionary` keeps between 37% and 75% of its slots in use and doubles all at once,
-/// old and new tables alive together; with hundreds of thousands of pending deliveries that
-/// slack was the largest single use of memory. This table keeps 50–75% in use and grows in
-/// smaller steps. (At 85% a lookup of an id that is not there walked 20 slots on average, and
-/// recovering a million deliveries spent a quarter of its time there.)
+/// old and new tables alive together; with a million pending deliveries that slack, and the
+/// moment of growth, were the largest uses of memory (a single table of 1.6 M slots briefly
+/// lived beside its 1.1 M-slot predecessor: 129 MB). In 64 tables a growth copies one of them,
+/// and keys and values sit in two arrays, so a slot is 40 bytes, not 48 (an optional pair pads).
+/// (At 85% load a lookup of an id that is not there walked 20 slots on average, and recovering
+/// a million deliveries spent a quarter of its time there.)
 struct PendingIndex<Value> {
-    private struct Slot {
-        var key: String
-        var value: Value
+    private struct Table {
+        var keys: [String?]
+        /// `filler` where the key is nil, so that an empty slot needs no optional's tag byte.
+        var values: [Value]
+        var count = 0
+
+        init(capacity: Int, filler: Value) {
+            keys = Array(repeating: nil, count: capacity)
+            values = Array(repeating: filler, count: capacity)
+        }
+
+        var capacity: Int { keys.count }
     }
 
-    private var slots: [Slot?] = Array(repeating: nil, count: 64)
+    private static var tableCount: Int { 64 }
+    private var tables: [Table]
+    private let filler: Value
     private(set) var count = 0
     /// Random per index, so that ids chosen to collide cannot be prepared in advance.
     private let seed = UInt64.random(in: 1...UInt64.max)
 
+    /// `filler` is what an empty slot holds (any value: it is never returned).
+    init(filler: Value) {
+        self.filler = filler
+        tables = Array(repeating: Table(capacity: 8, filler: filler), count: Self.tableCount)
+    }
+
     var isEmpty: Bool { count == 0 }
 
-    private func home(of key: String, in capacity: Int) -> Int {
+    /// The table is chosen by the hash's low bits, the slot within it by its high bits.
+    private static func table(of hash: UInt64) -> Int { Int(hash & UInt64(tableCount - 1)) }
+
+    private static func home(of hash: UInt64, in capacity: Int) -> Int {
         // Multiply-shift spreads the hash over any capacity, power of two or not.
-        let hash = Self.hash(key, seed: seed)
-        return Int((hash.multipliedFullWidth(by: UInt64(capacity))).high)
+        Int((hash.multipliedFullWidth(by: UInt64(capacity))).high)
     }
 
     /// A fast seeded hash of the key's UTF-8 bytes, eight at a time. Not `hashValue`: SipHash
@@ -54,94 +75,108 @@ struct PendingIndex<Value> {
         return z ^ (z >> 29)
     }
 
-    /// The slot holding `key`, or nil.
-    private func find(_ key: String) -> Int? {
-        let (index, found) = probe(key)
-        return found ? index : nil
+
+    /// The table and slot holding `key`, or else the empty slot where it would go: one hash, one
+    /// walk of the probe sequence.
+    private func probe(_ key: String) -> (table: Int, index: Int, found: Bool) {
+        let hash = Self.hash(key, seed: seed)
+        let number = Self.table(of: hash)
+        let keys = tables[number].keys
+        let capacity = keys.count
+        var index = Self.home(of: hash, in: capacity)
+        while let slotKey = keys[index] {
+            if slotKey == key { return (number, index, true) }
+            index = index + 1 == capacity ? 0 : index + 1
+        }
+        return (number, index, false)
     }
 
     subscript(key: String) -> Value? {
-        get { find(key).map { slots[$0]!.value } }
+        get {
+            let (table, index, found) = probe(key)
+            return found ? tables[table].values[index] : nil
+        }
         set {
             guard let newValue else {
                 removeValue(forKey: key)
                 return
             }
-            growIfFull()
-            let (index, found) = probe(key)
-            slots[index] = Slot(key: key, value: newValue)
-            if !found { count += 1 }
+            store(key, newValue, replacing: true)
         }
-    }
-
-    private static var maxLoadPercent: Int { 75 }
-
-    /// Grows before an insertion would take the table past its load limit.
-    private mutating func growIfFull() {
-        if (count + 1) * 100 > slots.count * Self.maxLoadPercent { grow() }
-    }
-
-    /// The slot holding `key`, or else the empty slot where it would go: one walk of the probe
-    /// sequence, one hash.
-    private func probe(_ key: String) -> (index: Int, found: Bool) {
-        let capacity = slots.count
-        var index = home(of: key, in: capacity)
-        while let slot = slots[index] {
-            if slot.key == key { return (index, true) }
-            index = index + 1 == capacity ? 0 : index + 1
-        }
-        return (index, false)
     }
 
     /// Stores `value` for `key` unless the key is there already (then returns false and changes
     /// nothing).
     mutating func insertIfAbsent(_ key: String, _ value: Value) -> Bool {
-        growIfFull()
-        let (index, found) = probe(key)
-        guard !found else { return false }
-        slots[index] = Slot(key: key, value: value)
+        store(key, value, replacing: false)
+    }
+
+    /// Returns whether `key` was new.
+    @discardableResult
+    private mutating func store(_ key: String, _ value: Value, replacing: Bool) -> Bool {
+        var (table, index, found) = probe(key)
+        if found {
+            if replacing { tables[table].values[index] = value }
+            return false
+        }
+        if (tables[table].count + 1) * 100 > tables[table].capacity * Self.maxLoadPercent {
+            grow(table)
+            (table, index, found) = probe(key)
+        }
+        tables[table].keys[index] = key
+        tables[table].values[index] = value
+        tables[table].count += 1
         count += 1
         return true
     }
 
+    private static var maxLoadPercent: Int { 75 }
+
     /// Changes the value stored for `key` in place, if there is one (one lookup, not three).
     mutating func update(_ key: String, _ body: (inout Value) -> Void) {
-        guard let index = find(key) else { return }
-        body(&slots[index]!.value)
+        let (table, index, found) = probe(key)
+        guard found else { return }
+        body(&tables[table].values[index])
     }
 
-    private mutating func insertNew(_ slot: Slot) {
-        let capacity = slots.count
-        var index = home(of: slot.key, in: capacity)
-        while slots[index] != nil { index = index + 1 == capacity ? 0 : index + 1 }
-        slots[index] = slot
-    }
-
-    private mutating func grow() {
-        let old = slots
-        slots = Array(repeating: nil, count: old.count + old.count / 2)
-        for case let slot? in old { insertNew(slot) }
+    private mutating func grow(_ number: Int) {
+        let old = tables[number]
+        var table = Table(capacity: old.capacity + old.capacity / 2, filler: filler)
+        tables[number] = Table(capacity: 0, filler: filler)  // frees the old arrays' second reference
+        for (slot, key) in old.keys.enumerated() {
+            guard let key else { continue }
+            var index = Self.home(of: Self.hash(key, seed: seed), in: table.capacity)
+            while table.keys[index] != nil { index = index + 1 == table.capacity ? 0 : index + 1 }
+            table.keys[index] = key
+            table.values[index] = old.values[slot]
+        }
+        table.count = old.count
+        tables[number] = table
     }
 
     @discardableResult
     mutating func removeValue(forKey key: String) -> Value? {
-        guard var hole = find(key) else { return nil }
-        let value = slots[hole]!.value
-        slots[hole] = nil
+        let (number, found, isThere) = probe(key)
+        guard isThere else { return nil }
+        var hole = found
+        let value = tables[number].values[hole]
+        tables[number].keys[hole] = nil
+        tables[number].values[hole] = filler
+        tables[number].count -= 1
         count -= 1
         // Backward-shift: move later members of the probe run into the hole so that lookups,
         // which stop at the first empty slot, still find them.
-        let capacity = slots.count
+        let capacity = tables[number].capacity
         var index = hole
         while true {
             index = index + 1 == capacity ? 0 : index + 1
-            guard let slot = slots[index] else { break }
-            let home = home(of: slot.key, in: capacity)
+            guard let slotKey = tables[number].keys[index] else { break }
+            let home = Self.home(of: Self.hash(slotKey, seed: seed), in: capacity)
             // The slot may move to the hole if its home is not in (hole, index] cyclically.
             let between = hole <= index ? (home > hole && home <= index) : (home > hole || home <= index)
             if !between {
-                slots[hole] = slot
-                slots[index] = nil
+                tables[number].keys.swapAt(hole, index)
+                tables[number].values.swapAt(hole, index)
                 hole = index
             }
         }
@@ -150,6 +185,12 @@ struct PendingIndex<Value> {
 
     /// Every key whose value satisfies `predicate` (a full scan: for rare maintenance work).
     func keys(where predicate: (Value) -> Bool) -> [String] {
-        slots.compactMap { slot in slot.flatMap { predicate($0.value) ? $0.key : nil } }
+        var keys: [String] = []
+        for table in tables {
+            for (slot, key) in table.keys.enumerated() {
+                if let key, predicate(table.values[slot]) { keys.append(key) }
+            }
+        }
+        return keys
     }
 }

@@ -25,7 +25,7 @@ struct PendingIndexTests {
     @Test("behaves like a Dictionary under a long random run of inserts, updates and removals")
     func matchesDictionary() {
         var generator = SeededGenerator(seed: 42)
-        var index = PendingIndex<Int>()
+        var index = PendingIndex<Int>(filler: -1)
         var reference: [String: Int] = [:]
         for step in 0..<60_000 {
             let key = "k\(Int.random(in: 0..<5_000, using: &generator))"
@@ -47,7 +47,7 @@ struct PendingIndexTests {
 
     @Test("grows past many thousands of keys and empties completely")
     func growAndEmpty() {
-        var index = PendingIndex<Int>()
+        var index = PendingIndex<Int>(filler: -1)
         for value in 0..<100_000 { index["id-\(value)"] = value }
         #expect(index.count == 100_000)
         for value in stride(from: 0, to: 100_000, by: 3) { index["id-\(value)"] = nil }
