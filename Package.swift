@@ -40,6 +40,11 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
+        ),
         .systemLibrary(name: "CMalloc"),
         .target(name: "CCRC32C"),
         .target(
@@ -60,6 +65,7 @@ let package = Package(
             name: "HeraldCore",
             dependencies: [
                 "CYAML",
+                "CPCRE2",
                 "HeraldJournal",
                 "HeraldHTTP",
                 "HeraldSource",

@@ -4,8 +4,9 @@ import HeraldCore
 /// Measures Herald's hot path without the network: decode + route (+ request rendering with
 /// `--render`) over generated JSON lines of about 400 bytes. `--shaping transform|template|body`
 /// instead sends every event through one route of that kind to a standard-webhooks-signed
-/// endpoint (decode + route + transform + sign). Run in release mode:
-///   swift run -c release herald-bench [--lines 1000000] [--render | --shaping transform]
+/// endpoint (decode + route + transform + sign). `--filters` routes with 20 routes of nested
+/// `any`/`not`/`matches` filters instead of the four plain ones. Run in release mode:
+///   swift run -c release herald-bench [--lines 1000000] [--render | --shaping transform | --filters]
 @main
 struct Bench {
     static func main() throws {
@@ -19,7 +20,7 @@ struct Bench {
         let text = try shaping.map { name in
             guard let route = shapingRoutes[name] else { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "unknown --shaping \(name)"]) }
             return shapingConfig + route
-        } ?? benchConfig
+        } ?? (arguments.contains("--filters") ? filterConfig : benchConfig)
         let config = try ConfigLoader.load(text: text, path: "bench.yaml", environment: [:]).get()
         let router = Router(config: config)
         let decoder = EventDecoder(typeField: config.source.typeField, idField: config.source.idField, maxLineBytes: config.source.maxLineBytes)
@@ -134,6 +135,33 @@ struct Bench {
           - { name: shipments, events: [shipment.delivered, shipment.failed], to: audit }
           - { name: payments, events: [payment.captured], where: { data.currency: { in: [EUR, USD] } }, to: [erp, audit] }
         """
+
+    /// Twenty routes whose filters nest `any`, `all` and `not` and test with `matches`, `prefix`,
+    /// `contains` and the rest: the `where` expression benchmark (`--filters`).
+    static var filterConfig: String {
+        let types = ["order.*", "*", "shipment.delivered", "payment.captured", "user.*"]
+        let routes = (0..<20).map { n in
+            """
+              - name: filtered-\(n)
+                events: ["\(types[n % types.count])"]
+                to: \(["erp", "chat", "audit"][n % 3])
+                where:
+                  any:
+                    - all:
+                        - { data.currency: { in: [EUR, USD] } }
+                        - not: { data.customer.email: { matches: "^user\(n)[0-9]*@example\\\\.org$" } }
+                        - { data.total_cents: { gte: \(n * 400) } }
+                    - { data.customer.tier: { eq: gold }, data.items.0.sku: { prefix: "SKU-\(n)" } }
+                    - not: { any: [ { data.note: { contains: "☕" } }, { data.shipping.country: { ne: PT } } ] }
+            """
+        }
+        return signedEndpointHeader + """
+              chat: { url: https://chat.example.com/hooks }
+              audit: { url: https://audit.example.com/hooks }
+            routes:
+
+            """ + routes.joined(separator: "\n")
+    }
 
     /// One signed endpoint and one route for every event, for `--shaping`.
     static let shapingConfig = signedEndpointHeader + """

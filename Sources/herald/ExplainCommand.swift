@@ -74,6 +74,10 @@ struct ExplainCommand: AsyncParsableCommand {
             for (route, endpoint) in explanation.disabled {
                 Swift.print("\nroute \(route) -> endpoint \(endpoint): disabled (enabled: false), receives nothing")
             }
+            if !explanation.unmatched.isEmpty { Swift.print("\nroutes not matched:") }
+            for (route, reason) in explanation.unmatched {
+                Swift.print("  \(route): \(redactor.redact(reason))")
+            }
             return false
         }
     }

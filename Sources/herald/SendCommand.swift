@@ -41,7 +41,7 @@ struct SendCommand: AsyncParsableCommand {
             decoded = value
         }
         let route = Router(config: config).match(decoded).first { $0.route.to.contains(endpoint) }?.route
-            ?? RouteConfig(name: "herald-send", events: [], conditions: [], to: [endpoint], transform: nil, template: nil)
+            ?? RouteConfig(name: "herald-send", events: [], to: [endpoint], transform: nil, template: nil)
         let timestamp = Int64(Date().timeIntervalSince1970)
         let request: DeliveryRequest
         do {

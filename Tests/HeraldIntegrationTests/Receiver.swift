@@ -10,6 +10,8 @@ final class Receiver: Sendable {
         var headers: [HTTPHeader]
         var body: [UInt8]
         var receivedAt: ContinuousClock.Instant
+        var method = "POST"
+        var target = "/hooks"
     }
 
     private let log = Locked<[Request]>([])
@@ -26,7 +28,9 @@ final class Receiver: Sendable {
                 defer { counts[id, default: 0] += 1 }
                 return counts[id, default: 0]
             }
-            log.withLock { $0.append(Request(id: id, headers: request.headers, body: request.body, receivedAt: .now)) }
+            log.withLock {
+                $0.append(Request(id: id, headers: request.headers, body: request.body, receivedAt: .now, method: request.method, target: request.target))
+            }
             return respond(request, previous)
         }
     }

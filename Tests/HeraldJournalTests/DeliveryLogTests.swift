@@ -39,6 +39,15 @@ struct DeliveryLogTests {
         #expect(try JSONSerialization.jsonObject(with: Data(line.utf8)) is [String: Any])
     }
 
+    @Test("a trace id is the line's last field, only when there is one, and reads back")
+    func traceID() {
+        var record = attempt(3)
+        #expect(!record.json.contains("trace_id"))
+        record.traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+        #expect(record.json.hasSuffix(#""response_body_truncated":false,"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}"#))
+        #expect(DeliveryAttemptRecord(json: record.json) == record)
+    }
+
     @Test("lines that are torn, empty or not ours do not decode")
     func badLines() {
         let good = attempt(1).json

@@ -4,8 +4,8 @@ import Foundation
 extension ConfigDecoder {
     static let endpointKeys = [
         "url", "enabled", "description", "headers", "format", "signing", "timeout", "concurrency", "rate_limit",
-        "retry", "ordering", "allow_insecure", "breaker", "xml", "cloudevents", "max_body_bytes",
-    ] + transportKeys
+        "retry", "ordering", "allow_insecure", "breaker", "xml", "cloudevents", "max_body_bytes", "method", "trace_field",
+    ] + transportKeys + outcomeKeys
     /// Mapping-valued keys whose entries merge with `defaults` one level deep.
     static let mergedKeys: Set<String> = ["headers", "retry", "breaker", "tls", "xml", "cloudevents"]
 
@@ -96,7 +96,8 @@ extension ConfigDecoder {
         let tls = fields["tls"].flatMap(decodeTLS)
         let proxy = fields["proxy"].flatMap(decodeProxy)
         let signing = fields["signing"].flatMap(decodeSigning)
-        let retry = fields["retry"].flatMap(decodeRetry) ?? .standard
+        var retry = fields["retry"].flatMap(decodeRetry) ?? .standard
+        retry.outcomes = decodeOutcomes(fields)
         let ordering: OrderingConfig? = fields["ordering"].flatMap { node in
             guard let ordering = reader.fields(node, of: "'ordering'", allowed: ["key"], required: ["key"]),
                 let key = ordering["key"].flatMap({ reader.fieldPath($0, "'ordering.key'") })
@@ -119,10 +120,21 @@ extension ConfigDecoder {
             concurrency: concurrency, rateLimit: rate, breaker: breaker, retry: retry, ordering: ordering, allowInsecure: allowInsecure
         )
         endpoint.formatOptions = formatOptions
+        if let method = fields["method"].flatMap(decodeMethod) { endpoint.method = method }
+        endpoint.traceField = fields["trace_field"].flatMap { reader.fieldPath($0, "'trace_field'") }
         if let maxBody = decodeMaxBodyBytes(fields["max_body_bytes"]) { endpoint.maxBodyBytes = maxBody }
         endpoint.tls = tls ?? TLSOptions()
         endpoint.proxy = proxy
         return endpoint
+    }
+
+    private func decodeMethod(_ node: YAMLNode) -> DeliveryMethod? {
+        guard let text = reader.string(node, "'method'") else { return nil }
+        if let method = DeliveryMethod(rawValue: text.uppercased()) { return method }
+        let names = DeliveryMethod.allCases.map(\.rawValue)
+        reader.error("'method' is one of \(names.joined(separator: ", ")), found '\(text)'", at: node.mark,
+                     suggestion: Suggestion.closest(to: text.uppercased(), in: names).map { "did you mean '\($0)'?" })
+        return nil
     }
 
     private func decodeMaxBodyBytes(_ node: YAMLNode?) -> Int? {

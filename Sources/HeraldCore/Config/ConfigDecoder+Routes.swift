@@ -1,5 +1,5 @@
 extension ConfigDecoder {
-    static let routeKeys = ["name", "description", "events", "where", "to", "transform", "template", "body", "strict"]
+    static let routeKeys = ["name", "description", "events", "where", "to", "transform", "template", "body", "strict", "trace_field"]
 
     func decodeRoutes(_ node: YAMLNode?, endpointNames: [String]) -> [RouteConfig]? {
         guard let node else { return nil }
@@ -41,7 +41,7 @@ extension ConfigDecoder {
                              suggestion: Suggestion.closest(to: target, in: endpointNames).map { "did you mean '\($0)'?" })
             }
         }
-        let conditions = fields["where"].map(decodeWhere) ?? []
+        let filter = fields["where"].map { decodeWhere($0) ?? .always } ?? .always
         let transform = fields["transform"].flatMap(decodeTransform)
         let template = fields["template"].flatMap(compileTemplate)
         let body = fields["body"].flatMap { valueTemplate($0, "'body'") }
@@ -53,46 +53,131 @@ extension ConfigDecoder {
             reader.error("route names are letters, digits, '-', '_' and '.'", at: fields["name"]?.mark)
         }
         guard let name, !events.isEmpty, !targets.isEmpty else { return nil }
-        return RouteConfig(name: name, events: events, conditions: conditions, to: targets, transform: transform, template: template, body: body, strict: strict)
+        var route = RouteConfig(name: name, events: events, filter: filter, to: targets, transform: transform, template: template, body: body, strict: strict)
+        route.traceField = fields["trace_field"].flatMap { reader.fieldPath($0, "'trace_field'") }
+        return route
     }
 
-    private static let operators = ["in", "exists", "gt", "gte", "lt", "lte", "eq"]
+    private static let operators = [
+        "eq", "ne", "in", "not_in", "exists", "gt", "gte", "lt", "lte", "prefix", "suffix", "contains", "matches",
+    ]
+    /// Keys of a `where` mapping that combine filters instead of naming a field.
+    static let combinators = ["all", "any", "not"]
 
-    private func decodeWhere(_ node: YAMLNode) -> [WhereCondition] {
+    /// A `where` mapping: the `all` of its entries, each a field test or a combinator.
+    private func decodeWhere(_ node: YAMLNode, depth: Int = 1) -> WhereExpression? {
         guard case .mapping(let pairs) = node.kind else {
             reader.error("'where' must be a mapping of field paths to values or tests, found \(node.kindName)", at: node.mark)
-            return []
+            return nil
         }
-        var conditions: [WhereCondition] = []
+        guard depth <= WhereExpression.maxDepth else {
+            reader.error("'where' nests deeper than \(WhereExpression.maxDepth) levels of all/any/not", at: node.mark)
+            return nil
+        }
+        var members: [WhereExpression] = []
+        var valid = true
         for pair in pairs {
-            guard let path = reader.fieldPath(pair.key, "a 'where' field") else { continue }
+            if let word = pair.key.scalar, Self.combinators.contains(word) {
+                guard let member = decodeCombinator(word, pair.value, depth: depth) else {
+                    valid = false
+                    continue
+                }
+                members.append(member)
+                continue
+            }
+            guard let path = reader.fieldPath(pair.key, "a 'where' field") else {
+                valid = false
+                continue
+            }
             guard case .mapping = pair.value.kind else {
                 if let value = reader.jsonValue(pair.value, "'where' value") {
-                    conditions.append(WhereCondition(path: path, test: .equals(value)))
+                    members.append(.test(WhereCondition(path: path, test: .equals(value))))
+                } else {
+                    valid = false
                 }
                 continue
             }
-            guard let tests = reader.fields(pair.value, of: "the test on '\(path)'", allowed: Self.operators) else { continue }
+            guard let tests = reader.fields(pair.value, of: "the test on '\(path)'", allowed: Self.operators) else {
+                valid = false
+                continue
+            }
             for op in tests.order {
-                guard let operand = tests.nodes[op], let test = decodeTest(op, operand) else { continue }
-                conditions.append(WhereCondition(path: path, test: test))
+                guard let operand = tests.nodes[op], let test = decodeTest(op, operand) else {
+                    valid = false
+                    continue
+                }
+                members.append(.test(WhereCondition(path: path, test: test)))
             }
         }
-        return conditions
+        guard valid else { return nil }
+        return members.count == 1 ? members[0] : .all(members)
+    }
+
+    /// `all: [filters]`, `any: [filters]` or `not: filter`, where each filter is a `where` mapping.
+    private func decodeCombinator(_ word: String, _ node: YAMLNode, depth: Int) -> WhereExpression? {
+        if word == "not" {
+            guard case .mapping = node.kind else {
+                reader.error("'not' takes one filter (a mapping like a 'where'), found \(node.kindName)", at: node.mark)
+                return nil
+            }
+            return decodeWhere(node, depth: depth + 1).map { .not($0) }
+        }
+        guard case .sequence(let items) = node.kind, !items.isEmpty else {
+            reader.error("'\(word)' takes a non-empty list of filters (each a mapping like a 'where'), found \(node.kindName)", at: node.mark)
+            return nil
+        }
+        // Every entry is decoded, so that `check` reports each bad one.
+        let members = items.map { item -> WhereExpression? in
+            guard case .mapping = item.kind else {
+                reader.error("each entry of '\(word)' is a filter (a mapping like a 'where'), found \(item.kindName)", at: item.mark)
+                return nil
+            }
+            return decodeWhere(item, depth: depth + 1)
+        }
+        guard case let valid = members.compactMap({ $0 }), valid.count == members.count else { return nil }
+        return word == "all" ? .all(valid) : .any(valid)
     }
 
     private func decodeTest(_ op: String, _ node: YAMLNode) -> WhereCondition.Test? {
+        func list() -> [JSONValue]? {
+            guard case .sequence = node.kind, case .array(let values)? = reader.jsonValue(node, "'\(op)'") else {
+                reader.error("'\(op)' must be a list of values", at: node.mark)
+                return nil
+            }
+            return values
+        }
+        func text() -> String? {
+            guard case .string(let text)? = reader.jsonValue(node, "'\(op)'") else {
+                reader.error("'\(op)' must be a string", at: node.mark)
+                return nil
+            }
+            return text
+        }
         switch op {
         case "eq":
             return reader.jsonValue(node, "'eq'").map { .equals($0) }
+        case "ne":
+            return reader.jsonValue(node, "'ne'").map { .notEquals($0) }
         case "in":
-            guard case .sequence = node.kind, case .array(let values)? = reader.jsonValue(node, "'in'") else {
-                reader.error("'in' must be a list of values", at: node.mark)
-                return nil
-            }
-            return .oneOf(values)
+            return list().map { .oneOf($0) }
+        case "not_in":
+            return list().map { .noneOf($0) }
         case "exists":
             return reader.bool(node, "'exists'").map { .exists($0) }
+        case "prefix":
+            return text().map { .prefix($0) }
+        case "suffix":
+            return text().map { .suffix($0) }
+        case "contains":
+            return reader.jsonValue(node, "'contains'").map { .contains($0) }
+        case "matches":
+            guard let source = text() else { return nil }
+            do {
+                return .matches(try FieldPattern(source))
+            } catch {
+                reader.error("'matches' is not a valid regular expression: \(error)", at: node.mark)
+                return nil
+            }
         default:
             guard case .number(let number)? = reader.jsonValue(node, "'\(op)'") else {
                 reader.error("'\(op)' must be a number", at: node.mark)

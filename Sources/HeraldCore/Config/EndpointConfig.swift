@@ -26,11 +26,20 @@ public struct EndpointConfig: Sendable, Equatable {
     /// The largest body rendering may build for this endpoint (`max_body_bytes`); past it the
     /// delivery is dead-lettered (`body_too_large`) instead of being built.
     public var maxBodyBytes = EndpointConfig.defaultMaxBodyBytes
+    /// The request method (`method:`); every one of them carries the body.
+    public var method = DeliveryMethod.post
+    /// Where events carry their W3C trace context (`trace_field`), sent as `traceparent` and `tracestate`.
+    public var traceField: FieldPath?
 
     /// 1 MiB: far above what webhook receivers accept in practice, far below what hurts Herald.
     public static let defaultMaxBodyBytes = 1 << 20
     /// What `max_body_bytes` may be set to: at least 1 KiB, at most 256 MiB (well inside a journal record).
     public static let maxBodyBytesRange = (1 << 10)...(256 << 20)
+}
+
+/// The methods a delivery may use: each sends the payload as its body.
+public enum DeliveryMethod: String, Sendable, CaseIterable {
+    case post = "POST", put = "PUT", patch = "PATCH", delete = "DELETE"
 }
 
 /// The body format an endpoint receives.
@@ -44,6 +53,8 @@ public struct RetryConfig: Sendable, Equatable {
     public var schedule: [Duration]
     /// A delivery older than this goes to the dead letters instead of being retried.
     public var maxAge: Duration
+    /// The endpoint's `success_on`, `retry_on` and `dead_on`.
+    public var outcomes = OutcomeRules()
 
     public init(schedule: [Duration], maxAge: Duration) {
         self.schedule = schedule

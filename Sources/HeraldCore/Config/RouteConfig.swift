@@ -2,7 +2,8 @@
 public struct RouteConfig: Sendable {
     public var name: String
     public var events: [EventPattern]
-    public var conditions: [WhereCondition]
+    /// The route's `where`: which of the events of its types it takes.
+    public var filter: WhereExpression
     /// Endpoint names; each exists in the config.
     public var to: [String]
     public var transform: TransformConfig?
@@ -12,12 +13,14 @@ public struct RouteConfig: Sendable {
     public var body: ValueTemplate?
     /// A template naming a field the event lacks fails the delivery instead of rendering empty.
     public var strict: Bool
+    /// Where the event carries its W3C trace context (`trace_field`; over the endpoint's).
+    public var traceField: FieldPath?
 
-    public init(name: String, events: [EventPattern], conditions: [WhereCondition], to: [String], transform: TransformConfig?,
+    public init(name: String, events: [EventPattern], filter: WhereExpression = .always, to: [String], transform: TransformConfig?,
                 template: PayloadTemplate?, body: ValueTemplate? = nil, strict: Bool = false) {
         self.name = name
         self.events = events
-        self.conditions = conditions
+        self.filter = filter
         self.to = to
         self.transform = transform
         self.template = template

@@ -45,6 +45,7 @@ struct AttemptRunner: Sendable {
         let name = endpoint.name
         let url = recorder == nil ? "" : request.url
         let recorded = recorder == nil ? nil : delivery
+        let traceID = recorder == nil ? nil : TraceContext.traceID(in: payload.headers)
         client.send(http) { [stats, recorder] result in
             let attempt: AttemptResult
             if let status = result.status {
@@ -54,7 +55,7 @@ struct AttemptRunner: Sendable {
                 // libcurl's message may quote a proxy URL with its password: journaled and logged, so redacted.
                 attempt = .transportError(result.error.map { SecretRegistry.shared.redact("\($0.kind): \($0.message)") } ?? "no response")
             }
-            if let recorder, let recorded { recorder.record(recorded, url: url, startedAt: started, result: result, error: attempt.transportError) }
+            if let recorder, let recorded { recorder.record(recorded, url: url, startedAt: started, result: result, error: attempt.transportError, traceID: traceID) }
             stats.attempted(endpoint: name, duration: result.duration)
             done(.sent(attempt))
         }

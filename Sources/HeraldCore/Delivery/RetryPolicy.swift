@@ -28,7 +28,7 @@ public enum RetryDecision: Sendable, Equatable {
     case endpointGone
 }
 
-/// Decides retries per DESIGN.md §4: 2xx succeeds; network errors, timeouts, 3xx, 408, 429 and
+/// Decides retries per DESIGN.md §4, unless the endpoint's ``OutcomeRules`` name the code: 2xx succeeds; network errors, timeouts, 3xx, 408, 429 and
 /// 5xx retry on the schedule with ±20% jitter (`Retry-After` honoured up to the schedule's
 /// largest step); other 4xx are permanent; an exhausted schedule or `max_age` dead-letters.
 /// Pure: time and randomness are inputs.
@@ -45,14 +45,17 @@ public struct RetryPolicy: Sendable {
     public func decide(_ result: AttemptResult, attempts: Int, age: Duration, jitter: @autoclosure () -> Double) -> RetryDecision {
         let retryAfter: Duration?
         switch result {
-        case .status(let code, _) where (200..<300).contains(code):
-            return .delivered
-        case .status(410, _):
-            return .endpointGone
-        case .status(let code, let after) where Self.isRetryable(code):
-            retryAfter = after
-        case .status(let code, _):
-            return .dead(.permanent(status: code))
+        case .status(let code, let after):
+            switch config.outcomes.outcome(for: code) {
+            case .success?: return .delivered
+            case .dead?: return .dead(.permanent(status: code))
+            case .retry?: retryAfter = after
+            case nil:
+                if (200..<300).contains(code) { return .delivered }
+                if code == 410 { return .endpointGone }
+                guard Self.isRetryable(code) else { return .dead(.permanent(status: code)) }
+                retryAfter = after
+            }
         case .transportError:
             retryAfter = nil
         }

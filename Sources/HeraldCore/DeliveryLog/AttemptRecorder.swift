@@ -10,16 +10,18 @@ struct AttemptRecorder: Sendable {
     let secrets: SecretRegistry
 
     /// `error`: the transport error, already redacted (nil when a response arrived).
-    func record(_ delivery: PendingDelivery, url: String, startedAt: Int64, result: HTTPResult, error: String?) {
+    func record(_ delivery: PendingDelivery, url: String, startedAt: Int64, result: HTTPResult, error: String?, traceID: String? = nil) {
         let redactor = secrets.redactor
         var response = ResponseExcerpt(body: result.body, moreFollowed: result.bodyTruncated)
         if let text = response.text, !text.isEmpty { response.text = redactor.redact(text, cutShort: response.truncated) }
         let micros = result.duration.components.seconds * 1_000_000 + result.duration.components.attoseconds / 1_000_000_000_000
-        log.record(DeliveryAttemptRecord(
+        var record = DeliveryAttemptRecord(
             time: startedAt, deliveryID: delivery.id, eventID: delivery.eventID, eventType: delivery.eventType,
             route: delivery.route, endpoint: delivery.endpoint, url: redactor.redact(DeliveryAttemptRecord.displayURL(url)),
             attempt: delivery.attempts + 1, durationMicroseconds: micros, status: result.status,
             error: error,
-            response: response))
+            response: response)
+        record.traceID = traceID
+        log.record(record)
     }
 }

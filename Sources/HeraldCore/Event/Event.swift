@@ -18,5 +18,5 @@ public struct Event: Sendable {
         self.lineNumber = lineNumber
     }
 
-    public subscript(path: FieldPath) -> JSONValue? { JSONValue.object(body)[path] }
+    public subscript(path: FieldPath) -> JSONValue? { body.value(at: path) }
 }

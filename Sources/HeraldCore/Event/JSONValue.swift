@@ -10,8 +10,13 @@ public enum JSONValue: Sendable, Equatable {
 
     /// The value at a dotted path; array elements are addressed by index (`items.0.sku`).
     public subscript(path: FieldPath) -> JSONValue? {
-        var current = self
-        for segment in path.segments {
+        Self.value(at: path.segments[...], below: self)
+    }
+
+    /// The value at `segments` below `start`.
+    fileprivate static func value(at segments: ArraySlice<String>, below start: JSONValue) -> JSONValue? {
+        var current = start
+        for segment in segments {
             switch current {
             case .object(let object):
                 guard let next = object[segment] else { return nil }
@@ -60,9 +65,17 @@ public struct JSONObject: Sendable, Equatable {
 
     public init(_ fields: [JSONField] = []) { self.fields = fields }
 
+    /// The value at a dotted path below this object, as ``JSONValue/subscript(path:)`` finds it,
+    /// without wrapping the object in a value first.
+    public func value(at path: FieldPath) -> JSONValue? {
+        guard let first = path.segments.first, let top = self[first] else { return nil }
+        return path.segments.count == 1 ? top : JSONValue.value(at: path.segments.dropFirst(), below: top)
+    }
+
     public subscript(key: String) -> JSONValue? {
         get {
-            for field in fields where field.key == key { return field.value }
+            // By index: `for field in fields` would copy (retain and release) every field it passes.
+            for index in fields.indices where fields[index].key == key { return fields[index].value }
             return nil
         }
         set {

@@ -16,6 +16,9 @@ public struct Explanation: Sendable {
     public var outcome: Outcome
     /// Endpoints skipped because they are disabled, by route.
     public var disabled: [(route: String, endpoint: String)]
+    /// Routes the event did not match, each with why: its type, or the `where` test that failed
+    /// and the value the event had.
+    public var unmatched: [(route: String, reason: String)] = []
 
     public init(line: [UInt8], config: HeraldConfig, router: Router, timestamp: Int64) {
         let decoder = EventDecoder(typeField: config.source.typeField, idField: config.source.idField, maxLineBytes: config.source.maxLineBytes)
@@ -37,6 +40,13 @@ public struct Explanation: Sendable {
             }
             outcome = .routed(event, deliveries)
             self.disabled = disabled
+            unmatched = config.routes.compactMap { route in
+                guard route.events.contains(where: { $0.matches(event.type) }) else {
+                    let types = route.events.map(\.text).joined(separator: ", ")
+                    return (route.name, "event type '\(event.type)' is not one of \(types)")
+                }
+                return route.filter.failure(event).map { (route.name, "where: \($0)") }
+            }
         }
     }
 }

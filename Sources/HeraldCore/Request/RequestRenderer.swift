@@ -34,6 +34,14 @@ public struct RequestRenderer: Sendable {
     /// the format is json; else pick, drop, rename, set, then `template` or `body`, then the format.
     /// Every step that can multiply the event's size stops at the endpoint's `max_body_bytes`.
     public static func payload(for event: Event, route: RouteConfig, endpoint: EndpointConfig) throws(Failure) -> StoredPayload {
+        var payload = try shapedPayload(for: event, route: route, endpoint: endpoint)
+        if let path = route.traceField ?? endpoint.traceField, let trace = TraceContext(in: event, at: path) {
+            payload.headers.append(contentsOf: trace.headers)
+        }
+        return payload
+    }
+
+    private static func shapedPayload(for event: Event, route: RouteConfig, endpoint: EndpointConfig) throws(Failure) -> StoredPayload {
         let limit = endpoint.maxBodyBytes
         func tooLarge(_ stage: String) -> Failure {
             let bound = BodyTooLarge(limit: limit, stage: stage)
@@ -108,6 +116,6 @@ public struct RequestRenderer: Sendable {
         if let signing = endpoint.signing {
             headers.append(contentsOf: RequestSigner(signing).headers(webhookID: webhookID, timestamp: timestamp, body: payload.body))
         }
-        return DeliveryRequest(method: "POST", url: endpoint.url.text, headers: headers, body: payload.body)
+        return DeliveryRequest(method: endpoint.method.rawValue, url: endpoint.url.text, headers: headers, body: payload.body)
     }
 }

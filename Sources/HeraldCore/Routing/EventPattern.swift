@@ -2,8 +2,11 @@
 /// any run of characters (dots included) and `?` one character.
 public struct EventPattern: Sendable, Hashable, CustomStringConvertible {
     public let text: String
-    private let pieces: [Substring]
+    /// The pattern's UTF-8, kept so that a match allocates nothing.
+    private let bytes: [UInt8]
     public let isExact: Bool
+    /// `*`: every type matches.
+    public let isAnything: Bool
 
     /// Why a pattern is refused, or nil when it is valid.
     public static func problem(with text: String) -> String? {
@@ -19,17 +22,19 @@ public struct EventPattern: Sendable, Hashable, CustomStringConvertible {
         guard Self.problem(with: text) == nil else { return nil }
         self.text = text
         isExact = !text.contains("*") && !text.contains("?")
-        pieces = text.split(separator: "*", omittingEmptySubsequences: false)
+        bytes = Array(text.utf8)
+        isAnything = text == "*"
     }
 
     public func matches(_ type: String) -> Bool {
         if isExact { return type == text }
-        if text == "*" { return true }
-        return Self.match(Array(text.utf8)[...], Array(type.utf8)[...])
+        if isAnything { return true }
+        var type = type
+        return type.withUTF8 { name in bytes.withUnsafeBufferPointer { Self.match($0, name) } }
     }
 
     /// Iterative glob match with single-star backtracking (linear in practice).
-    private static func match(_ pattern: ArraySlice<UInt8>, _ name: ArraySlice<UInt8>) -> Bool {
+    private static func match(_ pattern: UnsafeBufferPointer<UInt8>, _ name: UnsafeBufferPointer<UInt8>) -> Bool {
         var p = pattern.startIndex, n = name.startIndex
         var starP = -1, starN = -1
         while n < name.endIndex {

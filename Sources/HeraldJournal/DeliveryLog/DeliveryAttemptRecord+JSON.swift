@@ -7,8 +7,9 @@ import Glibc
 /// {"seq":7,"time_ms":1764079038123,"duration_ms":12.345,"time":"2026-11-25T13:57:18.123Z","delivery_id":"msg_…",
 ///  "event_id":"o-1","event_type":"order.created","route":"orders","endpoint":"erp",
 ///  "url":"https://erp.example/hooks","attempt":2,"status":503,"error":null,
-///  "response_body":"upstream down","response_body_truncated":false}
+///  "response_body":"upstream down","response_body_truncated":false,"trace_id":"4bf9…"}
 /// ```
+/// (`trace_id` only when the request carried a `traceparent`.)
 extension DeliveryAttemptRecord {
     /// The record as one JSON object (no newline): the format of the log files, of
     /// `herald log --json` and of the admin API's items.
@@ -47,7 +48,9 @@ extension DeliveryAttemptRecord {
         out.append(contentsOf: #","response_body":"#.utf8)
         Self.appendOptionalString(response.text, to: &out)
         out.append(contentsOf: #","response_body_truncated":"#.utf8)
-        out.append(contentsOf: (response.truncated ? "true}" : "false}").utf8)
+        out.append(contentsOf: (response.truncated ? "true" : "false").utf8)
+        if let traceID { Self.appendField("trace_id", traceID, to: &out) }
+        out.append(UInt8(ascii: "}"))
     }
 
     /// `,"key":"value"`.
@@ -166,6 +169,7 @@ extension DeliveryAttemptRecord {
             case ("error", .string(let text)): record.error = text
             case ("response_body", .string(let text)): record.response.text = text
             case ("response_body_truncated", .bool(let flag)): record.response.truncated = flag
+            case ("trace_id", .string(let text)): record.traceID = text
             default: break
             }
         }

@@ -23,6 +23,8 @@ public struct DeliveryAttemptRecord: Sendable, Equatable {
     public var error: String?
     /// The start of the response body.
     public var response: ResponseExcerpt
+    /// The W3C trace id the request carried in its `traceparent` (see `trace_field`), if any.
+    public var traceID: String? = nil
 
     public init(
         sequence: UInt64 = 0, time: Int64, deliveryID: String, eventID: String, eventType: String, route: String,
