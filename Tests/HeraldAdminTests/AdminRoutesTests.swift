@@ -63,7 +63,7 @@ struct AdminRoutesTests {
         _ = FileManager.default.createFile(atPath: file, contents: nil)
         reply = await routes.reply(method: "GET", path: "/readyz", query: nil)
         #expect(reply.status == 200)
-        #expect(text(reply) == #"{"open_circuits":[],"paused_endpoints":[],"problems":[],"ready":true,"warnings":[]}"# + "\n")
+        #expect(text(reply) == #"{"concurrency_limits":{},"open_circuits":[],"paused_endpoints":[],"problems":[],"ready":true,"warnings":[]}"# + "\n")
 
         // A path that cannot be read for another reason is (tests run as root, who reads any file:
         // a path through a regular file stands in).
@@ -75,7 +75,8 @@ struct AdminRoutesTests {
         #expect((body?["problems"] as? [String])?.first?.contains("is not readable: Not a directory") == true)
         readiness.source(file: nil)
 
-        readiness.dispatch(DispatchStatus(openCircuits: ["crm"], gone: ["erp": "HTTP 410 Gone: the receiver retired endpoint 'erp'"]))
+        readiness.dispatch(DispatchStatus(openCircuits: ["crm"], gone: ["erp": "HTTP 410 Gone: the receiver retired endpoint 'erp'"],
+                                          concurrencyLimits: ["crm": 3]))
         reply = await routes.reply(method: "GET", path: "/readyz", query: nil)
         #expect(reply.status == 200)
         body = try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any]
@@ -86,6 +87,7 @@ struct AdminRoutesTests {
         let paused = body?["paused_endpoints"] as? [[String: String]]
         #expect(paused == [["endpoint": "erp", "reason": "HTTP 410 Gone: the receiver retired endpoint 'erp'"]])
         #expect(body?["open_circuits"] as? [String] == ["crm"])
+        #expect(body?["concurrency_limits"] as? [String: Int] == ["crm": 3])
     }
 
     @Test("/metrics is the registry in Prometheus text format")

@@ -63,7 +63,7 @@ struct CloudEventsTests {
         let payload = try RequestRenderer.payload(for: FormatFixture.event, route: route, endpoint: endpoint)
         let stored = try #require(StoredPayload(decoding: payload.encoded()))
         #expect(stored == payload)
-        let resent = RequestRenderer.request(webhookID: request.header("webhook-id")!, payload: stored, endpoint: endpoint, timestamp: 1_700_000_000)
+        let resent = try RequestRenderer.request(webhookID: request.header("webhook-id")!, payload: stored, endpoint: endpoint, timestamp: 1_700_000_000)
         #expect(resent == request)
     }
 }

@@ -54,7 +54,7 @@ struct CrashTests {
         // and unlogged (the restart then rightly skips it), so the count is reported, not required.
         let logged = settled.reduce(0) { $0 + $1.count }
         #expect(logged >= total / 2, "the check above saw \(logged) durable lines: too few to hold Herald to anything")
-        #expect(resent.isEmpty, "sent again after its ack was durable: \(resent.prefix(10))")
+        #expect(resent.isEmpty, "sent again after its ack was durable: \(resent.prefix(10)) in \(harness.folder.path)")
         // How long before the kill the first copy of each duplicate was answered (in flight, or acked in the batch
         // not yet written: acks are journaled every 10 ms), in buckets: a report, since on a loaded machine it is
         // the scheduler, not Herald, that sets the tail.

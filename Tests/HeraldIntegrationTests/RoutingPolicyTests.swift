@@ -126,4 +126,108 @@ struct RoutingPolicyTests {
         let log = try await HeraldProcess.run(["log", "--json", "-c", harness.configPath], directory: harness.folder)
         #expect(log.stdout.contains(#""trace_id":"4bf92f3577b34da6a3ce929d0e0e4736""#), "\(log.stdout) \(log.stderr)")
     }
+
+    @Test("a templated url arrives with hostile values encoded; a host outside allowed_hosts and addresses in private ranges are refused and dead-lettered")
+    func templatedRequests() async throws {
+        let receiver = try Receiver()
+        defer { receiver.stop() }
+        let port = try #require(URL(string: receiver.url)?.port)
+        let harness = try SidecarHarness(config: """
+            version: 1
+            state_dir: ./state
+            source: { file: ./events.jsonl }
+            endpoints:
+              path:
+                url: "http://127.0.0.1:\(port)/t/{{data.tenant}}/orders?ref={{id}}"
+                headers: { X-Tenant: "tenant-{{data.tenant}}" }
+              guarded:
+                url: "http://{{data.host}}:\(port)/guarded"
+                allow_insecure: true
+                allowed_hosts: ["localhost", "169.254.169.254", "*.example.invalid"]
+                retry: { schedule: [100ms], max_age: 1h }
+              trusted:
+                url: "http://{{data.host}}:\(port)/trusted"
+                allow_insecure: true
+                allowed_hosts: ["localhost"]
+                allow_private: true
+            routes:
+              - { name: paths, events: [path], to: path }
+              - { name: guarded, events: [guarded], to: guarded }
+              - { name: trusted, events: [trusted], to: trusted }
+            """)
+        try harness.append([
+            #"{"type":"path","id":"a b/../c","data":{"tenant":"../admin@evil"}}"#,
+            #"{"type":"guarded","id":"outside","data":{"host":"evil.example.com"}}"#,
+            #"{"type":"guarded","id":"metadata","data":{"host":"169.254.169.254"}}"#,
+            #"{"type":"guarded","id":"loopback","data":{"host":"localhost"}}"#,
+            #"{"type":"trusted","id":"trusted","data":{"host":"localhost"}}"#,
+        ])
+        try harness.start()
+        #expect(await receiver.wait { $0.count >= 2 })
+        var dead = try await harness.dead(["list"])
+        for _ in 0..<100 where dead.stdout.components(separatedBy: "refused destination").count < 4 {
+            try await Task.sleep(for: .milliseconds(100))
+            dead = try await harness.dead(["list"])
+        }
+        let targets = Set(receiver.requests.map(\.target))
+        #expect(targets == ["/t/..%2Fadmin%40evil/orders?ref=a%20b%2F..%2Fc", "/trusted"], "\(targets)")
+        #expect(receiver.requests.first { $0.target.hasPrefix("/t/") }?.headers.first(named: "x-tenant") == "tenant-../admin@evil")
+        #expect(dead.stdout.contains("host 'evil.example.com' is not in allowed_hosts"), "\(dead.stdout)")
+        #expect(dead.stdout.contains("169.254.169.254 is a link-local address"), "\(dead.stdout)")
+        // localhost is ::1 or 127.0.0.1, whichever libcurl tries first.
+        #expect(dead.stdout.contains("::1 is a loopback address") || dead.stdout.contains("127.0.0.1 is a loopback address"), "\(dead.stdout)")
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+        #expect(harness.log.contains("dead=3"), "\(harness.log)")
+    }
+
+    @Test("adaptive concurrency falls under a receiver that answers 429 above 4 concurrent requests, and rises again when it stops")
+    func adaptiveConcurrency() async throws {
+        /// Requests being answered now; the receiver holds each for 20 ms on its own connection thread.
+        let active = Locked(0), peakWhileLimited = Locked(0), limiting = Locked(true), served = Locked(0)
+        let receiver = try Receiver { _, _ in
+            let now = active.withLock { $0 += 1; return $0 }
+            defer { active.withLock { $0 -= 1 } }
+            let limited = limiting.withLock { $0 }
+            if limited, served.withLock({ $0 }) > 300 { peakWhileLimited.withLock { $0 = max($0, now) } }
+            usleep(20_000)
+            if limited, now > 4 { return ServerResponse(status: 429) }
+            served.withLock { $0 += 1 }
+            return ServerResponse(status: 204)
+        }
+        defer { receiver.stop() }
+        let admin = try PortReservation()
+        defer { admin.release() }
+        let harness = try SidecarHarness(config: """
+            version: 1
+            state_dir: ./state
+            source: { file: ./events.jsonl }
+            endpoints:
+              receiver:
+                url: "\(receiver.url)"
+                concurrency: { max: 32, adaptive: true }
+                retry: { schedule: [\(Array(repeating: "10ms", count: 40).joined(separator: ", "))], max_age: 1h }
+                breaker: { failures: 0 }
+            routes:
+              - { name: all, events: ["*"], to: receiver }
+            admin: { listen: "127.0.0.1:\(admin.port)" }
+            """)
+        try harness.append((0..<6_000).map { #"{"type":"a","id":"e-\#($0)"}"# })
+        try harness.start()
+        #expect(await waitUntil(timeout: .seconds(120)) { served.withLock { $0 } >= 600 })
+        let metrics = try AdminMetrics(port: admin.port)
+        let limited = try await metrics.fetch().value("herald_endpoint_concurrency_limit", ["endpoint": "receiver"])
+        #expect(limited.map { $0 <= 6 } == true, "limit while the receiver allows 4: \(String(describing: limited))")
+        // Once the limit has found the receiver's capacity, it stays near it (a probe above it is answered 429).
+        #expect(peakWhileLimited.withLock { $0 } <= 8, "peak concurrency while limited: \(peakWhileLimited.withLock { $0 })")
+        limiting.withLock { $0 = false }
+        let risen = try await metrics.value("herald_endpoint_concurrency_limit", ["endpoint": "receiver"], atLeast: 10, timeout: .seconds(120))
+        #expect(risen != nil, "the limit rose again once the receiver stopped refusing")
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        let ready = await client.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(admin.port)/readyz", timeout: .seconds(30)))
+        #expect(String(decoding: ready.body, as: UTF8.self).contains(#""concurrency_limits":{"receiver":"#))
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+    }
 }

@@ -19,7 +19,7 @@ final class SidecarHarness: @unchecked Sendable {
 
     deinit {
         if let process, process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        try? FileManager.default.removeItem(at: folder)
+        if ProcessInfo.processInfo.environment["HERALD_KEEP_TEST_DIRS"] == nil { try? FileManager.default.removeItem(at: folder) }
     }
 
     /// A config that tails `events.jsonl` into `state/` and sends everything to `url`. The default timeout is

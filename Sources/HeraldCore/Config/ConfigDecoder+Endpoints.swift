@@ -4,7 +4,7 @@ import Foundation
 extension ConfigDecoder {
     static let endpointKeys = [
         "url", "enabled", "description", "headers", "format", "signing", "timeout", "concurrency", "rate_limit",
-        "retry", "ordering", "allow_insecure", "breaker", "xml", "cloudevents", "max_body_bytes", "method", "trace_field",
+        "retry", "ordering", "allow_insecure", "breaker", "xml", "cloudevents", "max_body_bytes", "method", "trace_field", "allowed_hosts", "allow_private",
     ] + transportKeys + outcomeKeys
     /// Mapping-valued keys whose entries merge with `defaults` one level deep.
     static let mergedKeys: Set<String> = ["headers", "retry", "breaker", "tls", "xml", "cloudevents"]
@@ -71,9 +71,25 @@ extension ConfigDecoder {
         }
         let allowInsecure = fields["allow_insecure"].flatMap { reader.bool($0, "'allow_insecure'") } ?? false
         var url: EndpointURL?
+        var urlTemplate: URLTemplate?
         if let urlNode = fields["url"], let text = reader.string(urlNode, "'url'", secret: true, inURL: true) {
-            switch EndpointURL.parse(text) {
-            case .success(let parsed):
+            // A templated url is checked with each placeholder as `x`: scheme, host and port as for any url.
+            var checked = text
+            if text.contains("{{") {
+                switch URLTemplate.parse(text) {
+                case .success(let template):
+                    if template.text.hasFields {
+                        urlTemplate = template
+                        let probe = Dictionary(template.text.fields.map { ($0, "x") }, uniquingKeysWith: { first, _ in first })
+                        if case .success(let rendered) = template.render(probe) { checked = rendered }
+                    }
+                case .failure(let problem):
+                    reader.error("\(what): 'url': \(problem.message)", at: urlNode.mark)
+                }
+            }
+            switch EndpointURL.parse(checked) {
+            case .success(var parsed):
+                parsed.text = text
                 if parsed.scheme == "http", !parsed.isLoopback, !allowInsecure {
                     reader.error("\(what) uses http:// to a non-loopback host; use https:// (webhooks carry business data) or set allow_insecure: true", at: urlNode.mark)
                 }
@@ -105,7 +121,7 @@ extension ConfigDecoder {
             return OrderingConfig(key: key)
         }
         let timeout = fields["timeout"].flatMap { reader.duration($0, "'timeout'") } ?? .seconds(10)
-        let concurrency = fields["concurrency"].flatMap { reader.int($0, "'concurrency'", in: 1...1024) } ?? 8
+        let (concurrency, adaptive) = fields["concurrency"].map(decodeConcurrency) ?? (8, false)
         let rate = fields["rate_limit"].flatMap { reader.rate($0, "'rate_limit'") }
         let breaker = fields["breaker"].flatMap(decodeBreaker) ?? .standard
         let enabled = fields["enabled"].flatMap { reader.bool($0, "'enabled'") } ?? true
@@ -120,12 +136,45 @@ extension ConfigDecoder {
             concurrency: concurrency, rateLimit: rate, breaker: breaker, retry: retry, ordering: ordering, allowInsecure: allowInsecure
         )
         endpoint.formatOptions = formatOptions
+        endpoint.adaptiveConcurrency = adaptive
         if let method = fields["method"].flatMap(decodeMethod) { endpoint.method = method }
+        endpoint.urlTemplate = urlTemplate
+        endpoint.headerTemplates = headers.compactMap { header in
+            guard header.value.contains("{{"), case .success(let text) = PlaceholderText.parse(header.value), text.hasFields else { return nil }
+            return HeaderTemplate(name: header.name, value: text)
+        }
+        endpoint.headers.removeAll { header in endpoint.headerTemplates.contains { $0.name == header.name } }
+        endpoint.allowedHosts = fields["allowed_hosts"].map(decodeAllowedHosts) ?? []
+        endpoint.allowPrivate = fields["allow_private"].flatMap { reader.bool($0, "'allow_private'") } ?? false
+        if urlTemplate?.templatesHost == true, endpoint.allowedHosts.isEmpty {
+            reader.error("\(what) takes its url's host from the event: list the hosts it may send to in 'allowed_hosts' (globs such as '*.hooks.example.com')",
+                         at: fields["url"]?.mark)
+        }
         endpoint.traceField = fields["trace_field"].flatMap { reader.fieldPath($0, "'trace_field'") }
         if let maxBody = decodeMaxBodyBytes(fields["max_body_bytes"]) { endpoint.maxBodyBytes = maxBody }
         endpoint.tls = tls ?? TLSOptions()
         endpoint.proxy = proxy
         return endpoint
+    }
+
+    /// `concurrency: 8`, or `concurrency: { max: 64, adaptive: true }`.
+    private func decodeConcurrency(_ node: YAMLNode) -> (Int, Bool) {
+        guard case .mapping = node.kind else { return (reader.int(node, "'concurrency'", in: 1...1024) ?? 8, false) }
+        guard let fields = reader.fields(node, of: "'concurrency'", allowed: ["max", "adaptive"]) else { return (8, false) }
+        let adaptive = fields["adaptive"].flatMap { reader.bool($0, "'concurrency.adaptive'") } ?? false
+        let maximum = fields["max"].flatMap { reader.int($0, "'concurrency.max'", in: 1...1024) } ?? (adaptive ? 64 : 8)
+        return (maximum, adaptive)
+    }
+
+    private func decodeAllowedHosts(_ node: YAMLNode) -> [EventPattern] {
+        (reader.strings(node, "'allowed_hosts'") ?? []).compactMap { text, mark in
+            let glob = text.lowercased()
+            guard !glob.isEmpty, glob.allSatisfy({ $0.isLetter || $0.isNumber || "-.*?".contains($0) }), let pattern = EventPattern(glob) else {
+                reader.error("each entry of 'allowed_hosts' is a host name or a glob such as '*.example.com', found '\(text)'", at: mark)
+                return nil
+            }
+            return pattern
+        }
     }
 
     private func decodeMethod(_ node: YAMLNode) -> DeliveryMethod? {
@@ -173,6 +222,10 @@ extension ConfigDecoder {
             guard let value = reader.string(pair.value, "header '\(name)'", secret: true) else { continue }
             if value.contains(where: { $0 == "\r" || $0 == "\n" }) {
                 reader.error("header '\(name)' contains a line break", at: pair.value.mark)
+                continue
+            }
+            if value.contains("{{"), case .failure(let problem) = PlaceholderText.parse(value) {
+                reader.error("header '\(name)': \(problem.message)", at: pair.value.mark)
                 continue
             }
             headers.append(HTTPHeader(name, value))

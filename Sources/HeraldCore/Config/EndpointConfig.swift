@@ -10,8 +10,11 @@ public struct EndpointConfig: Sendable, Equatable {
     public var format: PayloadFormat
     public var signing: SigningConfig?
     public var timeout: Duration
-    /// Requests in flight at once to this endpoint.
+    /// Requests in flight at once to this endpoint (with `adaptiveConcurrency`, the most).
     public var concurrency: Int
+    /// `concurrency: { max: N, adaptive: true }`: the limit moves between 1 and `concurrency` with
+    /// how the endpoint copes (``AdaptiveConcurrency``).
+    public var adaptiveConcurrency = false
     public var rateLimit: Rate?
     public var breaker: BreakerConfig
     public var retry: RetryConfig
@@ -30,11 +33,39 @@ public struct EndpointConfig: Sendable, Equatable {
     public var method = DeliveryMethod.post
     /// Where events carry their W3C trace context (`trace_field`), sent as `traceparent` and `tracestate`.
     public var traceField: FieldPath?
+    /// The `url` when it holds `{{path}}` placeholders (`url` then holds it with each one as `x`).
+    public var urlTemplate: URLTemplate?
+    /// Headers whose values hold placeholders.
+    public var headerTemplates: [HeaderTemplate] = []
+    /// Globs the host of a templated url must match (`allowed_hosts`).
+    public var allowedHosts: [EventPattern] = []
+    /// Whether a templated host may resolve to a private, loopback, link-local or metadata address.
+    public var allowPrivate = false
+
+    /// Whether the url or a header takes values from the event.
+    public var isTemplated: Bool { urlTemplate != nil || !headerTemplates.isEmpty }
+
+    /// The fields templated url and headers take values from.
+    public var templateFields: [FieldPath] {
+        var fields = urlTemplate?.text.fields ?? []
+        for template in headerTemplates { fields += template.value.fields.filter { !fields.contains($0) } }
+        return fields
+    }
+
+    /// Whether connections must refuse private addresses: the event chooses the host, and the
+    /// endpoint did not say `allow_private: true`.
+    public var refusesPrivateAddresses: Bool { (urlTemplate?.templatesHost ?? false) && !allowPrivate }
 
     /// 1 MiB: far above what webhook receivers accept in practice, far below what hurts Herald.
     public static let defaultMaxBodyBytes = 1 << 20
     /// What `max_body_bytes` may be set to: at least 1 KiB, at most 256 MiB (well inside a journal record).
     public static let maxBodyBytesRange = (1 << 10)...(256 << 20)
+}
+
+/// A header whose value holds `{{path}}` placeholders, rendered per delivery.
+public struct HeaderTemplate: Sendable, Equatable {
+    public var name: String
+    public var value: PlaceholderText
 }
 
 /// The methods a delivery may use: each sends the payload as its body.

@@ -36,9 +36,17 @@ struct AttemptRunner: Sendable {
             }
         }
         let started = now()
-        let request = RequestRenderer.request(webhookID: delivery.id, payload: payload, endpoint: endpoint, timestamp: started / 1000)
+        let request: DeliveryRequest
+        do {
+            request = try RequestRenderer.request(webhookID: delivery.id, payload: payload, endpoint: endpoint, timestamp: started / 1000)
+        } catch {
+            let reason: DeadLetterReason = error.refused ? .refused(error.message) : .render(error.message)
+            Task { done(.unsendable(reason)) }
+            return
+        }
         var http = HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
                                timeout: endpoint.timeout, tls: endpoint.tls, proxy: endpoint.proxy)
+        http.refusePrivateAddresses = endpoint.refusesPrivateAddresses
         http.responseHeaders = Self.responseHeaders
         // The completion captures only what it uses: the endpoint config and the request are
         // large structs, and capturing them copies every field.
@@ -48,12 +56,18 @@ struct AttemptRunner: Sendable {
         let traceID = recorder == nil ? nil : TraceContext.traceID(in: payload.headers)
         client.send(http) { [stats, recorder] result in
             let attempt: AttemptResult
+            if let error = result.error, error.kind == .refused {
+                if let recorder, let recorded { recorder.record(recorded, url: url, startedAt: started, result: result, error: error.message, traceID: traceID) }
+                done(.unsendable(.refused("endpoint '\(name)': \(error.message)")))
+                return
+            }
             if let status = result.status {
                 let retryAfter = result.headers.first(named: "Retry-After").flatMap { RetryAfter.parse($0, now: .milliseconds(started)) }
                 attempt = .status(status, retryAfter: retryAfter)
             } else {
                 // libcurl's message may quote a proxy URL with its password: journaled and logged, so redacted.
-                attempt = .transportError(result.error.map { SecretRegistry.shared.redact("\($0.kind): \($0.message)") } ?? "no response")
+                attempt = .transportError(result.error.map { SecretRegistry.shared.redact("\($0.kind): \($0.message)") } ?? "no response",
+                                          timedOut: result.error?.kind == .timeout)
             }
             if let recorder, let recorded { recorder.record(recorded, url: url, startedAt: started, result: result, error: attempt.transportError, traceID: traceID) }
             stats.attempted(endpoint: name, duration: result.duration)

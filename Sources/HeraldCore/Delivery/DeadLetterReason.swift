@@ -18,6 +18,9 @@ public enum DeadLetterReason: Sendable, Equatable {
     case corrupt
     /// The body passed the endpoint's `max_body_bytes` while it was rendered (and was never built).
     case bodyTooLarge(String)
+    /// The destination the event chose is not allowed: a host outside `allowed_hosts`, a value that
+    /// is not a host name, or an address in a private range (server-side request forgery guard).
+    case refused(String)
 
     /// The `reason` label of the dead-letter metric.
     public var label: String {
@@ -30,6 +33,7 @@ public enum DeadLetterReason: Sendable, Equatable {
         case .render: "render"
         case .corrupt: "corrupt"
         case .bodyTooLarge: "body_too_large"
+        case .refused: "refused_destination"
         }
     }
 
@@ -45,6 +49,7 @@ public enum DeadLetterReason: Sendable, Equatable {
         case .render(let message): message
         case .corrupt: "the journaled payload is unreadable"
         case .bodyTooLarge(let message): message
+        case .refused(let message): "refused destination: \(message)"
         }
     }
 
@@ -54,7 +59,7 @@ public enum DeadLetterReason: Sendable, Equatable {
         switch self {
         case .permanent: .alive
         case .exhausted, .maxAge: .failing
-        case .gone, .removed, .render, .corrupt, .bodyTooLarge: nil
+        case .gone, .removed, .render, .corrupt, .bodyTooLarge, .refused: nil
         }
     }
 }

@@ -63,9 +63,12 @@ public struct DispatchStatus: Sendable, Equatable {
     public var openCircuits: [String] = []
     /// Endpoints paused after answering 410 Gone, with the reason.
     public var gone: [String: String] = [:]
+    /// The current limit of each endpoint with adaptive concurrency.
+    public var concurrencyLimits: [String: Int] = [:]
 
-    public init(openCircuits: [String] = [], gone: [String: String] = [:]) {
+    public init(openCircuits: [String] = [], gone: [String: String] = [:], concurrencyLimits: [String: Int] = [:]) {
         self.openCircuits = openCircuits
         self.gone = gone
+        self.concurrencyLimits = concurrencyLimits
     }
 }

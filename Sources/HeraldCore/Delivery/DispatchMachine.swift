@@ -73,6 +73,8 @@ struct DispatchMachine {
         var gate: EndpointGate
         var queue = EndpointQueue()
         var inFlight = 0
+        /// The limit's state when `concurrency` is adaptive.
+        var adaptive: AdaptiveConcurrency?
         /// Paused after 410 Gone, with the reason its deliveries are buried.
         var gone: DeadLetterReason?
         var readingBack = false
@@ -84,9 +86,10 @@ struct DispatchMachine {
             name = config.name
             current = CurrentEndpoint(config)
             gate = EndpointGate(endpoint: config, now: now)
+            adaptive = config.adaptiveConcurrency ? AdaptiveConcurrency(maximum: config.concurrency) : nil
         }
 
-        var concurrency: Int { max(1, config.concurrency) }
+        var concurrency: Int { adaptive?.limit ?? max(1, config.concurrency) }
     }
 
     /// A delivery in flight: what the machine needs when its attempt reports.
@@ -97,6 +100,8 @@ struct DispatchMachine {
         /// (not the whole endpoint config: a copy of that costs a retain per field, per request).
         var retry: RetryConfig
         var key: UInt64
+        /// When it was started (Unix ms): its round trip, for adaptive concurrency.
+        var startedAt: Int64
     }
 
     let settings: Settings
@@ -212,7 +217,10 @@ struct DispatchMachine {
         guard let flight = flights.removeValue(forKey: id) else { return }
         let name = flight.box.delivery.endpoint
         let slot = slotOf[name]
-        if let slot { slots[slot]!.inFlight -= 1 }
+        if let slot {
+            if slots[slot]!.adaptive != nil { adapt(slot, to: report, startedAt: flight.startedAt, now: now, &actions) }
+            slots[slot]!.inFlight -= 1
+        }
         let decision: RetryDecision
         var summary: String?
         switch report {
@@ -402,6 +410,11 @@ struct DispatchMachine {
         for (name, config) in configs {
             if let slot = slotOf[name] {
                 slots[slot]!.gate = slots[slot]!.gate.reconfigured(for: config, now: now)
+                if !config.adaptiveConcurrency {
+                    slots[slot]!.adaptive = nil
+                } else if slots[slot]!.adaptive?.maximum != config.concurrency {
+                    slots[slot]!.adaptive = AdaptiveConcurrency(maximum: config.concurrency)
+                }
                 slots[slot]!.config = config
                 slots[slot]!.gone = nil
             } else {
@@ -448,7 +461,7 @@ struct DispatchMachine {
                 endpoint.gate.started(now: now)
                 endpoint.inFlight += 1
                 heldBytes -= box.delivery.payload.count
-                flights[front.id] = Flight(box: box, retry: endpoint.current.config.retry, key: front.key)
+                flights[front.id] = Flight(box: box, retry: endpoint.current.config.retry, key: front.key, startedAt: now)
                 actions.append(.start(box, endpoint.current))
             }
             // Within the budget, read ahead; past it, still read what this endpoint could start now,
@@ -466,6 +479,18 @@ struct DispatchMachine {
             }
         }
         endpoint.deadline = deadline
+    }
+
+    /// Feeds an attempt's outcome to the endpoint's adaptive limit; a changed limit is published.
+    private mutating func adapt(_ slot: Int, to report: AttemptReport, startedAt: Int64, now: Int64, _ actions: inout [DispatchAction]) {
+        let signal: AdaptiveConcurrency.Signal
+        switch report {
+        case .sent(.status(429, _)), .sent(.status(503, _)), .sent(.transportError(_, timedOut: true)): signal = .backpressure
+        case .sent(.status): signal = .answered(rtt: now - startedAt)
+        case .sent(.transportError), .unsendable: signal = .neutral
+        }
+        let saturated = slots[slot]!.inFlight >= slots[slot]!.concurrency
+        if slots[slot]!.adaptive!.observe(signal, saturated: saturated, now: now) { publishStatus(&actions) }
     }
 
     private mutating func recordHealth(_ health: EndpointHealth, _ slot: Int?, now: Int64, _ actions: inout [DispatchAction]) {
@@ -548,7 +573,10 @@ struct DispatchMachine {
     private mutating func publishStatus(_ actions: inout [DispatchAction]) {
         var next = DispatchStatus()
         next.openCircuits = live.filter { $0.gate.breaker.isOpen }.map(\.name).sorted()
-        for endpoint in live { if let gone = endpoint.gone { next.gone[endpoint.name] = gone.message } }
+        for endpoint in live {
+            if let gone = endpoint.gone { next.gone[endpoint.name] = gone.message }
+            if let adaptive = endpoint.adaptive { next.concurrencyLimits[endpoint.name] = adaptive.limit }
+        }
         guard next != status else { return }
         status = next
         actions.append(.notice(.status(next)))

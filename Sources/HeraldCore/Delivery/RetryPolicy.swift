@@ -2,19 +2,20 @@
 public enum AttemptResult: Sendable, Equatable {
     /// The endpoint answered; `retryAfter` is its `Retry-After`, already parsed.
     case status(Int, retryAfter: Duration?)
-    /// No usable answer: connection refused, timeout, TLS or DNS failure.
-    case transportError(String)
+    /// No usable answer: connection refused, timeout, TLS or DNS failure. `timedOut` marks a
+    /// timeout, which adaptive concurrency reads as the endpoint being overloaded.
+    case transportError(String, timedOut: Bool = false)
 
     /// The message of a transport error; nil when the endpoint answered.
     public var transportError: String? {
-        if case .transportError(let message) = self { return message }
+        if case .transportError(let message, _) = self { return message }
         return nil
     }
 
     public var summary: String {
         switch self {
         case .status(let code, _): "HTTP \(code)"
-        case .transportError(let message): message
+        case .transportError(let message, _): message
         }
     }
 }

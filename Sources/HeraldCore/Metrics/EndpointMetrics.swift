@@ -9,6 +9,8 @@ final class EndpointMetrics: Sendable {
     private let duration: Timer
     let paused: Gauge
     let breakerOpen: Gauge
+    /// The current limit of an adaptive endpoint (made on first use: fixed ones have none).
+    private let concurrencyLimit = Mutex<Gauge?>(nil)
     private let name: String
     private let factory: any MetricsFactory
     /// Dead letters by reason kind, made on first use (a rare path).
@@ -26,6 +28,13 @@ final class EndpointMetrics: Sendable {
         breakerOpen = Gauge(label: MetricName.endpointBreakerOpen, dimensions: endpoint, factory: factory)
         paused.record(0)
         breakerOpen.record(0)
+    }
+
+    func record(concurrencyLimit limit: Int) {
+        concurrencyLimit.withLock { gauge in
+            if gauge == nil { gauge = Gauge(label: MetricName.endpointConcurrencyLimit, dimensions: [("endpoint", name)], factory: factory) }
+            gauge!.record(limit)
+        }
     }
 
     func record(duration: Duration) {

@@ -69,6 +69,11 @@ public final class HeraldMetrics: Sendable {
         set(\.breakerOpen, to: open)
     }
 
+    /// Sets `herald_endpoint_concurrency_limit` of each adaptive endpoint.
+    public func setConcurrencyLimits(_ limits: [String: Int]) {
+        for (name, limit) in limits { endpoint(name).record(concurrencyLimit: limit) }
+    }
+
     /// Sets `herald_endpoint_paused` to 1 for the endpoints in `paused` (retired by 410 Gone) and 0 for the others.
     public func setPaused(_ paused: Set<String>) {
         set(\.paused, to: paused)

@@ -24,6 +24,7 @@ public enum MetricName {
     public static let configReloads = "herald_config_reloads_total"
     public static let endpointPaused = "herald_endpoint_paused"
     public static let endpointBreakerOpen = "herald_endpoint_breaker_open"
+    public static let endpointConcurrencyLimit = "herald_endpoint_concurrency_limit"
 
     /// Buckets of `herald_delivery_duration_seconds`: 1 ms to 30 s, about three per decade.
     public static let deliveryDurationBuckets: [Duration] = [

@@ -8,11 +8,15 @@ public struct RequestRenderer: Sendable {
         public var message: String
         /// Set when the body passed the endpoint's `max_body_bytes` while it was rendered.
         public var tooLarge: BodyTooLarge?
+        /// Set when the rendered destination is not allowed (`allowed_hosts`): the delivery is
+        /// dead-lettered as refused, not as a rendering failure.
+        public var refused = false
         public var description: String { message }
 
-        public init(message: String, tooLarge: BodyTooLarge? = nil) {
+        public init(message: String, tooLarge: BodyTooLarge? = nil, refused: Bool = false) {
             self.message = message
             self.tooLarge = tooLarge
+            self.refused = refused
         }
     }
 
@@ -37,6 +41,14 @@ public struct RequestRenderer: Sendable {
         var payload = try shapedPayload(for: event, route: route, endpoint: endpoint)
         if let path = route.traceField ?? endpoint.traceField, let trace = TraceContext(in: event, at: path) {
             payload.headers.append(contentsOf: trace.headers)
+        }
+        // The values a templated url or header takes, kept with the payload: the url and headers
+        // themselves are rendered at send time, under the endpoint's config then.
+        for path in endpoint.isTemplated ? endpoint.templateFields : [] {
+            guard let value = PlaceholderText.value(of: event[path]) else {
+                throw Failure(message: "endpoint '\(endpoint.name)': {{\(path)}} in its url or headers needs a string, number or boolean; the event has \(event[path]?.typeName ?? "no such field")")
+            }
+            payload.headers.append(HTTPHeader(TemplateValues.prefix + path.description, value))
         }
         return payload
     }
@@ -99,23 +111,33 @@ public struct RequestRenderer: Sendable {
     public static func request(for event: Event, route: RouteConfig, endpoint: EndpointConfig, timestamp: Int64) throws(Failure) -> DeliveryRequest {
         let payload = try payload(for: event, route: route, endpoint: endpoint)
         let id = webhookID(eventID: event.id, route: route.name, endpoint: endpoint.name)
-        return request(webhookID: id, payload: payload, endpoint: endpoint, timestamp: timestamp)
+        return try request(webhookID: id, payload: payload, endpoint: endpoint, timestamp: timestamp)
     }
 
     /// The request for an already rendered (journaled) payload under the endpoint's current
     /// config: URL, headers and signature are applied at send time.
-    public static func request(webhookID: String, payload: StoredPayload, endpoint: EndpointConfig, timestamp: Int64) -> DeliveryRequest {
+    public static func request(webhookID: String, payload: StoredPayload, endpoint: EndpointConfig, timestamp: Int64) throws(Failure) -> DeliveryRequest {
         var headers = [
             HTTPHeader("Content-Type", payload.contentType),
             HTTPHeader("User-Agent", userAgent),
             HTTPHeader("webhook-id", webhookID),
             HTTPHeader("webhook-timestamp", String(timestamp)),
         ]
-        headers.append(contentsOf: payload.headers)
+        var url = endpoint.url.text
+        if !endpoint.isTemplated {
+            headers.append(contentsOf: payload.headers)
+        } else {
+            let values = TemplateValues(payload.headers)
+            headers.append(contentsOf: values.others)
+            url = try TemplateValues.rendered(endpoint, values.byField)
+            for template in endpoint.headerTemplates {
+                headers.append(HTTPHeader(template.name, try TemplateValues.rendered(template, values.byField, endpoint: endpoint.name)))
+            }
+        }
         headers.append(contentsOf: endpoint.headers)
         if let signing = endpoint.signing {
             headers.append(contentsOf: RequestSigner(signing).headers(webhookID: webhookID, timestamp: timestamp, body: payload.body))
         }
-        return DeliveryRequest(method: endpoint.method.rawValue, url: endpoint.url.text, headers: headers, body: payload.body)
+        return DeliveryRequest(method: endpoint.method.rawValue, url: url, headers: headers, body: payload.body)
     }
 }

@@ -22,6 +22,8 @@ public final class Readiness: Sendable {
         public var pausedEndpoints: [PausedEndpoint]
         /// Endpoints whose circuit breaker is open (failing; probed after the cool-down).
         public var openCircuits: [String]
+        /// The current limit of each endpoint with adaptive concurrency.
+        public var concurrencyLimits: [String: Int] = [:]
 
         public struct PausedEndpoint: Sendable, Equatable, Encodable {
             public var endpoint: String
@@ -32,6 +34,7 @@ public final class Readiness: Sendable {
             case ready, problems, warnings
             case pausedEndpoints = "paused_endpoints"
             case openCircuits = "open_circuits"
+            case concurrencyLimits = "concurrency_limits"
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -41,6 +44,7 @@ public final class Readiness: Sendable {
             try container.encode(warnings, forKey: .warnings)
             try container.encode(pausedEndpoints, forKey: .pausedEndpoints)
             try container.encode(openCircuits, forKey: .openCircuits)
+            try container.encode(concurrencyLimits, forKey: .concurrencyLimits)
         }
     }
 
@@ -86,6 +90,8 @@ public final class Readiness: Sendable {
         let open = state.dispatch.openCircuits.sorted()
         var warnings = paused.map { "endpoint '\($0.endpoint)' is paused: \($0.reason)" }
         warnings += open.map { "endpoint '\($0)' is failing: its circuit is open" }
-        return Report(problems: problems, warnings: warnings, pausedEndpoints: paused, openCircuits: open)
+        var report = Report(problems: problems, warnings: warnings, pausedEndpoints: paused, openCircuits: open)
+        report.concurrencyLimits = state.dispatch.concurrencyLimits
+        return report
     }
 }

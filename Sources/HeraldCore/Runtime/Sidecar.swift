@@ -88,6 +88,7 @@ public final class Sidecar: Sendable {
             readiness.dispatch(status)
             metrics.setPaused(Set(status.gone.keys))
             metrics.setBreakerOpen(Set(status.openCircuits))
+            metrics.setConcurrencyLimits(status.concurrencyLimits)
         }
         dispatcher.submit(recovered: recovery.pending)
         let recoveredCount = recovery.pending.count

@@ -10,6 +10,7 @@ final class CurlEasyHandle {
         var tls: TLSOptions
         var proxy: String?
         var connectTimeout: Duration?
+        var refusePrivate = false
     }
 
     let handle: UnsafeMutableRawPointer

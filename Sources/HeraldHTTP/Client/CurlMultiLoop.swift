@@ -211,6 +211,8 @@ final class CurlMultiLoop: @unchecked Sendable {
         var error: HTTPTransportError?
         if let cancelled {
             error = HTTPTransportError(kind: .cancelled, code: Int(code.rawValue), message: cancelled)
+        } else if code != CURLE_OK, let refusal = transfer.refusal {
+            error = HTTPTransportError(kind: .refused, code: Int(code.rawValue), message: "refused to connect: \(refusal) (allow_private: true permits it)")
         } else if code != CURLE_OK {
             var message = transfer.easy.errorMessage
             if message.isEmpty { message = String(cString: curl_easy_strerror(code)) }

@@ -15,6 +15,8 @@ final class CurlTransfer {
     private var wantedHeaders: [[UInt8]]?
     var responseBody: [UInt8] = []
     var bodyTruncated = false
+    /// Why the connection's address was refused (``HTTPRequest/refusePrivateAddresses``), if it was.
+    var refusal: String?
 
     init(id: UInt64, continuation: HTTPCompletion, easy: CurlEasyHandle, maxResponseBytes: Int) {
         self.id = id
@@ -53,7 +55,8 @@ final class CurlTransfer {
             if code != CURLE_OK && failure == CURLE_OK { failure = code }
         }
         let profile = CurlEasyHandle.Profile(
-            method: method, tls: request.tls, proxy: request.proxy, connectTimeout: request.connectTimeout)
+            method: method, tls: request.tls, proxy: request.proxy, connectTimeout: request.connectTimeout,
+            refusePrivate: request.refusePrivateAddresses)
         if easy.profile != profile {
             easy.reset()
             applyProfile(profile, check: check)
@@ -66,6 +69,10 @@ final class CurlTransfer {
         check(herald_easy_setopt_ptr(h, CURLOPT_PRIVATE, context))
         check(herald_easy_setopt_ptr(h, CURLOPT_WRITEDATA, context))
         check(herald_easy_setopt_ptr(h, CURLOPT_HEADERDATA, context))
+        if profile.refusePrivate {
+            check(herald_easy_setopt_ptr(h, CURLOPT_OPENSOCKETDATA, context))
+            check(herald_easy_setopt_ptr(h, CURLOPT_PREREQDATA, context))
+        }
         check(herald_easy_setopt_long(h, CURLOPT_TIMEOUT_MS, max(1, Int(request.timeout.roundedUpMilliseconds))))
         if method != "GET" && method != "HEAD" {
             let storage = easy.bodyStorage(count: request.body.count)
@@ -121,6 +128,30 @@ final class CurlTransfer {
         if tls.insecureSkipVerify {
             check(herald_easy_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 0))
             check(herald_easy_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 0))
+        }
+
+        if profile.refusePrivate {
+            // A new connection's address is checked before the socket exists; a reused one's (made
+            // by another request to the same host and port) before the request is sent on it.
+            check(herald_easy_setopt_opensocket_cb(h) { context, purpose, address in
+                guard let context, let address else { return CURL_SOCKET_BAD }
+                let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+                if let refusal = AddressPolicy.refusal(of: address) {
+                    transfer.refusal = refusal
+                    return CURL_SOCKET_BAD
+                }
+                return socket(address.pointee.family, address.pointee.socktype, address.pointee.protocol)
+            })
+            check(herald_easy_setopt_prereq_cb(h) { context, primaryIP, _, _, _ in
+                guard let context, let primaryIP else { return CURL_PREREQFUNC_ABORT }
+                let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
+                let ip = String(cString: primaryIP)
+                if let refusal = AddressPolicy.refusal(ofLiteral: ip) {
+                    transfer.refusal = "\(ip) is \(refusal)"
+                    return CURL_PREREQFUNC_ABORT
+                }
+                return CURL_PREREQFUNC_OK
+            })
         }
 
         switch profile.method {

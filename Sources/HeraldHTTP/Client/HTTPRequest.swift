@@ -16,6 +16,10 @@ public struct HTTPRequest: Sendable {
     /// Response headers to keep in ``HTTPResult/headers``, by lowercase name; `nil` keeps all. A
     /// caller that needs one header spares the loop thread a string pair for every other one.
     public var responseHeaders: Set<String>? = nil
+    /// Refuse to connect to (or reuse a connection to) an address ``AddressPolicy`` refuses: for
+    /// requests whose host came from untrusted input. A refusal fails with kind `.refused`
+    /// before a byte of the request is sent.
+    public var refusePrivateAddresses = false
 
     public init(
         method: String = "POST",

@@ -13,6 +13,8 @@ public struct HTTPTransportError: Error, Sendable, Hashable, CustomStringConvert
         case cancelled
         /// The request could not be expressed (bad URL, header with a line break, unknown method syntax).
         case invalidRequest
+        /// The destination's address is one the request may not reach (``HTTPRequest/refusePrivateAddresses``).
+        case refused
         /// Any other libcurl failure, e.g. 52 (server closed without answering) or 56 (receive error).
         case other(Int)
     }
