@@ -230,4 +230,80 @@ struct RoutingPolicyTests {
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
     }
+
+    @Test("OAuth2 against a loopback token server that expires tokens every 2 s and a receiver that answers 401 once: every request carries an issued token, one fetch per expiry")
+    func oauth2() async throws {
+        /// Token -> when it was issued; fetches counted; the credentials each fetch presented.
+        let issued = Locked<[String: ContinuousClock.Instant]>([:]), fetches = Locked(0), badFetches = Locked(0)
+        let tokenServer = try HTTPServer { request in
+            let n = fetches.withLock { $0 += 1; return $0 }
+            let body = String(decoding: request.body, as: UTF8.self)
+            let authorization = request.headers.first(named: "authorization") ?? ""
+            if !body.hasPrefix("grant_type=client_credentials") || !body.contains("scope=hooks%3Awrite") { badFetches.withLock { $0 += 1 } }
+            let decoded = Data(base64Encoded: String(authorization.dropFirst("Basic ".count))).map { String(decoding: $0, as: UTF8.self) }
+            if decoded != "herald-client:s3cret%2B%2Fvalue" { badFetches.withLock { $0 += 1 } }
+            let token = "tok-\(n)-\(UUID().uuidString.prefix(8))"
+            issued.withLock { $0[token] = .now }
+            return ServerResponse(status: 200, headers: [HTTPHeader("Content-Type", "application/json")],
+                                  body: Array(#"{"access_token":"\#(token)","token_type":"Bearer","expires_in":2}"#.utf8))
+        }
+        defer { tokenServer.stop() }
+        /// Requests that came with no token or one never issued; expired ones; the one 401 given to a valid token.
+        let unknown = Locked(0), expired = Locked(0), revoked = Locked(false)
+        let receiver = try Receiver { request, _ in
+            guard let header = request.headers.first(named: "authorization"), header.hasPrefix("Bearer "),
+                let at = issued.withLock({ $0[String(header.dropFirst("Bearer ".count))] })
+            else {
+                unknown.withLock { $0 += 1 }
+                return ServerResponse(status: 401)
+            }
+            if ContinuousClock.now - at > .seconds(2) {
+                expired.withLock { $0 += 1 }
+                return ServerResponse(status: 401)
+            }
+            let first = revoked.withLock { wasRevoked -> Bool in
+                defer { wasRevoked = true }
+                return !wasRevoked
+            }
+            if first { return ServerResponse(status: 401) }
+            return ServerResponse(status: 204)
+        }
+        defer { receiver.stop() }
+        let harness = try SidecarHarness(config: """
+            version: 1
+            state_dir: ./state
+            source: { file: ./events.jsonl }
+            endpoints:
+              receiver:
+                url: "\(receiver.url)"
+                retry: { schedule: [50ms, 50ms, 50ms, 50ms, 50ms], max_age: 1h }
+                oauth2:
+                  token_url: "\(tokenServer.baseURL)/token"
+                  client_id: herald-client
+                  client_secret: "s3cret+/value"
+                  scope: "hooks:write"
+            routes:
+              - { name: all, events: ["*"], to: receiver }
+            """)
+        try harness.start()
+        let began = ContinuousClock.now
+        for batch in 0..<25 {
+            try harness.append((0..<8).map { #"{"type":"a","id":"e-\#(batch)-\#($0)"}"# })
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(await receiver.wait(timeout: .seconds(120)) { Set($0.map(\.id)).count >= 200 })
+        let elapsed = ContinuousClock.now - began
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+        #expect(unknown.withLock { $0 } == 0, "requests without an issued token reached the receiver")
+        #expect(badFetches.withLock { $0 } == 0, "a token request without the client's credentials, grant type or scope")
+        let count = fetches.withLock { $0 }
+        let expiries = Int((Double(elapsed.components.seconds) + 0.5) / 1.8) + 1
+        // One per expiry, plus the one the 401 caused; a loaded machine may see an expired token
+        // refused at arrival, and each such refusal is one more fetch at most.
+        #expect(count >= 2 && count <= expiries + 2 + expired.withLock { $0 }, "\(count) fetches in \(elapsed)")
+        #expect(!harness.log.contains("tok-"), "the token is redacted in the log")
+        let log = try await HeraldProcess.run(["log", "--json", "-c", harness.configPath], directory: harness.folder)
+        #expect(!log.stdout.contains("tok-"))
+    }
 }

@@ -4,7 +4,7 @@ import Foundation
 extension ConfigDecoder {
     static let endpointKeys = [
         "url", "enabled", "description", "headers", "format", "signing", "timeout", "concurrency", "rate_limit",
-        "retry", "ordering", "allow_insecure", "breaker", "xml", "cloudevents", "max_body_bytes", "method", "trace_field", "allowed_hosts", "allow_private",
+        "retry", "ordering", "allow_insecure", "breaker", "xml", "cloudevents", "max_body_bytes", "method", "trace_field", "allowed_hosts", "allow_private", "oauth2",
     ] + transportKeys + outcomeKeys
     /// Mapping-valued keys whose entries merge with `defaults` one level deep.
     static let mergedKeys: Set<String> = ["headers", "retry", "breaker", "tls", "xml", "cloudevents"]
@@ -146,6 +146,12 @@ extension ConfigDecoder {
         endpoint.headers.removeAll { header in endpoint.headerTemplates.contains { $0.name == header.name } }
         endpoint.allowedHosts = fields["allowed_hosts"].map(decodeAllowedHosts) ?? []
         endpoint.allowPrivate = fields["allow_private"].flatMap { reader.bool($0, "'allow_private'") } ?? false
+        if let node = fields["oauth2"] {
+            endpoint.oauth2 = decodeOAuth2(node)
+            if endpoint.headers.contains(where: { $0.name.lowercased() == "authorization" }) {
+                reader.error("'oauth2' sets the Authorization header; remove 'bearer_token', 'basic_auth' or headers.Authorization", at: node.mark)
+            }
+        }
         if urlTemplate?.templatesHost == true, endpoint.allowedHosts.isEmpty {
             reader.error("\(what) takes its url's host from the event: list the hosts it may send to in 'allowed_hosts' (globs such as '*.hooks.example.com')",
                          at: fields["url"]?.mark)

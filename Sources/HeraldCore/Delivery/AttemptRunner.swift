@@ -13,6 +13,8 @@ struct AttemptRunner: Sendable {
     /// Every attempt's record for the delivery log, when it is on.
     let recorder: AttemptRecorder?
     let now: @Sendable () -> Int64
+    /// OAuth2 tokens of the endpoints that use them.
+    let tokens: TokenSources
 
     /// The one response header an attempt reads; one set for every request, not one each.
     private static let responseHeaders: Set<String> = ["retry-after"]
@@ -54,6 +56,30 @@ struct AttemptRunner: Sendable {
         let url = recorder == nil ? "" : request.url
         let recorded = recorder == nil ? nil : delivery
         let traceID = recorder == nil ? nil : TraceContext.traceID(in: payload.headers)
+        guard let oauth2 = endpoint.oauth2 else {
+            send(http, token: nil, source: nil, context: (name, url, recorded, traceID, started), done: done)
+            return
+        }
+        // The token goes in at send time and is never journaled; a token endpoint that fails makes
+        // this attempt a transport failure, retried on the schedule like any other.
+        let source = tokens.source(for: name, oauth2)
+        let unauthorized = http
+        source.token { [self] result in
+            switch result {
+            case .success(let token):
+                var authorized = unauthorized
+                authorized.headers.append(HTTPHeader("Authorization", "Bearer " + token))
+                send(authorized, token: token, source: source, context: (name, url, recorded, traceID, started), done: done)
+            case .failure(let failure):
+                done(.sent(.transportError(failure.message)))
+            }
+        }
+    }
+
+    private func send(_ http: HTTPRequest, token: String?, source: TokenSource?,
+                      context: (name: String, url: String, recorded: PendingDelivery?, traceID: String?, started: Int64),
+                      done: @escaping @Sendable (DispatchMachine.AttemptReport) -> Void) {
+        let (name, url, recorded, traceID, started) = context
         client.send(http) { [stats, recorder] result in
             let attempt: AttemptResult
             if let error = result.error, error.kind == .refused {
@@ -61,7 +87,10 @@ struct AttemptRunner: Sendable {
                 done(.unsendable(.refused("endpoint '\(name)': \(error.message)")))
                 return
             }
-            if let status = result.status {
+            if result.status == 401, let token, let source, source.unauthorized(token) {
+                // A revoked or expired token: a new one is fetched, and the delivery goes again with it.
+                attempt = .transportError("HTTP 401 to the OAuth2 token; fetching a new one")
+            } else if let status = result.status {
                 let retryAfter = result.headers.first(named: "Retry-After").flatMap { RetryAfter.parse($0, now: .milliseconds(started)) }
                 attempt = .status(status, retryAfter: retryAfter)
             } else {

@@ -58,7 +58,8 @@ public final class Dispatcher: Sendable {
         settings.payloadBudget = payloadBudget
         settings.seed = seed
         state = Mutex(State(machine: DispatchMachine(endpoints: live.current.endpoints, settings: settings, now: now())))
-        runner = AttemptRunner(client: client, stats: stats, live: live, recorder: deliveryLog.map { AttemptRecorder(log: $0, secrets: .shared) }, now: now)
+        runner = AttemptRunner(client: client, stats: stats, live: live, recorder: deliveryLog.map { AttemptRecorder(log: $0, secrets: .shared) }, now: now,
+                               tokens: TokenSources(client: client, now: now))
         self.journal = journal
         self.deadLetters = deadLetters
         self.stats = stats

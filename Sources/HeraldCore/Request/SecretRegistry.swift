@@ -16,6 +16,12 @@ public final class SecretRegistry: Sendable {
         current.withLock { $0 = $0.merging(added) }
     }
 
+    /// A secret learned at run time (an OAuth2 access token).
+    public func register(secret: String) {
+        let added = Redactor(secrets: [secret])
+        current.withLock { $0 = $0.merging(added) }
+    }
+
     public var redactor: Redactor { current.withLock { $0 } }
 
     public func redact(_ text: String) -> String { redactor.redact(text) }
