@@ -35,4 +35,8 @@ public struct JournalRecovery: Sendable {
     /// Deliveries settled by records after the damage whose enqueue record was not found (it may
     /// have been in the damage): a line read again must not enqueue them anew.
     public var settledAfterDamage: Set<String> = []
+    /// The furthest source line any record holds a delivery of (in the newest file): every line
+    /// before it was read and journaled, so reading need not resume before it, whatever the
+    /// checkpoint says (a crash between a batch's journal write and its checkpoint's save).
+    public var furthestSource: SourcePosition?
 }

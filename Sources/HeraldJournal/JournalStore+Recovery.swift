@@ -30,6 +30,9 @@ extension JournalStore {
         // would read again, and resend, every line since.
         var lastSource: SourcePosition?
         var lastSourceAt = Int64.min
+        // The furthest line journaled in the newest file: where reading may resume.
+        var furthest: SourcePosition?
+        var furthestAt = Int64.min
         var openGaps: [SourceGap] = []
         var gaps: [SourceGap] = []
         var settledAfterDamage: Set<String> = []
@@ -85,6 +88,15 @@ extension JournalStore {
                     case .record(let record, let length):
                         recordsRead += 1
                         largestBody = max(largestBody, length)
+                        if case .enqueue(_, _, let enqueuedAt, _, _, _, _, let source?) = record {
+                            if let known = furthest, known.sameFile(as: source) {
+                                if source.end > known.end { furthest = source }
+                                furthestAt = max(furthestAt, enqueuedAt)
+                            } else if enqueuedAt >= furthestAt {
+                                furthest = source
+                                furthestAt = enqueuedAt
+                            }
+                        }
                         switch record {
                         case .enqueue(_, _, let enqueuedAt, _, _, _, _, let source?) where enqueuedAt >= lastSourceAt:
                             for gap in openGaps { gaps.append(SourceGap(before: gap.before, after: source, damage: gap.damage)) }
@@ -132,7 +144,7 @@ extension JournalStore {
         return JournalRecovery(
             pending: pending, deliveries: options.recoverPayloads ? fullDeliveries(pending) : [],
             truncatedTail: truncatedTail, damage: damage, quarantined: quarantined, segmentsRead: numbers.count,
-            recordsRead: recordsRead, sourceGaps: gaps, settledAfterDamage: settledAfterDamage)
+            recordsRead: recordsRead, sourceGaps: gaps, settledAfterDamage: settledAfterDamage, furthestSource: furthest)
     }
 
     /// A segment written by a newer Herald stops start-up before anything is read or changed:

@@ -67,6 +67,29 @@ struct CrashTests {
         #expect(ages.count == duplicates)
     }
 
+    @Test("a checkpoint behind the journal (a crash before it was saved) does not send again the lines the journal holds")
+    func checkpointBehindJournal() async throws {
+        let receiver = try Receiver()
+        defer { receiver.stop() }
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url))
+        try harness.append((0..<50).map { #"{"type":"a","id":"c-\#($0)"}"# })
+        try harness.start()
+        #expect(await receiver.wait { $0.count >= 50 })
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+        // As if every run since the lines were journaled had died before saving its checkpoint.
+        try FileManager.default.removeItem(atPath: harness.stateDir + "/checkpoint.json")
+        try harness.append([#"{"type":"a","id":"c-50"}"#])
+        try harness.start()
+        #expect(await receiver.wait { $0.count >= 51 })
+        try await Task.sleep(for: .milliseconds(500))
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+        #expect(receiver.requests.count == 51, "sent again: \(receiver.requests.count - 51)")
+        #expect(receiver.uniqueIDs.count == 51)
+        #expect(harness.log.contains("the source checkpoint was behind the journal"), "\(harness.log)")
+    }
+
     static let runMarker = "# test: herald started"
 
     /// The deliveries each run logged as durable (`msg=delivered delivery=ID`), by run, in start order.

@@ -112,6 +112,12 @@ public final class Sidecar: Sendable {
                 logger.warning("source file changed since the last run; starting the new file per start_at", metadata: ["old": "\(saved.path)", "new": "\(path)"])
                 checkpoint = nil
             }
+            let (resume, advanced) = SourceResume.checkpoint(checkpoint, journaled: recovery.furthestSource, path: path)
+            if advanced, let resume {
+                logger.info("the source checkpoint was behind the journal (a crash before it was saved); resuming after the last journaled line",
+                            metadata: ["checkpoint_offset": "\(checkpoint.map { String($0.offset) } ?? "none")", "offset": "\(resume.offset)"])
+                checkpoint = resume
+            }
             source = FileTail(FileTail.Configuration(path: path, startAt: config.source.startAt == .end ? .end : .beginning, checkpoint: checkpoint, limits: limits)) { [logger, metrics = stats.metrics] notice in
                 switch notice {
                 case .lost(let file):
