@@ -99,16 +99,7 @@ struct RoutingPolicyTests {
         let receiver = try Receiver()
         defer { receiver.stop() }
         let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-        let harness = try SidecarHarness(config: """
-            version: 1
-            state_dir: ./state
-            source: { file: ./events.jsonl }
-            delivery_log: { enabled: true }
-            endpoints:
-              receiver: { url: "\(receiver.url)", trace_field: otel }
-            routes:
-              - { name: all, events: ["*"], to: receiver }
-            """)
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url, settings: "trace_field: otel"))
         try harness.append([
             #"{"type":"a","id":"1","otel":{"traceparent":"\#(parent)","tracestate":"vendor=abc"}}"#,
             #"{"type":"a","id":"2","otel":"00-bad"}"#,
@@ -198,20 +189,11 @@ struct RoutingPolicyTests {
         defer { receiver.stop() }
         let admin = try PortReservation()
         defer { admin.release() }
-        let harness = try SidecarHarness(config: """
-            version: 1
-            state_dir: ./state
-            source: { file: ./events.jsonl }
-            endpoints:
-              receiver:
-                url: "\(receiver.url)"
-                concurrency: { max: 32, adaptive: true }
-                retry: { schedule: [\(Array(repeating: "10ms", count: 40).joined(separator: ", "))], max_age: 1h }
-                breaker: { failures: 0 }
-            routes:
-              - { name: all, events: ["*"], to: receiver }
-            admin: { listen: "127.0.0.1:\(admin.port)" }
-            """)
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url, settings: """
+            concurrency: { max: 32, adaptive: true }
+            retry: { schedule: [\(Array(repeating: "10ms", count: 40).joined(separator: ", "))], max_age: 1h }
+            breaker: { failures: 0 }
+            """) + "\nadmin: { listen: \"127.0.0.1:\(admin.port)\" }\n")
         try harness.append((0..<6_000).map { #"{"type":"a","id":"e-\#($0)"}"# })
         try harness.start()
         #expect(await waitUntil(timeout: .seconds(120)) { served.withLock { $0 } >= 600 })
@@ -269,22 +251,14 @@ struct RoutingPolicyTests {
             return ServerResponse(status: 204)
         }
         defer { receiver.stop() }
-        let harness = try SidecarHarness(config: """
-            version: 1
-            state_dir: ./state
-            source: { file: ./events.jsonl }
-            endpoints:
-              receiver:
-                url: "\(receiver.url)"
-                retry: { schedule: [50ms, 50ms, 50ms, 50ms, 50ms], max_age: 1h }
-                oauth2:
-                  token_url: "\(tokenServer.baseURL)/token"
-                  client_id: herald-client
-                  client_secret: "s3cret+/value"
-                  scope: "hooks:write"
-            routes:
-              - { name: all, events: ["*"], to: receiver }
-            """)
+        let harness = try SidecarHarness(config: SidecarHarness.config(url: receiver.url, settings: """
+            retry: { schedule: [50ms, 50ms, 50ms, 50ms, 50ms], max_age: 1h }
+            oauth2:
+              token_url: "\(tokenServer.baseURL)/token"
+              client_id: herald-client
+              client_secret: "s3cret+/value"
+              scope: "hooks:write"
+            """))
         try harness.start()
         let began = ContinuousClock.now
         for batch in 0..<25 {
