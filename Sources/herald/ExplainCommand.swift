@@ -40,13 +40,13 @@ struct ExplainCommand: AsyncParsableCommand {
         for (index, line) in lines.enumerated() {
             if index > 0 { Swift.print("") }
             let explanation = Explanation(line: line, config: config, router: router, timestamp: timestamp)
-            failed = report(explanation, redactor: redactor) || failed
+            failed = report(explanation, redactor: redactor, endpoints: Dictionary(config.endpoints.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })) || failed
         }
         if failed { throw ExitCode(ExitStatus.invalid) }
     }
 
     /// Prints one explanation; returns true when the event was rejected.
-    private func report(_ explanation: Explanation, redactor: Redactor) -> Bool {
+    private func report(_ explanation: Explanation, redactor: Redactor, endpoints: [String: EndpointConfig]) -> Bool {
         switch explanation.outcome {
         case .rejected(let rejection):
             Swift.print("rejected (\(rejection.reason.rawValue)): \(rejection.message)")
@@ -66,6 +66,9 @@ struct ExplainCommand: AsyncParsableCommand {
                     Swift.print("  \(request.method) \(redactor.redact(request.url))")
                     for header in request.headers.map(redactor.redact(header:)) {
                         Swift.print("  \(header.name): \(header.value)")
+                    }
+                    if let oauth2 = endpoints[delivery.endpoint]?.oauth2 {
+                        Swift.print("  Authorization: Bearer [a token from \(redactor.redact(oauth2.tokenURL)), fetched when the request is sent]")
                     }
                     Swift.print("")
                     for line in BodyPreview.lines(of: request) { Swift.print(line.isEmpty ? "" : "  " + redactor.redact(line)) }

@@ -59,6 +59,10 @@ struct URLTemplateTests {
             return
         }
         #expect("\(bad)".contains("each entry of 'allowed_hosts' is a host name or a glob"), "\(bad)")
+        let fixed = try Self.load(#"{ url: "https://api.example.com/{{t}}", allowed_hosts: ["api.example.com"] }"#).get()
+        #expect(ConfigWarnings.list(for: fixed) == ["endpoint 't': allowed_hosts has no effect: its url's host is fixed (it applies to a url with a {{placeholder}} in its host)"])
+        let open = try Self.load(#"{ url: "https://{{h}}/", allowed_hosts: ["*"], allow_private: true }"#).get()
+        #expect(ConfigWarnings.list(for: open).first?.contains("allow_private is on") == true)
     }
 
     @Test("the event's values render the request; a host outside allowed_hosts and a header value with a line break are refused")

@@ -279,5 +279,7 @@ struct RoutingPolicyTests {
         #expect(!harness.log.contains("tok-"), "the token is redacted in the log")
         let log = try await HeraldProcess.run(["log", "--json", "-c", harness.configPath], directory: harness.folder)
         #expect(!log.stdout.contains("tok-"))
+        let explained = try await HeraldProcess.run(["explain", "-c", harness.configPath, #"{"type":"a","id":"x"}"#])
+        #expect(explained.stdout.contains("  Authorization: Bearer [a token from \(tokenServer.baseURL)/token, fetched when the request is sent]"), "\(explained.stdout)")
     }
 }
