@@ -72,7 +72,7 @@ struct DeliveryBench {
         return Options(
             herald: herald, rawLoop: rawLoop, target: target, status: status, events: events,
             backlog: value("--backlog").flatMap(Int.init) ?? events, rounds: max(1, value("--rounds").flatMap(Int.init) ?? 2),
-            variants: arguments.contains("--observability") ? Variant.allCases : [.off, .ordering],
+            variants: arguments.contains("--observability") ? Variant.allCases : [.off, .ordering, .batched],
             parts: Set((value("--only") ?? "throughput,latency,backlog").split(separator: ",").map(String.init))
         )
     }
@@ -120,6 +120,7 @@ struct DeliveryBench {
             switch variant {
             case .off: line += String(format: " (target ≥ 85%%); CPU/event ÷ raw CPU/request %.2f× (target ≤ 1.5×)", cpu / rawCPU)
             case .ordering: line += " (target ≥ 70%)"
+            case .batched: if let bare { line += String(format: "; %.1f× the one-request-per-event figure (target ≥ 5×)", rate / bare) }
             case .log, .all: if let bare { line += String(format: "; costs %.1f%% against off", (1 - rate / bare) * 100) }
             }
             report(line)

@@ -7,9 +7,19 @@ enum Variant: String, CaseIterable {
     case ordering = "ordering by data.customer.id (1,000 keys), observability off"
     case log = "delivery log on, admin off"
     case all = "delivery log + admin + metrics on"
+    case batched = "batch: { max_events: 100 } (JSON arrays), observability off"
 
     /// Fields added to the endpoint.
-    var endpointFields: String { self == .ordering ? ", ordering: { key: data.customer.id }" : "" }
+    var endpointFields: String {
+        switch self {
+        case .ordering: ", ordering: { key: data.customer.id }"
+        case .batched: ", batch: { max_events: 100, max_wait: 200ms }"
+        default: ""
+        }
+    }
+
+    /// Requests nginx counts for `events` events.
+    func requests(for events: Int) -> Int { self == .batched ? (events + 99) / 100 : events }
 }
 
 /// One `herald run` delivering a whole file.
@@ -78,7 +88,7 @@ extension DeliveryBench {
         let process = try HeraldProcess(herald, config: folder + "/config.yaml")
         var lastScrape = start
         do {
-            try await waitForDeliveries(events.count, counter: counter, herald: process) {
+            try await waitForDeliveries(variant.requests(for: events.count), counter: counter, herald: process) {
                 guard let adminURL, ContinuousClock.now - lastScrape >= .seconds(1) else { return }
                 _ = await counter.client.send(HTTPRequest(method: "GET", url: adminURL, timeout: .seconds(5)))
                 lastScrape = .now
@@ -99,7 +109,7 @@ extension DeliveryBench {
     /// The top-level config lines of a variant and, with the admin listener on, its /metrics URL.
     static func observability(_ variant: Variant) throws -> (top: String, adminURL: String?) {
         switch variant {
-        case .off, .ordering:
+        case .off, .ordering, .batched:
             return ("delivery_log: { enabled: false }", nil)
         case .log:
             return ("", nil)

@@ -14,6 +14,8 @@ struct MachineHarness {
     private(set) var inFlight: [(id: String, endpoint: String)] = []
     /// Every start, in order.
     private(set) var started: [(id: String, endpoint: String, at: Int64)] = []
+    /// Every batch started, in order: its members' ids (a batch is in `inFlight` under its first).
+    private(set) var batches: [[String]] = []
     /// Ids whose ack is durable, in order.
     private(set) var acked: [String] = []
     /// Ids durably dead-lettered, with the reason.
@@ -57,6 +59,15 @@ struct MachineHarness {
         let flight = inFlight.remove(at: index)
         var actions: [DispatchAction] = []
         machine.attemptFinished(flight.id, .sent(result), now: now, &actions)
+        absorb(actions)
+    }
+
+    /// Finishes the batch in flight under `id` with `result`, leaving out `unsendable` members.
+    mutating func finishBatch(_ id: String, _ result: AttemptResult, unsendable: [String: DeadLetterReason]) {
+        guard let index = inFlight.firstIndex(where: { $0.id == id }) else { fatalError("no batch \(id) in flight") }
+        inFlight.remove(at: index)
+        var actions: [DispatchAction] = []
+        machine.attemptFinished(id, .sent(result), unsendable: unsendable, now: now, &actions)
         absorb(actions)
     }
 
@@ -149,6 +160,10 @@ struct MachineHarness {
             case .start(let box, let endpoint):
                 inFlight.append((box.delivery.id, endpoint.config.name))
                 started.append((box.delivery.id, endpoint.config.name, now))
+            case .startBatch(let id, let boxes, let endpoint):
+                inFlight.append((id, endpoint.config.name))
+                batches.append(boxes.map(\.delivery.id))
+                for box in boxes { started.append((box.delivery.id, endpoint.config.name, now)) }
             case .journal(let records): pendingWrites.append(records)
             case .bury(let burials): pendingBurials.append(burials)
             case .readBack(let endpoint, let ids):

@@ -57,6 +57,10 @@ struct OutcomeRulesTests {
         ("dead_on: [5xx]", "each entry of 'dead_on' is a status code or a range such as 500-504, found '5xx'", "7:15"),
         ("dead_on: 500", "'dead_on' must be a list of status codes and ranges", "7:14"),
         ("method: GET", "'method' is one of POST, PUT, PATCH, DELETE, found 'GET'", "7:13"),
+        ("batch: { max_events: 0 }", "'batch.max_events' must be", "7:26"),
+        ("batch: { format: csv }", "'batch.format' is one of json_array, ndjson, found 'csv'", "7:22"),
+        ("batch: {}\n    format: xml", "'batch' sends JSON arrays or NDJSON: it needs format: json", "7:12"),
+        ("batch: {}\n    trace_field: t", "'batch' and 'trace_field' do not mix", "7:12"),
     ])
     func refused(settings: String, message: String, at position: String) {
         guard case .failure(let failure) = Self.endpoint(settings) else {

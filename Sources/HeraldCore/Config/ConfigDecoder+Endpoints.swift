@@ -4,7 +4,7 @@ import Foundation
 extension ConfigDecoder {
     static let endpointKeys = [
         "url", "enabled", "description", "headers", "format", "signing", "timeout", "concurrency", "rate_limit",
-        "retry", "ordering", "allow_insecure", "breaker", "xml", "cloudevents", "max_body_bytes", "method", "trace_field", "allowed_hosts", "allow_private", "oauth2",
+        "retry", "ordering", "allow_insecure", "breaker", "xml", "cloudevents", "max_body_bytes", "method", "trace_field", "allowed_hosts", "allow_private", "oauth2", "batch",
     ] + transportKeys + outcomeKeys
     /// Mapping-valued keys whose entries merge with `defaults` one level deep.
     static let mergedKeys: Set<String> = ["headers", "retry", "breaker", "tls", "xml", "cloudevents"]
@@ -146,6 +146,15 @@ extension ConfigDecoder {
         endpoint.headers.removeAll { header in endpoint.headerTemplates.contains { $0.name == header.name } }
         endpoint.allowedHosts = fields["allowed_hosts"].map(decodeAllowedHosts) ?? []
         endpoint.allowPrivate = fields["allow_private"].flatMap { reader.bool($0, "'allow_private'") } ?? false
+        endpoint.traceField = fields["trace_field"].flatMap { reader.fieldPath($0, "'trace_field'") }
+        if let node = fields["batch"] {
+            endpoint.batch = decodeBatch(node)
+            if endpoint.batch != nil {
+                if endpoint.format != .json { reader.error("'batch' sends JSON arrays or NDJSON: it needs format: json", at: node.mark) }
+                if endpoint.isTemplated { reader.error("'batch' puts deliveries of several events in one request: its url and headers cannot take values from an event", at: node.mark) }
+                if endpoint.traceField != nil { reader.error("'batch' and 'trace_field' do not mix: one request cannot carry each member's trace context", at: node.mark) }
+            }
+        }
         if let node = fields["oauth2"] {
             endpoint.oauth2 = decodeOAuth2(node)
             if endpoint.headers.contains(where: { $0.name.lowercased() == "authorization" }) {
@@ -156,11 +165,36 @@ extension ConfigDecoder {
             reader.error("\(what) takes its url's host from the event: list the hosts it may send to in 'allowed_hosts' (globs such as '*.hooks.example.com')",
                          at: fields["url"]?.mark)
         }
-        endpoint.traceField = fields["trace_field"].flatMap { reader.fieldPath($0, "'trace_field'") }
         if let maxBody = decodeMaxBodyBytes(fields["max_body_bytes"]) { endpoint.maxBodyBytes = maxBody }
         endpoint.tls = tls ?? TLSOptions()
         endpoint.proxy = proxy
         return endpoint
+    }
+
+    /// `batch: { max_events, max_bytes, max_wait, format }`.
+    private func decodeBatch(_ node: YAMLNode) -> BatchConfig? {
+        guard let fields = reader.fields(node, of: "'batch'", allowed: ["max_events", "max_bytes", "max_wait", "format"]) else { return nil }
+        let maxEvents = fields["max_events"].flatMap { reader.int($0, "'batch.max_events'", in: BatchConfig.eventsRange) } ?? 100
+        var maxBytes = 1 << 20
+        if let bytesNode = fields["max_bytes"], let size = reader.byteSize(bytesNode, "'batch.max_bytes'") {
+            if size < 1 << 10 || size > 256 << 20 {
+                reader.error("'batch.max_bytes' must be between 1KiB and 256MiB, found \(bytesNode.scalar ?? "?")", at: bytesNode.mark)
+            } else {
+                maxBytes = Int(size)
+            }
+        }
+        let maxWait = fields["max_wait"].flatMap { reader.duration($0, "'batch.max_wait'") } ?? .seconds(1)
+        var format = BatchConfig.Format.jsonArray
+        if let formatNode = fields["format"], let text = reader.string(formatNode, "'batch.format'") {
+            if let value = BatchConfig.Format(rawValue: text) {
+                format = value
+            } else {
+                let names = BatchConfig.Format.allCases.map(\.rawValue)
+                reader.error("'batch.format' is one of \(names.joined(separator: ", ")), found '\(text)'", at: formatNode.mark,
+                             suggestion: Suggestion.closest(to: text, in: names).map { "did you mean '\($0)'?" })
+            }
+        }
+        return BatchConfig(maxEvents: maxEvents, maxBytes: maxBytes, maxWait: maxWait, format: format)
     }
 
     /// `concurrency: 8`, or `concurrency: { max: 64, adaptive: true }`.

@@ -39,6 +39,8 @@ public struct EndpointConfig: Sendable, Equatable {
     public var headerTemplates: [HeaderTemplate] = []
     /// Globs the host of a templated url must match (`allowed_hosts`).
     public var allowedHosts: [EventPattern] = []
+    /// Several deliveries per request (`batch:`); nil sends one request per delivery.
+    public var batch: BatchConfig?
     /// OAuth2 client credentials: a token fetched and sent as `Authorization: Bearer …`.
     public var oauth2: OAuth2Config?
     /// Whether a templated host may resolve to a private, loopback, link-local or metadata address.

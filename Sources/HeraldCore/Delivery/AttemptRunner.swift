@@ -56,8 +56,72 @@ struct AttemptRunner: Sendable {
         let url = recorder == nil ? "" : request.url
         let recorded = recorder == nil ? nil : delivery
         let traceID = recorder == nil ? nil : TraceContext.traceID(in: payload.headers)
+        authorizeAndSend(http, endpoint: endpoint, context: (name, url, recorded.map { [$0] } ?? [], traceID, started), done: done)
+    }
+
+    /// Sends `deliveries` as one request (the endpoint's `batch`): each member's payload as it
+    /// would go alone, joined as a JSON array or NDJSON, signed over the whole body under a
+    /// `webhook-id` derived from the members' ids (the same for every attempt of the same batch).
+    /// Members whose payload cannot be built are left out and reported apart, with the reason.
+    func startBatch(_ deliveries: [PendingDelivery], endpoint: EndpointConfig,
+                    done: @escaping @Sendable (DispatchMachine.AttemptReport, [String: DeadLetterReason]) -> Void) {
+        let format = endpoint.batch?.format ?? .jsonArray
+        var unsendable: [String: DeadLetterReason] = [:]
+        var members: [PendingDelivery] = []
+        var body: [UInt8] = format == .jsonArray ? [UInt8(ascii: "[")] : []
+        for delivery in deliveries {
+            guard var payload = StoredPayload(decoding: delivery.payload) else {
+                unsendable[delivery.id] = .corrupt
+                continue
+            }
+            if payload.contentType == StoredPayload.unrendered {
+                switch render(payload.body, route: delivery.route, endpoint: endpoint) {
+                case .success(let rendered): payload = rendered
+                case .failure(let failure):
+                    unsendable[delivery.id] = failure.tooLarge == nil ? .render(failure.message) : .bodyTooLarge(failure.message)
+                    continue
+                }
+            }
+            if format == .jsonArray, !members.isEmpty { body.append(UInt8(ascii: ",")) }
+            body.append(contentsOf: payload.body)
+            if format == .ndjson { body.append(0x0A) }
+            members.append(delivery)
+        }
+        if format == .jsonArray { body.append(UInt8(ascii: "]")) }
+        let leftOut = unsendable
+        guard !members.isEmpty else {
+            let reason = leftOut.values.first ?? .corrupt
+            Task { done(.unsendable(reason), leftOut) }
+            return
+        }
+        let started = now()
+        let contentType = format == .jsonArray ? "application/json" : "application/x-ndjson"
+        let id = RequestRenderer.batchID(members.map(\.id))
+        let request: DeliveryRequest
+        do {
+            request = try RequestRenderer.request(webhookID: id, payload: StoredPayload(contentType: contentType, body: body), endpoint: endpoint,
+                                                  timestamp: started / 1000)
+        } catch {
+            let reason: DeadLetterReason = error.refused ? .refused(error.message) : .render(error.message)
+            Task { done(.unsendable(reason), leftOut) }
+            return
+        }
+        var http = HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
+                               timeout: endpoint.timeout, tls: endpoint.tls, proxy: endpoint.proxy)
+        http.responseHeaders = Self.responseHeaders
+        let recorded = recorder == nil ? [] : members
+        authorizeAndSend(http, endpoint: endpoint, context: (endpoint.name, recorder == nil ? "" : request.url, recorded, nil, started)) { report in
+            done(report, leftOut)
+        }
+    }
+
+    /// Adds the endpoint's OAuth2 token, when it has one, and sends.
+    private func authorizeAndSend(_ http: HTTPRequest, endpoint: EndpointConfig,
+                                  context: (name: String, url: String, recorded: [PendingDelivery], traceID: String?, started: Int64),
+                                  done: @escaping @Sendable (DispatchMachine.AttemptReport) -> Void) {
+        let name = context.name
         guard let oauth2 = endpoint.oauth2 else {
-            send(http, token: nil, source: nil, context: (name, url, recorded, traceID, started), done: done)
+            send(http, token: nil, source: nil, context: context, done: done)
             return
         }
         // The token goes in at send time and is never journaled; a token endpoint that fails makes
@@ -69,7 +133,7 @@ struct AttemptRunner: Sendable {
             case .success(let token):
                 var authorized = unauthorized
                 authorized.headers.append(HTTPHeader("Authorization", "Bearer " + token))
-                send(authorized, token: token, source: source, context: (name, url, recorded, traceID, started), done: done)
+                send(authorized, token: token, source: source, context: context, done: done)
             case .failure(let failure):
                 done(.sent(.transportError(failure.message)))
             }
@@ -77,13 +141,13 @@ struct AttemptRunner: Sendable {
     }
 
     private func send(_ http: HTTPRequest, token: String?, source: TokenSource?,
-                      context: (name: String, url: String, recorded: PendingDelivery?, traceID: String?, started: Int64),
+                      context: (name: String, url: String, recorded: [PendingDelivery], traceID: String?, started: Int64),
                       done: @escaping @Sendable (DispatchMachine.AttemptReport) -> Void) {
         let (name, url, recorded, traceID, started) = context
         client.send(http) { [stats, recorder] result in
             let attempt: AttemptResult
             if let error = result.error, error.kind == .refused {
-                if let recorder, let recorded { recorder.record(recorded, url: url, startedAt: started, result: result, error: error.message, traceID: traceID) }
+                if let recorder { for delivery in recorded { recorder.record(delivery, url: url, startedAt: started, result: result, error: error.message, traceID: traceID) } }
                 done(.unsendable(.refused("endpoint '\(name)': \(error.message)")))
                 return
             }
@@ -98,7 +162,9 @@ struct AttemptRunner: Sendable {
                 attempt = .transportError(result.error.map { SecretRegistry.shared.redact("\($0.kind): \($0.message)") } ?? "no response",
                                           timedOut: result.error?.kind == .timeout)
             }
-            if let recorder, let recorded { recorder.record(recorded, url: url, startedAt: started, result: result, error: attempt.transportError, traceID: traceID) }
+            if let recorder {
+                for delivery in recorded { recorder.record(delivery, url: url, startedAt: started, result: result, error: attempt.transportError, traceID: traceID) }
+            }
             stats.attempted(endpoint: name, duration: result.duration)
             done(.sent(attempt))
         }

@@ -6,6 +6,9 @@ enum DispatchAction: Sendable {
     /// Send this delivery now (its payload is in memory), under this endpoint config. The box is
     /// the one the queue held: shared, not copied.
     case start(HeldDelivery.Box, CurrentEndpoint)
+    /// Send these deliveries as one request (the endpoint's `batch`), reported as one attempt
+    /// under `id`, the first member's id.
+    case startBatch(id: String, [HeldDelivery.Box], CurrentEndpoint)
     /// Journal these acks and attempt records together (one fdatasync), then report
     /// ``DispatchMachine/journalWritten(now:)`` or ``DispatchMachine/journalFailed(_:now:)``.
     case journal([JournalRecord])

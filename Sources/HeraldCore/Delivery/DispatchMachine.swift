@@ -102,6 +102,8 @@ struct DispatchMachine {
         var key: UInt64
         /// When it was started (Unix ms): its round trip, for adaptive concurrency.
         var startedAt: Int64
+        /// A batch's other members, after `box`, with their ordering keys.
+        var members: [(box: HeldDelivery.Box, key: UInt64)] = []
     }
 
     let settings: Settings
@@ -112,6 +114,8 @@ struct DispatchMachine {
     private var slots: [Endpoint?] = []
     private var slotOf: [String: Int] = [:]
     private var flights: [String: Flight] = [:]
+    /// Ids of deliveries in flight as a batch's later member (a batch is in `flights` under its first).
+    private var batchMembers: Set<String> = []
     /// Deliveries submitted and not yet durably settled.
     private(set) var pending = 0
     private(set) var accepting = true
@@ -212,8 +216,10 @@ struct DispatchMachine {
         finishStep(now: now, &actions)
     }
 
-    /// An attempt started by `.start` ended.
-    mutating func attemptFinished(_ id: String, _ report: AttemptReport, now: Int64, _ actions: inout [DispatchAction]) {
+    /// An attempt started by `.start` or `.startBatch` ended. `unsendable`: members of a batch
+    /// that could not go with it (their payload cannot be built), dead-lettered with their reason.
+    mutating func attemptFinished(_ id: String, _ report: AttemptReport, unsendable: [String: DeadLetterReason] = [:], now: Int64,
+                                  _ actions: inout [DispatchAction]) {
         guard let flight = flights.removeValue(forKey: id) else { return }
         let name = flight.box.delivery.endpoint
         let slot = slotOf[name]
@@ -221,21 +227,48 @@ struct DispatchMachine {
             if slots[slot]!.adaptive != nil { adapt(slot, to: report, startedAt: flight.startedAt, now: now, &actions) }
             slots[slot]!.inFlight -= 1
         }
-        let decision: RetryDecision
-        var summary: String?
-        switch report {
-        case .unsendable(let reason):
-            decision = .dead(reason)
-        case .sent(let result):
-            decision = RetryPolicy(slot.map { slots[$0]!.current.config.retry } ?? flight.retry).decide(
-                result, attempts: flight.box.delivery.attempts + 1, age: .milliseconds(now - flight.box.delivery.enqueuedAt),
-                jitter: random.nextSigned())
-            // A delivered attempt needs no copy of the delivery and no summary of its answer.
-            if decision != .delivered { summary = result.summary }
+        let retry = slot.map { slots[$0]!.current.config.retry } ?? flight.retry
+        // One jitter for the whole batch, so that members retried together fall due together.
+        var jitter: Double?
+        var health: EndpointHealth?
+        var goneReason: DeadLetterReason?
+        for (box, key) in [(flight.box, flight.key)] + flight.members {
+            let memberID = box.delivery.id
+            if memberID != id { batchMembers.remove(memberID) }
+            let memberReport = unsendable[memberID].map { AttemptReport.unsendable($0) } ?? report
+            let decision: RetryDecision
+            var summary: String?
+            switch memberReport {
+            case .unsendable(let reason):
+                decision = .dead(reason)
+            case .sent(let result):
+                decision = RetryPolicy(retry).decide(
+                    result, attempts: box.delivery.attempts + 1, age: .milliseconds(now - box.delivery.enqueuedAt),
+                    jitter: jitter ?? { let drawn = random.nextSigned(); jitter = drawn; return drawn }())
+                // A delivered attempt needs no copy of the delivery and no summary of its answer.
+                if decision != .delivered { summary = result.summary }
+            }
+            switch decision {
+            case .delivered: health = .alive
+            case .retry: health = .failing
+            case .dead(let reason): if unsendable[memberID] == nil, let seen = reason.health { health = seen }
+            case .endpointGone: goneReason = .gone(endpoint: name)
+            }
+            settle(memberID, box: box, key: key, decision, report: memberReport, summary: summary, slot: slot, name: name, now: now, &actions)
         }
+        if let health { recordHealth(health, slot, now: now, &actions) }
+        if let goneReason { markGone(slot, reason: goneReason, &actions) }
+        if let slot { pump(slot, now: now, &actions) }
+        finishStep(now: now, &actions)
+    }
+
+    /// What one delivery's attempt decided: its ack, its retry record and place back in the queue,
+    /// or its burial.
+    private mutating func settle(_ id: String, box: HeldDelivery.Box, key: UInt64, _ decision: RetryDecision, report: AttemptReport,
+                                 summary: String?, slot: Int?, name: String, now: Int64, _ actions: inout [DispatchAction]) {
         /// The delivery with this attempt counted (not needed on the common, delivered path).
         var tried: PendingDelivery {
-            var delivery = flight.box.delivery.withoutPayload
+            var delivery = box.delivery.withoutPayload
             if case .sent = report {
                 delivery.attempts += 1
                 delivery.lastError = summary
@@ -244,36 +277,29 @@ struct DispatchMachine {
         }
         switch decision {
         case .delivered:
-            recordHealth(.alive, slot, now: now, &actions)
-            release(flight.key, of: slot, now: now)
+            release(key, of: slot, now: now)
             queueRecord(.ack(id: id), now: now)
             unwrittenAcks += 1
             actions.append(.notice(.delivered(endpoint: name)))
         case .retry(let after):
-            recordHealth(.failing, slot, now: now, &actions)
             var retried = tried
             retried.notBefore = now + after.roundedUpMilliseconds
             guard let slot, slots[slot]!.gone == nil else {
                 let reason = slot.flatMap { slots[$0]!.gone } ?? .removed(endpoint: name)
-                release(flight.key, of: slot, now: now)
+                release(key, of: slot, now: now)
                 toBury.append(Burial(retried, reason: reason, attempted: true))
-                break
+                return
             }
             queueRecord(.attempt(id: id, attempts: retried.attempts, notBefore: retried.notBefore, error: retried.lastError ?? ""), now: now)
             unsyncedAttempts[id] = (retried.attempts, retried.notBefore, retried.lastError ?? "")
-            slots[slot]!.queue.putBack(HeldDelivery(id: id, key: flight.key), notBefore: retried.notBefore, now: now)
+            slots[slot]!.queue.putBack(HeldDelivery(id: id, key: key), notBefore: retried.notBefore, now: now)
             actions.append(.notice(.retrying(retried, error: retried.lastError ?? "", delay: retried.notBefore - now)))
         case .dead(let reason):
-            if let health = reason.health { recordHealth(health, slot, now: now, &actions) }
-            release(flight.key, of: slot, now: now)
+            release(key, of: slot, now: now)
             toBury.append(Burial(tried, reason: reason, attempted: report != .unsendable(reason)))
         case .endpointGone:
-            let reason = DeadLetterReason.gone(endpoint: name)
-            toBury.append(Burial(tried, reason: reason, attempted: true))
-            markGone(slot, reason: reason, &actions)
+            toBury.append(Burial(tried, reason: .gone(endpoint: name), attempted: true))
         }
-        if let slot { pump(slot, now: now, &actions) }
-        finishStep(now: now, &actions)
     }
 
     /// The armed wake-up time has come (or any later time).
@@ -444,7 +470,7 @@ struct DispatchMachine {
         var deadline: Int64?
         if accepting, endpoint.config.enabled, endpoint.gone == nil {
             while endpoint.inFlight < endpoint.concurrency, let front = endpoint.queue.front {
-                if flights.index(forKey: front.id) != nil {
+                if flights.index(forKey: front.id) != nil || batchMembers.contains(front.id) {
                     // A second copy of a delivery in flight (an event the application wrote twice):
                     // the copy in flight settles the journal's one record, so this one is done.
                     _ = endpoint.queue.popFront()
@@ -456,6 +482,17 @@ struct DispatchMachine {
                 if let until = endpoint.gate.blockedUntil(now: now) {
                     if until != .max { deadline = until }
                     break
+                }
+                if let batch = endpoint.config.batch {
+                    guard let members = takeBatch(&endpoint, batch, now: now, deadline: &deadline) else { break }
+                    endpoint.gate.started(now: now)
+                    endpoint.inFlight += 1
+                    var flight = Flight(box: members[0].box, retry: endpoint.current.config.retry, key: members[0].key, startedAt: now)
+                    flight.members = Array(members.dropFirst())
+                    for member in flight.members { batchMembers.insert(member.box.delivery.id) }
+                    flights[front.id] = flight
+                    actions.append(.startBatch(id: front.id, members.map(\.box), endpoint.current))
+                    continue
                 }
                 _ = endpoint.queue.popFront()
                 endpoint.gate.started(now: now)
@@ -479,6 +516,36 @@ struct DispatchMachine {
             }
         }
         endpoint.deadline = deadline
+    }
+
+    /// The front run of deliveries to send as one batch: up to `max_events` held ones in read order
+    /// within `max_bytes` (a first one larger than that goes alone), taken off the queue; nil, with
+    /// `deadline` set, while fewer are ready and the oldest has waited less than `max_wait`.
+    private mutating func takeBatch(_ endpoint: inout Endpoint, _ batch: BatchConfig, now: Int64, deadline: inout Int64?)
+        -> [(box: HeldDelivery.Box, key: UInt64)]?
+    {
+        var count = 0, bytes = 0, oldest = Int64.max
+        for held in endpoint.queue.ready.prefix(batch.maxEvents) {
+            guard let box = held.box, flights.index(forKey: held.id) == nil, !batchMembers.contains(held.id) else { break }
+            if count > 0, bytes + box.delivery.payload.count > batch.maxBytes { break }
+            count += 1
+            bytes += box.delivery.payload.count
+            oldest = min(oldest, max(box.delivery.enqueuedAt, box.delivery.notBefore))
+        }
+        guard count > 0 else { return nil }
+        let due = oldest + batch.maxWait.roundedUpMilliseconds
+        if count < batch.maxEvents, bytes < batch.maxBytes, now < due, endpoint.queue.ready.count == count {
+            deadline = min(deadline ?? .max, due)
+            return nil
+        }
+        var members: [(box: HeldDelivery.Box, key: UInt64)] = []
+        members.reserveCapacity(count)
+        for _ in 0..<count {
+            let held = endpoint.queue.popFront()!
+            heldBytes -= held.payloadBytes
+            members.append((held.box!, held.key))
+        }
+        return members
     }
 
     /// Feeds an attempt's outcome to the endpoint's adaptive limit; a changed limit is published.

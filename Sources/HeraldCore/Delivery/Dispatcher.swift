@@ -75,6 +75,27 @@ public final class Dispatcher: Sendable {
     }
 
     /// Deliveries not yet settled (queued, waiting for a retry, in flight, or being settled).
+    /// While start-up reads damaged stretches of the source again, the ids this dispatcher settles,
+    /// noted when their ack or burial is handed to the journal: such a delivery leaves the
+    /// journal's pending set, and a re-read line must not take it for one the damage lost. nil
+    /// when not recording.
+    private let settledWhileRecovering = Mutex<Set<String>?>(nil)
+
+    /// Starts noting settled ids (see `settledWhileRecovering`).
+    public func recordSettlements() { settledWhileRecovering.withLock { $0 = [] } }
+
+    /// The ids settled since ``recordSettlements()``.
+    public func recordedSettlements() -> Set<String> { settledWhileRecovering.withLock { $0 ?? [] } }
+
+    public func stopRecordingSettlements() { settledWhileRecovering.withLock { $0 = nil } }
+
+    private func note(settled ids: some Sequence<String>) {
+        settledWhileRecovering.withLock { recorded in
+            guard recorded != nil else { return }
+            recorded!.formUnion(ids)
+        }
+    }
+
     public var pendingCount: Int { state.withLock { $0.machine.pending } }
 
     /// Requests in flight now.
@@ -169,7 +190,12 @@ public final class Dispatcher: Sendable {
             runner.start(box.delivery, endpoint: endpoint.config) { [self] report in
                 step { $0.attemptFinished(id, report, now: $1, &$2) }
             }
+        case .startBatch(let id, let boxes, let endpoint):
+            runner.startBatch(boxes.map(\.delivery), endpoint: endpoint.config) { [self] report, unsendable in
+                step { $0.attemptFinished(id, report, unsendable: unsendable, now: $1, &$2) }
+            }
         case .journal(let records):
+            note(settled: records.lazy.compactMap { if case .ack(let id) = $0 { id } else { nil } })
             journal.append(records) { [self] error in
                 if let error {
                     step { $0.journalFailed(error, now: $1, &$2) }
@@ -179,6 +205,7 @@ public final class Dispatcher: Sendable {
                 }
             }
         case .bury(let burials):
+            note(settled: burials.map(\.id))
             let requests = burials.map { BuryRequest(id: $0.id, reason: $0.reason.message, attempts: $0.attempts, lastError: $0.lastError) }
             journal.bury(requests, into: deadLetters, at: now()) { [self] outcomes in
                 step { $0.buried(Array(zip(burials, outcomes)), now: $1, &$2) }

@@ -34,6 +34,12 @@ public struct RequestRenderer: Sendable {
         return Base64URL.encode(Array(SHA256.hash(data: bytes).prefix(12)), length: 15)
     }
 
+    /// A batch's `webhook-id`: 15 base64url characters of a SHA-256 of its members' ids, so a batch
+    /// sent again is recognisable as the same one.
+    public static func batchID(_ members: [String]) -> String {
+        Base64URL.encode(Array(SHA256.hash(data: Array(members.joined(separator: "\n").utf8)).prefix(12)), length: 15)
+    }
+
     /// The payload for this route and endpoint: the event's own bytes when nothing reshapes it and
     /// the format is json; else pick, drop, rename, set, then `template` or `body`, then the format.
     /// Every step that can multiply the event's size stops at the endpoint's `max_body_bytes`.

@@ -90,6 +90,8 @@ public final class Sidecar: Sendable {
             metrics.setBreakerOpen(Set(status.openCircuits))
             metrics.setConcurrencyLimits(status.concurrencyLimits)
         }
+        // Deliveries it settles while damaged stretches are read again must not be taken for lost ones.
+        if !recovery.sourceGaps.isEmpty { dispatcher.recordSettlements() }
         dispatcher.submit(recovered: recovery.pending)
         let recoveredCount = recovery.pending.count
         // One ingest batch's worth of deliveries, with room to spare, is what a crash can re-read.
@@ -145,7 +147,10 @@ public final class Sidecar: Sendable {
         if !recovery.sourceGaps.isEmpty {
             if let sourcePath {
                 let recovering = SourceRecovery(sourcePath: sourcePath, limits: limits, ingestor: ingestor, logger: logger, metrics: stats.metrics)
-                await recovering.run(SourceRecovery.plan(recovery.sourceGaps, checkpoint: startCheckpoint), settled: recovery.settledAfterDamage)
+                let afterDamage = recovery.settledAfterDamage
+                await recovering.run(SourceRecovery.plan(recovery.sourceGaps, checkpoint: startCheckpoint)) {
+                    afterDamage.union(dispatcher.recordedSettlements())
+                }
             } else {
                 logger.error("cannot recover the deliveries of damaged journal stretches: the source is stdin, whose lines cannot be read again",
                              metadata: ["damaged_stretches": "\(recovery.sourceGaps.count)"])
@@ -153,6 +158,7 @@ public final class Sidecar: Sendable {
             }
             recovery.sourceGaps = []
             recovery.settledAfterDamage = []
+            dispatcher.stopRecordingSettlements()
         }
         let replayer = Replayer(spool: spool, deadLetters: deadLetters, journal: journal, dispatcher: dispatcher, stats: stats, logger: logger, now: now)
         // Made before the group runs, so that both exist by the time "herald running" is logged.

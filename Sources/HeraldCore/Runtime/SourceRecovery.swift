@@ -69,7 +69,7 @@ struct SourceRecovery {
     /// Reads the plan's stretches again and ingests their lines; logs what was recovered and what
     /// was not, and counts both. Returns the deliveries enqueued again.
     @discardableResult
-    func run(_ plan: Plan, settled: Set<String>) async -> Int {
+    func run(_ plan: Plan, settled: @Sendable () -> Set<String>) async -> Int {
         var recovered = 0
         var unrecoverable = plan.unbounded.count
         for damage in plan.unbounded {
@@ -95,7 +95,7 @@ struct SourceRecovery {
                 var guardNone = RereadGuard(recovered: [])
                 while let batch = try reader.next() {
                     lines += batch.count
-                    enqueued += try await ingestor.ingest(LineBatch(lines: batch, checkpoint: nil), reread: &guardNone, settled: settled, file: file)
+                    enqueued += try await ingestor.ingest(LineBatch(lines: batch, checkpoint: nil), reread: &guardNone, settled: settled(), file: file)
                 }
             } catch {
                 unrecoverable += 1
