@@ -23,19 +23,12 @@ struct AttemptRunner: Sendable {
                done: @escaping @Sendable (DispatchMachine.AttemptReport) -> Void) {
         // A delivery that never reaches the network reports from a task of its own, so that a run
         // of them cannot recurse through the dispatcher.
-        guard var payload = StoredPayload(decoding: delivery.payload) else {
-            Task { done(.unsendable(.corrupt)) }
+        let payload: StoredPayload
+        switch sendablePayload(of: delivery, endpoint: endpoint) {
+        case .success(let ready): payload = ready
+        case .failure(let reason):
+            Task { done(.unsendable(reason)) }
             return
-        }
-        if payload.contentType == StoredPayload.unrendered {
-            switch render(payload.body, route: delivery.route, endpoint: endpoint) {
-            case .success(let rendered):
-                payload = rendered
-            case .failure(let failure):
-                let reason: DeadLetterReason = failure.tooLarge == nil ? .render(failure.message) : .bodyTooLarge(failure.message)
-                Task { done(.unsendable(reason)) }
-                return
-            }
         }
         let started = now()
         let request: DeliveryRequest
@@ -70,17 +63,12 @@ struct AttemptRunner: Sendable {
         var members: [PendingDelivery] = []
         var body: [UInt8] = format == .jsonArray ? [UInt8(ascii: "[")] : []
         for delivery in deliveries {
-            guard var payload = StoredPayload(decoding: delivery.payload) else {
-                unsendable[delivery.id] = .corrupt
+            let payload: StoredPayload
+            switch sendablePayload(of: delivery, endpoint: endpoint) {
+            case .success(let ready): payload = ready
+            case .failure(let reason):
+                unsendable[delivery.id] = reason
                 continue
-            }
-            if payload.contentType == StoredPayload.unrendered {
-                switch render(payload.body, route: delivery.route, endpoint: endpoint) {
-                case .success(let rendered): payload = rendered
-                case .failure(let failure):
-                    unsendable[delivery.id] = failure.tooLarge == nil ? .render(failure.message) : .bodyTooLarge(failure.message)
-                    continue
-                }
             }
             if format == .jsonArray, !members.isEmpty { body.append(UInt8(ascii: ",")) }
             body.append(contentsOf: payload.body)
@@ -167,6 +155,16 @@ struct AttemptRunner: Sendable {
             }
             stats.attempted(endpoint: name, duration: result.duration)
             done(.sent(attempt))
+        }
+    }
+
+    /// The journaled payload ready to send: decoded, and rendered again under the current config
+    /// when ingest kept the event's line; else why it cannot go.
+    private func sendablePayload(of delivery: PendingDelivery, endpoint: EndpointConfig) -> Result<StoredPayload, DeadLetterReason> {
+        guard let payload = StoredPayload(decoding: delivery.payload) else { return .failure(.corrupt) }
+        guard payload.contentType == StoredPayload.unrendered else { return .success(payload) }
+        return render(payload.body, route: delivery.route, endpoint: endpoint).mapError { failure in
+            failure.tooLarge == nil ? .render(failure.message) : .bodyTooLarge(failure.message)
         }
     }
 

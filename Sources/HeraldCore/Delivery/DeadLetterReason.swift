@@ -71,3 +71,7 @@ enum EndpointHealth: Sendable, Equatable {
     /// A retryable failure: network error, timeout, 3xx, 408, 429 or 5xx.
     case failing
 }
+
+/// A reason is also the failure of building a request: a delivery whose payload cannot be sent
+/// carries it straight to the dead letters.
+extension DeadLetterReason: Error {}
