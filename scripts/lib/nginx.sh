@@ -12,6 +12,8 @@ events { worker_connections 1024; }
 http {
   access_log off;
   client_body_temp_path $NGINX_PREFIX/body;
+  # Batches (Herald's, Fluent Bit's) can be megabytes: nginx's 1 MiB default would answer them 413.
+  client_max_body_size 64m;
   keepalive_requests 1000000;
   server {
     listen 127.0.0.1:$NGINX_PORT;
