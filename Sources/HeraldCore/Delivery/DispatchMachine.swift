@@ -227,39 +227,53 @@ struct DispatchMachine {
             if slots[slot]!.adaptive != nil { adapt(slot, to: report, startedAt: flight.startedAt, now: now, &actions) }
             slots[slot]!.inFlight -= 1
         }
-        let retry = slot.map { slots[$0]!.current.config.retry } ?? flight.retry
-        // One jitter for the whole batch, so that members retried together fall due together.
-        var jitter: Double?
-        var health: EndpointHealth?
-        var goneReason: DeadLetterReason?
-        for (box, key) in [(flight.box, flight.key)] + flight.members {
-            let memberID = box.delivery.id
-            if memberID != id { batchMembers.remove(memberID) }
-            let memberReport = unsendable[memberID].map { AttemptReport.unsendable($0) } ?? report
-            let decision: RetryDecision
-            var summary: String?
-            switch memberReport {
-            case .unsendable(let reason):
-                decision = .dead(reason)
-            case .sent(let result):
-                decision = RetryPolicy(retry).decide(
-                    result, attempts: box.delivery.attempts + 1, age: .milliseconds(now - box.delivery.enqueuedAt),
-                    jitter: jitter ?? { let drawn = random.nextSigned(); jitter = drawn; return drawn }())
-                // A delivered attempt needs no copy of the delivery and no summary of its answer.
-                if decision != .delivered { summary = result.summary }
-            }
-            switch decision {
-            case .delivered: health = .alive
-            case .retry: health = .failing
-            case .dead(let reason): if unsendable[memberID] == nil, let seen = reason.health { health = seen }
-            case .endpointGone: goneReason = .gone(endpoint: name)
-            }
-            settle(memberID, box: box, key: key, decision, report: memberReport, summary: summary, slot: slot, name: name, now: now, &actions)
+        var outcome = Outcome(retry: slot.map { slots[$0]!.current.config.retry } ?? flight.retry)
+        finish(flight.box, key: flight.key, report, unsendable: unsendable, slot: slot, name: name, now: now, &outcome, &actions)
+        for member in flight.members {
+            batchMembers.remove(member.box.delivery.id)
+            finish(member.box, key: member.key, report, unsendable: unsendable, slot: slot, name: name, now: now, &outcome, &actions)
         }
-        if let health { recordHealth(health, slot, now: now, &actions) }
-        if let goneReason { markGone(slot, reason: goneReason, &actions) }
+        if let health = outcome.health { recordHealth(health, slot, now: now, &actions) }
+        if let gone = outcome.gone { markGone(slot, reason: gone, &actions) }
         if let slot { pump(slot, now: now, &actions) }
         finishStep(now: now, &actions)
+    }
+
+    /// What a finished attempt showed across its deliveries (one, or a batch's members).
+    private struct Outcome {
+        let retry: RetryConfig
+        /// One jitter for a whole batch, so that members retried together fall due together.
+        var jitter: Double?
+        var health: EndpointHealth?
+        var gone: DeadLetterReason?
+    }
+
+    /// Decides one delivery's attempt and settles it, noting what it showed of the endpoint.
+    private mutating func finish(_ box: HeldDelivery.Box, key: UInt64, _ report: AttemptReport, unsendable: [String: DeadLetterReason],
+                                 slot: Int?, name: String, now: Int64, _ outcome: inout Outcome, _ actions: inout [DispatchAction]) {
+        let id = box.delivery.id
+        let left = unsendable.isEmpty ? nil : unsendable[id]
+        let report = left.map { AttemptReport.unsendable($0) } ?? report
+        let decision: RetryDecision
+        var summary: String?
+        switch report {
+        case .unsendable(let reason):
+            decision = .dead(reason)
+        case .sent(let result):
+            // Drawn only for a retry, once per attempt (so a delivered one costs no random number).
+            decision = RetryPolicy(outcome.retry).decide(
+                result, attempts: box.delivery.attempts + 1, age: .milliseconds(now - box.delivery.enqueuedAt),
+                jitter: outcome.jitter ?? { let drawn = random.nextSigned(); outcome.jitter = drawn; return drawn }())
+            // A delivered attempt needs no copy of the delivery and no summary of its answer.
+            if decision != .delivered { summary = result.summary }
+        }
+        switch decision {
+        case .delivered: outcome.health = .alive
+        case .retry: outcome.health = .failing
+        case .dead(let reason): if left == nil, let seen = reason.health { outcome.health = seen }
+        case .endpointGone: outcome.gone = .gone(endpoint: name)
+        }
+        settle(id, box: box, key: key, decision, report: report, summary: summary, slot: slot, name: name, now: now, &actions)
     }
 
     /// What one delivery's attempt decided: its ack, its retry record and place back in the queue,
@@ -470,7 +484,7 @@ struct DispatchMachine {
         var deadline: Int64?
         if accepting, endpoint.config.enabled, endpoint.gone == nil {
             while endpoint.inFlight < endpoint.concurrency, let front = endpoint.queue.front {
-                if flights.index(forKey: front.id) != nil || batchMembers.contains(front.id) {
+                if flights.index(forKey: front.id) != nil || (!batchMembers.isEmpty && batchMembers.contains(front.id)) {
                     // A second copy of a delivery in flight (an event the application wrote twice):
                     // the copy in flight settles the journal's one record, so this one is done.
                     _ = endpoint.queue.popFront()
