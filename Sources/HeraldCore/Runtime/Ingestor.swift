@@ -41,10 +41,11 @@ struct Ingestor: Sendable {
     }
 
     /// `settled`: deliveries known to be settled although the journal does not hold them (a re-read
-    /// after journal damage): not enqueued again. `file`: the file the lines are from, when the
+    /// after journal damage): not enqueued again. It is asked after the journal is, so that a
+    /// delivery settled between the two (noted before it leaves the journal) is still seen. `file`: the file the lines are from, when the
     /// batch has no checkpoint to say so. Returns how many deliveries were journaled.
     @discardableResult
-    func ingest(_ batch: LineBatch, reread: inout RereadGuard, settled: Set<String> = [], file: SourceFileStamp? = nil) async throws -> Int {
+    func ingest(_ batch: LineBatch, reread: inout RereadGuard, settled: () -> Set<String> = { [] }, file: SourceFileStamp? = nil) async throws -> Int {
         let enqueuedAt = now()
         // Each delivery records where its line is, so that a damaged record can be read again.
         let file = file ?? batch.checkpoint.map(SourceFileStamp.init(checkpoint:))
@@ -96,6 +97,7 @@ struct Ingestor: Sendable {
         // is skipped while its first copy is pending. A read that fails counts as unknown.
         let unseen = reread.fresh(deliveries)
         let known = Set(await journal.read(unseen.map(\.id)).compactMap { $0.delivery?.id })
+        let settled = settled()
         var seen = Set<String>()
         let fresh = unseen.filter { !known.contains($0.id) && !settled.contains($0.id) && seen.insert($0.id).inserted }
         let (stored, refused) = try await journal(fresh, lines: lineOf)

@@ -95,7 +95,7 @@ struct SourceRecovery {
                 var guardNone = RereadGuard(recovered: [])
                 while let batch = try reader.next() {
                     lines += batch.count
-                    enqueued += try await ingestor.ingest(LineBatch(lines: batch, checkpoint: nil), reread: &guardNone, settled: settled(), file: file)
+                    enqueued += try await ingestor.ingest(LineBatch(lines: batch, checkpoint: nil), reread: &guardNone, settled: settled, file: file)
                 }
             } catch {
                 unrecoverable += 1
