@@ -39,4 +39,7 @@ public struct JournalRecovery: Sendable {
     /// before it was read and journaled, so reading need not resume before it, whatever the
     /// checkpoint says (a crash between a batch's journal write and its checkpoint's save).
     public var furthestSource: SourcePosition?
+    /// The furthest journaled line of each file records name (one entry per file): what
+    /// ``furthestSource`` is for the newest file, for every file of every source.
+    public var furthestByFile: [SourcePosition] = []
 }

@@ -33,6 +33,18 @@ extension JournalStore {
         // The furthest line journaled in the newest file: where reading may resume.
         var furthest: SourcePosition?
         var furthestAt = Int64.min
+        // The furthest line of every file (several sources, or a glob's files, interleave).
+        var furthestByFile: [SourcePosition] = []
+        func noteFurthest(_ source: SourcePosition) {
+            if let last = furthestByFile.indices.last, furthestByFile[last].sameFile(as: source) {
+                if source.end > furthestByFile[last].end { furthestByFile[last] = source }
+            } else if let index = furthestByFile.firstIndex(where: { $0.sameFile(as: source) }) {
+                if source.end > furthestByFile[index].end { furthestByFile[index] = source }
+                furthestByFile.swapAt(index, furthestByFile.count - 1)
+            } else {
+                furthestByFile.append(source)
+            }
+        }
         var openGaps: [SourceGap] = []
         var gaps: [SourceGap] = []
         var settledAfterDamage: Set<String> = []
@@ -89,6 +101,7 @@ extension JournalStore {
                         recordsRead += 1
                         largestBody = max(largestBody, length)
                         if case .enqueue(_, _, let enqueuedAt, _, _, _, _, let source?) = record {
+                            noteFurthest(source)
                             if let known = furthest, known.sameFile(as: source) {
                                 if source.end > known.end { furthest = source }
                                 furthestAt = max(furthestAt, enqueuedAt)
@@ -144,7 +157,8 @@ extension JournalStore {
         return JournalRecovery(
             pending: pending, deliveries: options.recoverPayloads ? fullDeliveries(pending) : [],
             truncatedTail: truncatedTail, damage: damage, quarantined: quarantined, segmentsRead: numbers.count,
-            recordsRead: recordsRead, sourceGaps: gaps, settledAfterDamage: settledAfterDamage, furthestSource: furthest)
+            recordsRead: recordsRead, sourceGaps: gaps, settledAfterDamage: settledAfterDamage, furthestSource: furthest,
+            furthestByFile: furthestByFile)
     }
 
     /// A segment written by a newer Herald stops start-up before anything is read or changed:

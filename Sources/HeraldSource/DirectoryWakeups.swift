@@ -17,7 +17,7 @@ public final class DirectoryWakeups: Sendable {
     public static let entriesChanging = filesArriving | UInt32(IN_CREATE) | UInt32(IN_DELETE) | UInt32(IN_MOVED_FROM)
 
     public let directory: String
-    private let latch = Latch()
+    private let latch = WakeLatch()
     private nonisolated(unsafe) let source: any DispatchSourceRead
 
     /// `nil` when inotify is unavailable or the directory cannot be watched (the caller then
@@ -57,56 +57,6 @@ public final class DirectoryWakeups: Sendable {
             group.addTask { try? await Task.sleep(for: timeout) }
             await group.next()
             group.cancelAll()
-        }
-    }
-}
-
-/// A flag that the event handler sets and one waiter consumes, resuming it if it is waiting.
-private final class Latch: Sendable {
-    private struct State {
-        var isSet = false
-        var waiter: (id: UInt64, continuation: CheckedContinuation<Void, Never>)?
-        var nextID: UInt64 = 0
-    }
-
-    private let state = Mutex(State())
-
-    func set() {
-        let waiter = state.withLock { state in
-            defer { state.waiter = nil }
-            state.isSet = state.waiter == nil
-            return state.waiter
-        }
-        waiter?.continuation.resume()
-    }
-
-    func wait() async {
-        let id = state.withLock { state in
-            defer { state.nextID += 1 }
-            return state.nextID
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                // Cancellation is checked under the lock: a handler that ran before registration
-                // found no waiter, and the cancelled flag it follows is already visible here.
-                let now = state.withLock { state in
-                    if state.isSet {
-                        state.isSet = false
-                        return true
-                    }
-                    if Task.isCancelled { return true }
-                    state.waiter = (id, continuation)
-                    return false
-                }
-                if now { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { state in
-                guard state.waiter?.id == id else { return nil as CheckedContinuation<Void, Never>? }
-                defer { state.waiter = nil }
-                return state.waiter?.continuation
-            }
-            waiter?.resume()
         }
     }
 }

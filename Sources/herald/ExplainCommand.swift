@@ -20,8 +20,18 @@ struct ExplainCommand: AsyncParsableCommand {
     @Argument(help: "An event as one JSON object; read from standard input when omitted.")
     var event: String?
 
+    @Option(help: "The source the event is taken to come from (its $source); the first source when omitted.")
+    var source: String?
+
+    @Option(help: "The file the event is taken to come from (its $file); the source's file when it has one.")
+    var file: String?
+
     func run() async throws {
         let config = loadConfigOrExit(options.config)
+        if let source, !config.sources.contains(where: { $0.name == source }) {
+            printError("herald explain: no source named '\(source)' (the config has \(config.sources.map { "'\($0.name)'" }.joined(separator: ", ")))")
+            throw ExitCode(ExitStatus.usage)
+        }
         let router = Router(config: config)
         let redactor = Redactor(config: config)
         let lines: [[UInt8]]
@@ -39,7 +49,7 @@ struct ExplainCommand: AsyncParsableCommand {
         let timestamp = Int64(Date().timeIntervalSince1970)
         for (index, line) in lines.enumerated() {
             if index > 0 { Swift.print("") }
-            let explanation = Explanation(line: line, config: config, router: router, timestamp: timestamp)
+            let explanation = Explanation(line: line, config: config, router: router, timestamp: timestamp, source: source, file: file)
             failed = report(explanation, redactor: redactor, endpoints: Dictionary(config.endpoints.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })) || failed
         }
         if failed { throw ExitCode(ExitStatus.invalid) }

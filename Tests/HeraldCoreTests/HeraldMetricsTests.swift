@@ -137,19 +137,19 @@ struct SourceLagTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let file = folder.appendingPathComponent("events.jsonl").path
         let store = CheckpointStore(path: folder.appendingPathComponent("checkpoint.json").path)
-        #expect(SourceLag(path: file, checkpoints: store, startAtEnd: false).bytes() == nil)
+        #expect(SourceLag.bytes(path: file, checkpoint: try store.load(), startAtEnd: false) == nil)
         try Data(repeating: 0x41, count: 1000).write(to: URL(fileURLWithPath: file))
-        #expect(SourceLag(path: file, checkpoints: store, startAtEnd: false).bytes() == 1000)
-        #expect(SourceLag(path: file, checkpoints: store, startAtEnd: true).bytes() == 0)
+        #expect(SourceLag.bytes(path: file, checkpoint: try store.load(), startAtEnd: false) == 1000)
+        #expect(SourceLag.bytes(path: file, checkpoint: try store.load(), startAtEnd: true) == 0)
 
         var info = stat()
         #expect(stat(file, &info) == 0)
         let identity = FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
         try store.save(Checkpoint(path: file, identity: identity, offset: 600, fingerprint: Fingerprint([0x41]), lineNumber: 3))
-        #expect(SourceLag(path: file, checkpoints: store, startAtEnd: false).bytes() == 400)
+        #expect(SourceLag.bytes(path: file, checkpoint: try store.load(), startAtEnd: false) == 400)
 
         try FileManager.default.moveItem(atPath: file, toPath: file + ".1")
         try Data(repeating: 0x42, count: 250).write(to: URL(fileURLWithPath: file))
-        #expect(SourceLag(path: file, checkpoints: store, startAtEnd: false).bytes() == 250)
+        #expect(SourceLag.bytes(path: file, checkpoint: try store.load(), startAtEnd: false) == 250)
     }
 }

@@ -40,22 +40,23 @@ struct IngestorSettledTests {
         let deadLetters = try DeadLetterStore(directory: state.appendingPathComponent("dead").path)
         let dispatcher = Dispatcher(live: LiveConfig(config), client: client, journal: journal, deadLetters: deadLetters, stats: stats, logger: logger)
         dispatcher.stop()  // nothing is attempted: what is pending stays so
-        let ingestor = Ingestor(live: LiveConfig(config), journal: journal, checkpoints: nil, dispatcher: dispatcher,
+        let ingestor = Ingestor(live: LiveConfig(config), journal: journal, dispatcher: dispatcher,
                                 stats: stats, logger: logger, now: { 1 })
+        let origin = IngestOrigin.first(of: config)
         func batch(_ ids: [String]) -> LineBatch {
             LineBatch(lines: ids.map { SourceLine(bytes: ArraySlice(Array(#"{"type":"t","id":"\#($0)"}"#.utf8))) }, checkpoint: nil)
         }
         func delivery(_ event: String) -> String { RequestRenderer.webhookID(eventID: event, route: "r", endpoint: "a") }
 
         var none = RereadGuard(recovered: [])
-        #expect(try await ingestor.ingest(batch(["pending", "settled", "lost"]), reread: &none) == 3)
+        #expect(try await ingestor.ingest(batch(["pending", "settled", "lost"]), from: origin, reread: &none) == 3)
         // "settled" is acked and "lost" is gone without a trace (its record was the damaged one).
         try await journal.append([.ack(id: delivery("settled")), .ack(id: delivery("lost"))])
         asked.store(false, ordering: .sequentiallyConsistent)
 
         // The dispatcher's note of "settled" becomes visible only once the journal has been asked,
         // as when the settlement lands between the two.
-        let enqueued = try await ingestor.ingest(batch(["pending", "settled", "lost"]), reread: &none, settled: {
+        let enqueued = try await ingestor.ingest(batch(["pending", "settled", "lost"]), from: origin, reread: &none, settled: {
             asked.load(ordering: .sequentiallyConsistent) ? [delivery("settled")] : []
         })
         let readBack = asked.load(ordering: .sequentiallyConsistent)

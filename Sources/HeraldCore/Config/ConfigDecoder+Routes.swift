@@ -201,7 +201,16 @@ extension ConfigDecoder {
                 reader.error("'\(key)' must be a list of field paths", at: node.mark)
                 return []
             }
-            return items.compactMap { reader.fieldPath($0, "each entry of '\(key)'") }
+            return items.compactMap { changeable($0, "each entry of '\(key)'") }
+        }
+        // Metadata is tested and put in url and header templates, never picked, dropped or renamed.
+        func changeable(_ node: YAMLNode, _ what: String) -> FieldPath? {
+            guard let path = reader.fieldPath(node, what) else { return nil }
+            guard path.metadata == nil else {
+                reader.error("\(what): '\(path)' is metadata, not a field of the event: test it in 'where', use it in url and header templates", at: node.mark)
+                return nil
+            }
+            return path
         }
         func pairs(_ key: String) -> [YAMLPair] {
             guard let node = fields[key] else { return [] }
@@ -212,11 +221,11 @@ extension ConfigDecoder {
             return pairs
         }
         let rename: [(from: FieldPath, to: FieldPath)] = pairs("rename").compactMap { pair in
-            guard let from = reader.fieldPath(pair.key, "a 'rename' source"), let to = reader.fieldPath(pair.value, "a 'rename' target") else { return nil }
+            guard let from = changeable(pair.key, "a 'rename' source"), let to = changeable(pair.value, "a 'rename' target") else { return nil }
             return (from, to)
         }
         let set: [(path: FieldPath, value: ValueTemplate)] = pairs("set").compactMap { pair in
-            guard let path = reader.fieldPath(pair.key, "a 'set' field"), let value = valueTemplate(pair.value, "a 'set' value") else { return nil }
+            guard let path = changeable(pair.key, "a 'set' field"), let value = valueTemplate(pair.value, "a 'set' value") else { return nil }
             return (path, value)
         }
         return TransformConfig(pick: paths("pick"), drop: paths("drop"), rename: rename, set: set)

@@ -159,6 +159,12 @@ final class ConfigReader {
     func fieldPath(_ node: YAMLNode, _ what: String) -> FieldPath? {
         guard let text = string(node, what) else { return nil }
         guard let path = FieldPath(text) else {
+            if text.hasPrefix("$") {
+                let names = EventMetadata.Field.allCases.map(\.rawValue)
+                error("\(what): '\(text)' is not one of Herald's metadata fields (\(names.joined(separator: ", ")))", at: node.mark,
+                      suggestion: Suggestion.closest(to: text, in: names).map { "did you mean '\($0)'?" })
+                return nil
+            }
             error("\(what) must be a dotted field path like data.order_id, found '\(text)'", at: node.mark)
             return nil
         }

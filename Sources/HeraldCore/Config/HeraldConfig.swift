@@ -7,7 +7,11 @@ public struct HeraldConfig: Sendable {
     public var stateDir: String
     public var watch: Bool
     public var shutdownGrace: Duration
-    public var source: SourceConfig
+    /// Where events come from: one source, or several read at once (stdin stays alone).
+    public var sources: [SourceConfig]
+    /// `source:` was written as a list: each delivery keeps its source's name (and file) for the
+    /// delivery log.
+    public var sourcesListed = false
     public var journal: JournalConfig
     public var endpoints: [EndpointConfig]
     public var routes: [RouteConfig]
@@ -17,31 +21,13 @@ public struct HeraldConfig: Sendable {
     /// Every value that came from the environment or a secret file, for redaction.
     public var secrets: Set<String>
 
+    /// The first source: the one a single-source config has, whose decoding options `send` and
+    /// `explain` use.
+    public var source: SourceConfig { sources[0] }
+
     public func endpoint(named name: String) -> EndpointConfig? {
         endpoints.first { $0.name == name }
     }
-}
-
-/// Where events come from.
-public struct SourceConfig: Sendable, Equatable {
-    public enum Input: Sendable, Equatable {
-        case file(String)
-        case stdin
-    }
-
-    public enum StartAt: String, Sendable, Equatable {
-        case beginning
-        case end
-    }
-
-    public var input: Input
-    /// Where a first run (no checkpoint yet) starts reading the file.
-    public var startAt: StartAt
-    public var typeField: FieldPath
-    public var idField: FieldPath
-    public var maxLineBytes: Int
-    /// With `stdin`, how long to keep delivering after end of input before exiting.
-    public var drainTimeout: Duration
 }
 
 /// The on-disk journal's limits.

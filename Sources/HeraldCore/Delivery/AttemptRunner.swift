@@ -47,9 +47,9 @@ struct AttemptRunner: Sendable {
         // large structs, and capturing them copies every field.
         let name = endpoint.name
         let url = recorder == nil ? "" : request.url
-        let recorded = recorder == nil ? nil : delivery
+        let recorded = recorder == nil ? [] : [Recorded(delivery: delivery, origin: SourceStamp.metadata(in: payload.headers))]
         let traceID = recorder == nil ? nil : TraceContext.traceID(in: payload.headers)
-        authorizeAndSend(http, endpoint: endpoint, context: (name, url, recorded.map { [$0] } ?? [], traceID, started), done: done)
+        authorizeAndSend(http, endpoint: endpoint, context: (name, url, recorded, traceID, started), done: done)
     }
 
     /// Sends `deliveries` as one request (the endpoint's `batch`): each member's payload as it
@@ -61,6 +61,7 @@ struct AttemptRunner: Sendable {
         let format = endpoint.batch?.format ?? .jsonArray
         var unsendable: [String: DeadLetterReason] = [:]
         var members: [PendingDelivery] = []
+        var recorded: [Recorded] = []
         var body: [UInt8] = format == .jsonArray ? [UInt8(ascii: "[")] : []
         for delivery in deliveries {
             let payload: StoredPayload
@@ -74,6 +75,7 @@ struct AttemptRunner: Sendable {
             body.append(contentsOf: payload.body)
             if format == .ndjson { body.append(0x0A) }
             members.append(delivery)
+            if recorder != nil { recorded.append(Recorded(delivery: delivery, origin: SourceStamp.metadata(in: payload.headers))) }
         }
         if format == .jsonArray { body.append(UInt8(ascii: "]")) }
         let leftOut = unsendable
@@ -97,7 +99,6 @@ struct AttemptRunner: Sendable {
         var http = HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
                                timeout: endpoint.timeout, tls: endpoint.tls, proxy: endpoint.proxy)
         http.responseHeaders = Self.responseHeaders
-        let recorded = recorder == nil ? [] : members
         authorizeAndSend(http, endpoint: endpoint, context: (endpoint.name, recorder == nil ? "" : request.url, recorded, nil, started)) { report in
             done(report, leftOut)
         }
@@ -105,7 +106,7 @@ struct AttemptRunner: Sendable {
 
     /// Adds the endpoint's OAuth2 token, when it has one, and sends.
     private func authorizeAndSend(_ http: HTTPRequest, endpoint: EndpointConfig,
-                                  context: (name: String, url: String, recorded: [PendingDelivery], traceID: String?, started: Int64),
+                                  context: (name: String, url: String, recorded: [Recorded], traceID: String?, started: Int64),
                                   done: @escaping @Sendable (DispatchMachine.AttemptReport) -> Void) {
         let name = context.name
         guard let oauth2 = endpoint.oauth2 else {
@@ -129,13 +130,13 @@ struct AttemptRunner: Sendable {
     }
 
     private func send(_ http: HTTPRequest, token: String?, source: TokenSource?,
-                      context: (name: String, url: String, recorded: [PendingDelivery], traceID: String?, started: Int64),
+                      context: (name: String, url: String, recorded: [Recorded], traceID: String?, started: Int64),
                       done: @escaping @Sendable (DispatchMachine.AttemptReport) -> Void) {
         let (name, url, recorded, traceID, started) = context
         client.send(http) { [stats, recorder] result in
             let attempt: AttemptResult
             if let error = result.error, error.kind == .refused {
-                if let recorder { for delivery in recorded { recorder.record(delivery, url: url, startedAt: started, result: result, error: error.message, traceID: traceID) } }
+                if let recorder { for member in recorded { recorder.record(member, url: url, startedAt: started, result: result, error: error.message, traceID: traceID) } }
                 done(.unsendable(.refused("endpoint '\(name)': \(error.message)")))
                 return
             }
@@ -151,7 +152,7 @@ struct AttemptRunner: Sendable {
                                           timedOut: result.error?.kind == .timeout)
             }
             if let recorder {
-                for delivery in recorded { recorder.record(delivery, url: url, startedAt: started, result: result, error: attempt.transportError, traceID: traceID) }
+                for member in recorded { recorder.record(member, url: url, startedAt: started, result: result, error: attempt.transportError, traceID: traceID) }
             }
             stats.attempted(endpoint: name, duration: result.duration)
             done(.sent(attempt))
@@ -163,18 +164,21 @@ struct AttemptRunner: Sendable {
     private func sendablePayload(of delivery: PendingDelivery, endpoint: EndpointConfig) -> Result<StoredPayload, DeadLetterReason> {
         guard let payload = StoredPayload(decoding: delivery.payload) else { return .failure(.corrupt) }
         guard payload.contentType == StoredPayload.unrendered else { return .success(payload) }
-        return render(payload.body, route: delivery.route, endpoint: endpoint).mapError { failure in
+        return render(payload.body, origin: SourceStamp.metadata(in: payload.headers), route: delivery.route, endpoint: endpoint).mapError { failure in
             failure.tooLarge == nil ? .render(failure.message) : .bodyTooLarge(failure.message)
         }
     }
 
-    /// Renders an event's line for a route and endpoint under the current config.
-    private func render(_ line: [UInt8], route name: String, endpoint: EndpointConfig) -> Result<StoredPayload, RequestRenderer.Failure> {
+    /// Renders an event's line for a route and endpoint under the current config, decoded as its
+    /// source decodes (the first source's settings when it names none).
+    private func render(_ line: [UInt8], origin: EventMetadata, route name: String, endpoint: EndpointConfig) -> Result<StoredPayload, RequestRenderer.Failure> {
         let generation = live.current
         guard let route = generation.routes[name] else { return .failure(RequestRenderer.Failure(message: "route '\(name)' is no longer in the config")) }
-        guard case .success(let event) = generation.decoder.decode(line) else {
+        guard case .success(var event) = generation.decoder(forSource: origin.source).decode(line) else {
             return .failure(RequestRenderer.Failure(message: "the journaled event no longer decodes under the current source settings"))
         }
+        event.metadata = origin
+        if origin.source == nil { event.metadata.source = generation.config.source.name }
         return Result { () throws(RequestRenderer.Failure) in try RequestRenderer.payload(for: event, route: route, endpoint: endpoint) }
     }
 }

@@ -10,7 +10,8 @@ struct AttemptRecorder: Sendable {
     let secrets: SecretRegistry
 
     /// `error`: the transport error, already redacted (nil when a response arrived).
-    func record(_ delivery: PendingDelivery, url: String, startedAt: Int64, result: HTTPResult, error: String?, traceID: String? = nil) {
+    func record(_ recorded: Recorded, url: String, startedAt: Int64, result: HTTPResult, error: String?, traceID: String? = nil) {
+        let delivery = recorded.delivery
         let redactor = secrets.redactor
         var response = ResponseExcerpt(body: result.body, moreFollowed: result.bodyTruncated)
         if let text = response.text, !text.isEmpty { response.text = redactor.redact(text, cutShort: response.truncated) }
@@ -22,6 +23,14 @@ struct AttemptRecorder: Sendable {
             error: error,
             response: response)
         record.traceID = traceID
+        record.source = recorded.origin.source
+        record.file = recorded.origin.file
         log.record(record)
     }
+}
+
+/// A delivery an attempt carried, with the source its event came from (from its payload).
+struct Recorded: Sendable {
+    var delivery: PendingDelivery
+    var origin: EventMetadata
 }

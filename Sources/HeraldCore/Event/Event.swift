@@ -8,6 +8,8 @@ public struct Event: Sendable {
     /// Whether `id` was derived from the line's hash because the event had none.
     public var idIsDerived: Bool
     public var lineNumber: Int?
+    /// Where it came from (source, file, key): not part of its bytes.
+    public var metadata = EventMetadata()
 
     public init(line: [UInt8], body: JSONObject, type: String, id: String, idIsDerived: Bool, lineNumber: Int?) {
         self.line = line
@@ -18,5 +20,8 @@ public struct Event: Sendable {
         self.lineNumber = lineNumber
     }
 
-    public subscript(path: FieldPath) -> JSONValue? { body.value(at: path) }
+    public subscript(path: FieldPath) -> JSONValue? {
+        if let field = path.metadata { return metadata[field].map(JSONValue.string) }
+        return body.value(at: path)
+    }
 }

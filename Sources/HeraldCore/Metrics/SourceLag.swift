@@ -1,21 +1,23 @@
-import Glibc
 import HeraldSource
 
-/// How far the file source is behind its file: the file's size minus the committed checkpoint
-/// offset, read from the checkpoint file (the position after the last journaled line).
+/// How far the file sources are behind their files: each open file's size minus its committed
+/// checkpoint offset (the position after the last journaled line), summed.
 struct SourceLag: Sendable {
-    let path: String
-    let checkpoints: CheckpointStore
-    let startAtEnd: Bool
+    let readers: [FileSetReader]
 
-    /// Bytes not yet journaled; nil when the file is missing. After a rotation (the checkpoint names
-    /// another file) it is the new file's size: the rest of the old file is not counted.
+    /// Bytes not yet journaled; nil when no file is open.
     func bytes() -> Int64? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        let size = Int64(info.st_size)
-        guard let checkpoint = try? checkpoints.load() else { return startAtEnd ? 0 : size }
-        guard checkpoint.identity == FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino)) else { return size }
+        let lags = readers.compactMap { $0.lagBytes() }
+        return lags.isEmpty ? nil : lags.reduce(0, +)
+    }
+
+    /// One file's lag; nil when the file is missing. After a rotation (the checkpoint names
+    /// another file) it is the new file's size: the rest of the old file is not counted. Before
+    /// any checkpoint, the whole file, or nothing when reading starts at its end.
+    static func bytes(path: String, checkpoint: Checkpoint?, startAtEnd: Bool) -> Int64? {
+        guard let (identity, size) = FileIdentity.current(at: path) else { return nil }
+        guard let checkpoint else { return startAtEnd ? 0 : size }
+        guard checkpoint.identity == identity else { return size }
         return max(0, size - checkpoint.offset)
     }
 }

@@ -7,7 +7,11 @@ public struct ConfigGeneration: Sendable {
     public let number: Int
     public let config: HeraldConfig
     public let router: Router
-    public let decoder: EventDecoder
+    /// The first source's decoder (`send`, `explain`, tests).
+    public var decoder: EventDecoder { decoders[0] }
+    /// One per source, in the config's order: each has its own type and id fields and line limit.
+    public let decoders: [EventDecoder]
+    private let decoderBySource: [String: Int]
     public let routes: [String: RouteConfig]
     public let endpoints: [String: EndpointConfig]
 
@@ -15,9 +19,17 @@ public struct ConfigGeneration: Sendable {
         self.number = number
         self.config = config
         router = Router(config: config)
-        decoder = EventDecoder(typeField: config.source.typeField, idField: config.source.idField, maxLineBytes: config.source.maxLineBytes)
+        decoders = config.sources.map { EventDecoder(typeField: $0.typeField, idField: $0.idField, maxLineBytes: $0.maxLineBytes) }
+        decoderBySource = Dictionary(config.sources.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         routes = Dictionary(config.routes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         endpoints = Dictionary(config.endpoints.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+}
+
+extension ConfigGeneration {
+    /// The decoder of the source named so; the first source's for nil or a name no longer configured.
+    public func decoder(forSource name: String?) -> EventDecoder {
+        name.flatMap { decoderBySource[$0] }.map { decoders[$0] } ?? decoders[0]
     }
 }
 

@@ -19,7 +19,7 @@ public struct ReloadPlan: Sendable {
         var config = loaded
         var restart: [String] = []
         if loaded.stateDir != current.stateDir { restart.append("state_dir") }
-        if loaded.source != current.source { restart.append("source") }
+        if loaded.sources != current.sources || loaded.sourcesListed != current.sourcesListed { restart.append("source") }
         if loaded.journal != current.journal { restart.append("journal") }
         if loaded.admin != current.admin { restart.append("admin") }
         if loaded.shutdownGrace != current.shutdownGrace { restart.append("shutdown_grace") }
@@ -27,7 +27,8 @@ public struct ReloadPlan: Sendable {
         if loaded.deliveryLog != current.deliveryLog { restart.append("delivery_log") }
         if loaded.deadLetters != current.deadLetters { restart.append("dead_letters") }
         config.stateDir = current.stateDir
-        config.source = current.source
+        config.sources = current.sources
+        config.sourcesListed = current.sourcesListed
         config.journal = current.journal
         config.admin = current.admin
         config.shutdownGrace = current.shutdownGrace

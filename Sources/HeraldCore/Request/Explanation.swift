@@ -20,13 +20,17 @@ public struct Explanation: Sendable {
     /// and the value the event had.
     public var unmatched: [(route: String, reason: String)] = []
 
-    public init(line: [UInt8], config: HeraldConfig, router: Router, timestamp: Int64) {
-        let decoder = EventDecoder(typeField: config.source.typeField, idField: config.source.idField, maxLineBytes: config.source.maxLineBytes)
+    /// `source` and `file`: where the line is taken to come from (the first source and, for a
+    /// single file, its path, when nil), for routes that test `$source` or `$file`.
+    public init(line: [UInt8], config: HeraldConfig, router: Router, timestamp: Int64, source: String? = nil, file: String? = nil) {
+        let origin = config.sources.first { $0.name == source } ?? config.source
+        let decoder = EventDecoder(typeField: origin.typeField, idField: origin.idField, maxLineBytes: origin.maxLineBytes)
         switch decoder.decode(line) {
         case .failure(let rejection):
             outcome = .rejected(rejection)
             disabled = []
-        case .success(let event):
+        case .success(var event):
+            event.metadata = EventMetadata(source: origin.name, file: file ?? (origin.isGlob ? nil : origin.filePattern))
             var deliveries: [RoutedDelivery] = []
             var disabled: [(String, String)] = []
             for match in router.match(event) {

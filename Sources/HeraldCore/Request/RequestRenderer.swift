@@ -131,7 +131,7 @@ public struct RequestRenderer: Sendable {
         ]
         var url = endpoint.url.text
         if !endpoint.isTemplated {
-            headers.append(contentsOf: payload.headers)
+            for header in payload.headers where !SourceStamp.isPseudo(header) { headers.append(header) }
         } else {
             let values = TemplateValues(payload.headers)
             headers.append(contentsOf: values.others)

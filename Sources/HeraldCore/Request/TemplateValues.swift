@@ -14,7 +14,7 @@ struct TemplateValues {
         for header in headers {
             if header.name.hasPrefix(Self.prefix), let path = FieldPath(String(header.name.dropFirst(Self.prefix.count))) {
                 byField[path] = header.value
-            } else {
+            } else if !SourceStamp.isPseudo(header) {
                 others.append(header)
             }
         }

@@ -173,7 +173,7 @@ struct FieldLookups {
 
     mutating func value(_ slot: Int, in event: Event) -> JSONValue? {
         if let known = found[slot] { return known }
-        let value = event.body.value(at: paths[slot])
+        let value = event[paths[slot]]
         found[slot] = .some(value)
         return value
     }

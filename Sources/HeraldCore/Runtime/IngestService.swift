@@ -9,8 +9,14 @@ import ServiceLifecycle
 /// shutdown cancels the reading, a wait for journal room or the drain at once; the ingestor
 /// never leaves a batch half-journaled (its append is not withdrawn by cancellation).
 struct IngestService: Service {
+    /// One source's reading: stdin (alone), or a file source's files.
+    enum Reader: Sendable {
+        case stream(any LineSource, IngestOrigin)
+        case files(FileSetReader)
+    }
+
     let ingestor: Ingestor
-    let source: any LineSource
+    let readers: [Reader]
     /// The deliveries journaled last before start-up, whose lines may be read again.
     let reread: RereadGuard
     let dispatcher: Dispatcher
@@ -25,7 +31,17 @@ struct IngestService: Service {
     func run() async throws {
         logger.info(runningMessage, metadata: runningMetadata)
         do {
-            try await cancelWhenGracefulShutdown { [ingestor, source, reread] in try await ingestor.run(source, reread: reread) }
+            try await cancelWhenGracefulShutdown { [ingestor, readers, reread] in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for reader in readers {
+                        switch reader {
+                        case .stream(let source, let origin): group.addTask { try await ingestor.run(source, from: origin, reread: reread) }
+                        case .files(let files): group.addTask { try await files.run() }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
         } catch is CancellationError {
             return stopping()
         } catch {

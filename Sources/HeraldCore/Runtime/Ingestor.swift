@@ -13,17 +13,15 @@ import Logging
 struct Ingestor: Sendable {
     let live: LiveConfig
     let journal: Journal
-    let checkpoints: CheckpointStore?
     let dispatcher: Dispatcher
     let stats: DeliveryStats
     let logger: Logger
     let now: @Sendable () -> Int64
 
-    init(live: LiveConfig, journal: Journal, checkpoints: CheckpointStore?, dispatcher: Dispatcher,
+    init(live: LiveConfig, journal: Journal, dispatcher: Dispatcher,
          stats: DeliveryStats, logger: Logger, now: @escaping @Sendable () -> Int64) {
         self.live = live
         self.journal = journal
-        self.checkpoints = checkpoints
         self.dispatcher = dispatcher
         self.stats = stats
         self.logger = logger
@@ -32,10 +30,10 @@ struct Ingestor: Sendable {
 
     /// Reads until the source ends or the task is cancelled. `reread` knows the deliveries whose
     /// lines may be read again after a crash.
-    func run(_ source: any LineSource, reread: RereadGuard = RereadGuard(recovered: [])) async throws {
+    func run(_ source: any LineSource, from origin: IngestOrigin, reread: RereadGuard = RereadGuard(recovered: [])) async throws {
         var reread = reread
         while let batch = try await source.next() {
-            try await ingest(batch, reread: &reread)
+            try await ingest(batch, from: origin, reread: &reread)
             try await waitForRoom()
         }
     }
@@ -45,12 +43,14 @@ struct Ingestor: Sendable {
     /// delivery settled between the two (noted before it leaves the journal) is still seen. `file`: the file the lines are from, when the
     /// batch has no checkpoint to say so. Returns how many deliveries were journaled.
     @discardableResult
-    func ingest(_ batch: LineBatch, reread: inout RereadGuard, settled: () -> Set<String> = { [] }, file: SourceFileStamp? = nil) async throws -> Int {
+    func ingest(_ batch: LineBatch, from origin: IngestOrigin, reread: inout RereadGuard, settled: () -> Set<String> = { [] },
+                file: SourceFileStamp? = nil) async throws -> Int {
         let enqueuedAt = now()
         // Each delivery records where its line is, so that a damaged record can be read again.
         let file = file ?? batch.checkpoint.map(SourceFileStamp.init(checkpoint:))
         let generation = live.current
-        let decoder = generation.decoder, router = generation.router
+        let decoder = generation.decoders[min(origin.sourceIndex, generation.decoders.count - 1)], router = generation.router
+        let stamp = origin.stamped ? SourceStamp.headers(origin.metadata) : []
         var deliveries: [PendingDelivery] = []
         /// The line each delivery came from, for rejecting a line the journal cannot store.
         var lineOf: [String: Int?] = [:]
@@ -59,7 +59,7 @@ struct Ingestor: Sendable {
         for line in batch.lines {
             if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             lines += 1
-            let event: Event
+            var event: Event
             switch decoder.decode(Array(line.bytes), lineNumber: line.lineNumber, totalLength: line.oversized) {
             case .failure(let rejection):
                 rejected[rejection.reason.rawValue, default: 0] += 1
@@ -70,6 +70,7 @@ struct Ingestor: Sendable {
             case .success(let decoded):
                 event = decoded
             }
+            event.metadata = origin.metadata
             let matches = router.match(event)
             if matches.allSatisfy({ $0.endpoints.isEmpty }) {
                 unrouted += 1
@@ -82,8 +83,9 @@ struct Ingestor: Sendable {
                     // A transform that cannot apply is journaled like any delivery, holding the event's
                     // line: the attempt renders it again and dead-letters it with the reason if it
                     // still fails, so nothing is lost on the way and a fixed route can replay it.
-                    let payload = (try? RequestRenderer.payload(for: event, route: match.route, endpoint: endpoint))
+                    var payload = (try? RequestRenderer.payload(for: event, route: match.route, endpoint: endpoint))
                         ?? StoredPayload(contentType: StoredPayload.unrendered, body: event.line)
+                    if !stamp.isEmpty { payload.headers.append(contentsOf: stamp) }
                     deliveries.append(PendingDelivery(id: id, endpoint: endpoint.name, route: match.route.name, eventID: event.id, eventType: event.type,
                                                       enqueuedAt: enqueuedAt, payload: payload.encoded(),
                                                       orderingKey: endpoint.ordering?.value(in: event),
@@ -109,7 +111,7 @@ struct Ingestor: Sendable {
                              duplicates: deliveries.count - fresh.count, rejected: rejected))
         // Shutdown while the checkpoint cannot be saved leaves the batch to the journal: the next
         // start recovers its deliveries, and its re-read lines are known to the re-read guard.
-        if let checkpoint = batch.checkpoint { try await saveCheckpointDurably(checkpoint) }
+        if let checkpoint = batch.checkpoint, let store = origin.checkpoints { try await saveCheckpointDurably(checkpoint, in: store) }
         dispatcher.submit(stored)
         return stored.count
     }
@@ -170,8 +172,7 @@ struct Ingestor: Sendable {
     /// settled while the saved checkpoint is behind its line would be read, and sent, again by a
     /// restart (the re-read guard knows only pending deliveries). Holding the source keeps the
     /// checkpoint within one batch of the journal, which is what that guard covers.
-    private func saveCheckpointDurably(_ checkpoint: Checkpoint) async throws {
-        guard let checkpoints else { return }
+    private func saveCheckpointDurably(_ checkpoint: Checkpoint, in checkpoints: CheckpointStore) async throws {
         try await retrying(failed: "cannot save the source checkpoint; holding the source until it can",
                            recovered: "source checkpoint saved again; reading resumes") {
             do {
@@ -214,7 +215,7 @@ struct Ingestor: Sendable {
 
     /// Backpressure: while the journal is at its size budget, the source is not read. The journal's
     /// writer wakes this up when settled deliveries free space; cancellation (shutdown) ends it.
-    private func waitForRoom() async throws {
+    func waitForRoom() async throws {
         guard !journal.hasRoom() else { return }
         logger.warning("journal at its size budget; pausing the source until deliveries settle", metadata: ["bytes": "\(journal.bytesOnDisk)"])
         try await journal.waitForRoom()

@@ -51,7 +51,8 @@ public final class Readiness: Sendable {
     private struct State {
         var configLoaded = false
         var journalOpen = false
-        var sourceFile: String?
+        /// The files (and globs' directories) the sources read.
+        var sourceFiles: [String] = []
         var dispatch = DispatchStatus()
     }
 
@@ -69,7 +70,12 @@ public final class Readiness: Sendable {
 
     /// The file the source tails (nil for stdin, which is always readable once started).
     public func source(file: String?) {
-        state.withLock { $0.sourceFile = file }
+        sources(files: file.map { [$0] } ?? [])
+    }
+
+    /// The files the sources tail and the directories their globs list.
+    public func sources(files: [String]) {
+        state.withLock { $0.sourceFiles = files }
     }
 
     /// Which endpoints are paused (410 Gone) and why, and which have an open circuit: pushed by
@@ -83,7 +89,7 @@ public final class Readiness: Sendable {
         var problems: [String] = []
         if !state.configLoaded { problems.append("config is not loaded") }
         if !state.journalOpen { problems.append("journal is not open") }
-        if let file = state.sourceFile, access(file, R_OK) != 0, errno != ENOENT {
+        for file in state.sourceFiles where access(file, R_OK) != 0 && errno != ENOENT {
             problems.append("source file \(file) is not readable: \(String(cString: strerror(errno)))")
         }
         let paused = state.dispatch.gone.sorted { $0.key < $1.key }.map { Report.PausedEndpoint(endpoint: $0.key, reason: $0.value) }

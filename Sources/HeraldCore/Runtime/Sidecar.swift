@@ -10,8 +10,8 @@ import UnixSignals
 /// the source, and runs until the source ends (stdin) or a stop is requested.
 ///
 /// Layout of `state_dir`: `journal/` (segments), `dead/` (dead letters), `replay/` (requests
-/// from `herald dead replay`), `log/` (the delivery log), `checkpoint.json` (the file source's
-/// committed position). Files are 0600 and directories 0700; links inside are refused.
+/// from `herald dead replay`), `log/` (the delivery log), `checkpoint.json` (a single file
+/// source's committed position) or `checkpoints/<source>/` (one per file of a glob or a listed source). Files are 0600 and directories 0700; links inside are refused.
 public final class Sidecar: Sendable {
     private let config: HeraldConfig
     private let logger: Logger
@@ -98,57 +98,40 @@ public final class Sidecar: Sendable {
         let recentIDs = recovery.pending.suffix(2 * Self.batchLines * max(1, config.routes.reduce(0) { $0 + $1.to.count })).map(\.id)
         recovery.pending = []  // the dispatcher has them; a large backlog's stubs are not kept twice
 
-        let source: any LineSource
-        var checkpoints: CheckpointStore?
-        var sourceLag: SourceLag?
-        var sourcePath: String?
-        var startCheckpoint: Checkpoint?
         // Batches of 1,024 lines: one journal sync each, and little memory held per batch.
-        let limits = LineLimits(maxLineBytes: config.source.maxLineBytes, maxBatchLines: Self.batchLines)
-        switch config.source.input {
-        case .file(let path):
-            let store = CheckpointStore(path: state.appendingPathComponent("checkpoint.json").path)
-            try store.removeLeftovers()
-            var checkpoint = try store.load()
-            if let saved = checkpoint, saved.path != path {
-                logger.warning("source file changed since the last run; starting the new file per start_at", metadata: ["old": "\(saved.path)", "new": "\(path)"])
-                checkpoint = nil
+        let ingestor = Ingestor(live: live, journal: journal, dispatcher: dispatcher, stats: stats, logger: logger, now: now)
+        var readers: [IngestService.Reader] = []
+        var fileSets: [FileSetReader] = []
+        var recoverable: [(pattern: String, origin: IngestOrigin)] = []
+        for (index, source) in config.sources.enumerated() {
+            let limits = LineLimits(maxLineBytes: source.maxLineBytes, maxBatchLines: Self.batchLines)
+            switch source.input {
+            case .file(let pattern):
+                let files = FileSetReader(
+                    FileSetReader.Settings(source: source, sourceIndex: index, stamped: config.sourcesListed, limits: limits,
+                                           checkpoints: try Self.checkpoints(for: source, listed: config.sourcesListed, in: state, logger: logger)),
+                    ingestor: ingestor, journaled: recovery.furthestByFile, reread: RereadGuard(recovered: recentIDs), logger: logger,
+                    metrics: stats.metrics)
+                try files.prepare()
+                fileSets.append(files)
+                readers.append(.files(files))
+                recoverable.append((pattern, IngestOrigin(sourceIndex: index, metadata: EventMetadata(source: source.name), stamped: config.sourcesListed)))
+            case .stdin:
+                readers.append(.stream(StdinSource(limits: limits), IngestOrigin.first(of: config)))
             }
-            let (resume, advanced) = SourceResume.checkpoint(checkpoint, journaled: recovery.furthestSource, path: path)
-            if advanced, let resume {
-                logger.info("the source checkpoint was behind the journal (a crash before it was saved); resuming after the last journaled line",
-                            metadata: ["checkpoint_offset": "\(checkpoint.map { String($0.offset) } ?? "none")", "offset": "\(resume.offset)"])
-                checkpoint = resume
-            }
-            source = FileTail(FileTail.Configuration(path: path, startAt: config.source.startAt == .end ? .end : .beginning, checkpoint: checkpoint, limits: limits)) { [logger, metrics = stats.metrics] notice in
-                switch notice {
-                case .lost(let file):
-                    metrics.countLostSourceFile(unreadBytes: file.unreadBytes)
-                    logger.error("source file lost before it was read to its end; its unread lines are lost", metadata: [
-                        "file": "\(path)", "identity": "\(file.identity)", "offset": "\(file.offset)",
-                        "unread_bytes": "\(file.unreadBytes.map { "at least \($0)" } ?? "unknown")",
-                    ])
-                case .positioned(let reason, let identity, let offset):
-                    logger.info("reading source file", metadata: ["reason": "\(reason.rawValue)", "offset": "\(offset)", "file": "\(path)", "identity": "\(identity)"])
-                case .waitingForFile:
-                    logger.warning("source file does not exist (yet); waiting for it", metadata: ["file": "\(path)"])
-                }
-            }
-            checkpoints = store
-            sourcePath = path
-            startCheckpoint = checkpoint
-            sourceLag = SourceLag(path: path, checkpoints: store, startAtEnd: config.source.startAt == .end)
-            readiness.source(file: path)
-        case .stdin:
-            source = StdinSource(limits: limits)
         }
-        let ingestor = Ingestor(live: live, journal: journal, checkpoints: checkpoints, dispatcher: dispatcher,
-                                stats: stats, logger: logger, now: now)
+        readiness.sources(files: config.sources.compactMap { source in
+            source.filePattern.map { source.isGlob ? FileGlob($0).directory : $0 }
+        })
+        let sourceLag = fileSets.isEmpty ? nil : SourceLag(readers: fileSets)
         if !recovery.sourceGaps.isEmpty {
-            if let sourcePath {
-                let recovering = SourceRecovery(sourcePath: sourcePath, limits: limits, ingestor: ingestor, logger: logger, metrics: stats.metrics)
+            if !recoverable.isEmpty {
+                let limits = LineLimits(maxLineBytes: config.sources.map(\.maxLineBytes).max() ?? 1 << 20, maxBatchLines: Self.batchLines)
+                let recovering = SourceRecovery(sources: recoverable, limits: limits, ingestor: ingestor, logger: logger, metrics: stats.metrics)
                 let afterDamage = recovery.settledAfterDamage
-                await recovering.run(SourceRecovery.plan(recovery.sourceGaps, checkpoint: startCheckpoint)) {
+                // Each checkpoint bounds the read of a gap with no record after it.
+                let checkpoints = fileSets.flatMap { $0.savedCheckpoints() }
+                await recovering.run(SourceRecovery.plan(recovery.sourceGaps, checkpoints: checkpoints)) {
                     afterDamage.union(dispatcher.recordedSettlements())
                 }
             } else {
@@ -190,7 +173,7 @@ public final class Sidecar: Sendable {
         services.append(Self.configuration(ReplayPickup(replayer: replayer, wakeups: spoolWakeups,
                                                         fallbackInterval: timing.replayFallbackInterval)))
         services.append(Self.configuration(IngestService(
-            ingestor: ingestor, source: source,
+            ingestor: ingestor, readers: readers,
             reread: RereadGuard(recovered: recentIDs),
             dispatcher: dispatcher,
             drainTimeout: config.source.drainTimeout, shutdownGrace: config.shutdownGrace, logger: logger,

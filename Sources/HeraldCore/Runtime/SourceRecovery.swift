@@ -26,6 +26,11 @@ struct SourceRecovery {
     /// end and the second from its start; when none follows, up to the checkpoint, after which the
     /// source reads on by itself. With no record before the damage the start is unknown.
     static func plan(_ gaps: [SourceGap], checkpoint: Checkpoint?) -> Plan {
+        plan(gaps, checkpoints: checkpoint.map { [$0] } ?? [])
+    }
+
+    /// The same with every file's checkpoint: a gap's file is bounded by its own.
+    static func plan(_ gaps: [SourceGap], checkpoints: [Checkpoint]) -> Plan {
         var plan = Plan()
         var stretches: [Stretch] = []
         for gap in gaps {
@@ -40,7 +45,7 @@ struct SourceRecovery {
                     stretches.append(Stretch(file: before, range: before.offset..<Int64.max))
                     stretches.append(Stretch(file: after, range: 0..<after.end))
                 }
-            } else if let checkpoint, checkpoint.identity == FileIdentity(device: before.device, inode: before.inode) {
+            } else if let checkpoint = checkpoints.first(where: { $0.identity == FileIdentity(device: before.device, inode: before.inode) }) {
                 stretches.append(Stretch(file: before, range: before.offset..<max(before.end, checkpoint.offset)))
             } else {
                 stretches.append(Stretch(file: before, range: before.offset..<Int64.max))
@@ -60,7 +65,9 @@ struct SourceRecovery {
         return plan
     }
 
-    let sourcePath: String
+    /// Where each file source's files are (a path, or a glob whose directory is searched), with
+    /// the origin its lines are ingested under.
+    let sources: [(pattern: String, origin: IngestOrigin)]
     let limits: LineLimits
     let ingestor: Ingestor
     let logger: Logger
@@ -78,10 +85,13 @@ struct SourceRecovery {
         }
         for stretch in plan.stretches {
             let identity = FileIdentity(device: stretch.file.device, inode: stretch.file.inode)
-            guard let reader = SourceRangeReader(
-                near: sourcePath, identity: identity, fingerprintLength: stretch.file.fingerprintLength,
-                fingerprintHash: stretch.file.fingerprintHash, hash: { SourcePosition.hash($0) }, range: stretch.range, limits: limits)
-            else {
+            let found = sources.lazy.compactMap { source in
+                SourceRangeReader(
+                    near: source.pattern, identity: identity, fingerprintLength: stretch.file.fingerprintLength,
+                    fingerprintHash: stretch.file.fingerprintHash, hash: { SourcePosition.hash($0) }, range: stretch.range, limits: self.limits
+                ).map { ($0, source.origin) }
+            }.first
+            guard let (reader, sourceOrigin) = found else {
                 unrecoverable += 1
                 logger.error("cannot recover the deliveries of a damaged journal stretch from the source: the file is gone", metadata: [
                     "identity": "\(identity)", "bytes": "\(Self.describe(stretch.range))",
@@ -90,12 +100,15 @@ struct SourceRecovery {
             }
             let file = SourceFileStamp(identity: identity, fingerprintHash: stretch.file.fingerprintHash,
                                        fingerprintLength: stretch.file.fingerprintLength)
+            var origin = sourceOrigin
+            origin.metadata.file = reader.path
             var lines = 0, enqueued = 0
             do {
                 var guardNone = RereadGuard(recovered: [])
                 while let batch = try reader.next() {
                     lines += batch.count
-                    enqueued += try await ingestor.ingest(LineBatch(lines: batch, checkpoint: nil), reread: &guardNone, settled: settled, file: file)
+                    enqueued += try await ingestor.ingest(LineBatch(lines: batch, checkpoint: nil), from: origin, reread: &guardNone, settled: settled,
+                                                          file: file)
                 }
             } catch {
                 unrecoverable += 1

@@ -12,18 +12,19 @@ import HeraldSource
 enum SourceResume {
     /// The checkpoint to resume from, or nil to start as the config says (no checkpoint and
     /// nothing known). `advanced` tells the caller that the journal moved it.
-    static func checkpoint(_ saved: Checkpoint?, journaled furthest: SourcePosition?, path: String) -> (Checkpoint?, advanced: Bool) {
-        guard let furthest else { return (saved, false) }
-        if let saved {
-            guard saved.device == furthest.device, saved.inode == furthest.inode, saved.offset < furthest.end else { return (saved, false) }
-        }
+    static func checkpoint(_ saved: Checkpoint?, journaled positions: [SourcePosition], path: String) -> (Checkpoint?, advanced: Bool) {
+        guard !positions.isEmpty else { return (saved, false) }
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return (saved, false) }
         defer { Glibc.close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0, UInt64(info.st_dev) == furthest.device, UInt64(info.st_ino) == furthest.inode,
-            Int64(info.st_size) >= furthest.end
+        guard fstat(fd, &info) == 0,
+            let furthest = positions.first(where: { $0.device == UInt64(info.st_dev) && $0.inode == UInt64(info.st_ino) })
         else { return (saved, false) }
+        if let saved {
+            guard saved.device == furthest.device, saved.inode == furthest.inode, saved.offset < furthest.end else { return (saved, false) }
+        }
+        guard Int64(info.st_size) >= furthest.end else { return (saved, false) }
         let head = read(fd, count: furthest.fingerprintLength, at: 0)
         guard head.count == furthest.fingerprintLength, SourcePosition.hash(head) == furthest.fingerprintHash else { return (saved, false) }
         // Fingerprints of one file are compared by prefix: keep the saved one when it is longer.

@@ -9,7 +9,8 @@ import Glibc
 ///  "url":"https://erp.example/hooks","attempt":2,"status":503,"error":null,
 ///  "response_body":"upstream down","response_body_truncated":false,"trace_id":"4bf9…"}
 /// ```
-/// (`trace_id` only when the request carried a `traceparent`.)
+/// (`trace_id` only when the request carried a `traceparent`; `source` when the config names its
+/// sources, `file` for a glob's files.)
 extension DeliveryAttemptRecord {
     /// The record as one JSON object (no newline): the format of the log files, of
     /// `herald log --json` and of the admin API's items.
@@ -50,6 +51,8 @@ extension DeliveryAttemptRecord {
         out.append(contentsOf: #","response_body_truncated":"#.utf8)
         out.append(contentsOf: (response.truncated ? "true" : "false").utf8)
         if let traceID { Self.appendField("trace_id", traceID, to: &out) }
+        if let source { Self.appendField("source", source, to: &out) }
+        if let file { Self.appendField("file", file, to: &out) }
         out.append(UInt8(ascii: "}"))
     }
 
@@ -170,6 +173,8 @@ extension DeliveryAttemptRecord {
             case ("response_body", .string(let text)): record.response.text = text
             case ("response_body_truncated", .bool(let flag)): record.response.truncated = flag
             case ("trace_id", .string(let text)): record.traceID = text
+            case ("source", .string(let text)): record.source = text
+            case ("file", .string(let text)): record.file = text
             default: break
             }
         }

@@ -25,6 +25,10 @@ public struct DeliveryAttemptRecord: Sendable, Equatable {
     public var response: ResponseExcerpt
     /// The W3C trace id the request carried in its `traceparent` (see `trace_field`), if any.
     public var traceID: String? = nil
+    /// The source the event came from, when the config names its sources (`source:` as a list).
+    public var source: String? = nil
+    /// The file the event was read from, for a source that is a glob of files.
+    public var file: String? = nil
 
     public init(
         sequence: UInt64 = 0, time: Int64, deliveryID: String, eventID: String, eventType: String, route: String,

@@ -1,0 +1,105 @@
+import HeraldSource
+
+extension ConfigDecoder {
+    static let sourceKeys = ["name", "file", "stdin", "start_at", "type_field", "id_field", "max_line_bytes", "drain_timeout",
+                             "max_open_files", "release_after"]
+
+    /// `source:` as one mapping (named `default` unless it says otherwise) or as a list of named
+    /// sources read at once. Stdin stays alone: its end ends the run.
+    func decodeSources(_ node: YAMLNode) -> (list: [SourceConfig], listed: Bool)? {
+        guard case .sequence(let items) = node.kind else {
+            return decodeSource(node, named: false).map { ([$0], false) }
+        }
+        guard !items.isEmpty else {
+            reader.error("'source' as a list needs at least one source", at: node.mark)
+            return nil
+        }
+        let decoded = items.map { decodeSource($0, named: true) }
+        var names: [String: SourceMark] = [:]
+        var patterns: [String: String] = [:]
+        for (item, source) in zip(items, decoded) {
+            guard let source else { continue }
+            if let first = names[source.name] {
+                reader.error("source name '\(source.name)' is used twice (first at line \(first.line))", at: item.mark)
+            }
+            names[source.name] = names[source.name] ?? item.mark
+            if let pattern = source.filePattern {
+                if let other = patterns[pattern] {
+                    reader.error("sources '\(other)' and '\(source.name)' read the same files ('\(pattern)')", at: item.mark)
+                }
+                patterns[pattern] = patterns[pattern] ?? source.name
+            }
+        }
+        if items.count > 1, let index = decoded.firstIndex(where: { $0?.input == .stdin }) {
+            reader.error("'stdin' must be the only source: its end of input ends the run", at: items[index].mark)
+        }
+        let list = decoded.compactMap { $0 }
+        guard list.count == items.count else { return nil }
+        return (list, true)
+    }
+
+    private func decodeSource(_ node: YAMLNode, named: Bool) -> SourceConfig? {
+        let what = named ? "each source" : "'source'"
+        guard let fields = reader.fields(node, of: what, allowed: Self.sourceKeys, required: named ? ["name"] : []) else { return nil }
+        var name = SourceConfig.defaultName
+        if let node = fields["name"], let text = reader.string(node, "'source.name'") {
+            if text.isEmpty || text.utf8.count > 64 || !text.utf8.allSatisfy(Self.isNameByte) {
+                reader.error("a source name must be 1 to 64 letters, digits, '_', '-' or '.', found '\(text)'", at: node.mark)
+            }
+            name = text
+        }
+        var input: SourceConfig.Input?
+        let file = fields["file"].flatMap { reader.string($0, "'source.file'") }
+        let stdin = fields["stdin"].flatMap { reader.bool($0, "'source.stdin'") } ?? false
+        switch (file, stdin) {
+        case (let path?, false):
+            if path.isEmpty { break }
+            let resolved = reader.resolvedPath(path)
+            if FileGlob.hasWildcards(resolved), !FileGlob(resolved).isSupported {
+                reader.error("'source.file' may have wildcards in the file name only, not in its directory: '\(path)'", at: fields["file"]?.mark)
+            }
+            input = .file(resolved)
+        case (nil, true): input = .stdin
+        case (_?, true): reader.error("\(what) takes either 'file' or 'stdin: true', not both", at: fields.mark)
+        case (nil, false):
+            if fields["file"] == nil { reader.error("\(what) needs 'file: PATH' or 'stdin: true'", at: fields.mark) }
+        }
+        var startAt = SourceConfig.StartAt.beginning
+        if let node = fields["start_at"], let text = reader.string(node, "'start_at'") {
+            if let value = SourceConfig.StartAt(rawValue: text) {
+                startAt = value
+            } else {
+                reader.error("'start_at' must be 'beginning' or 'end', found '\(text)'", at: node.mark,
+                             suggestion: Suggestion.closest(to: text, in: ["beginning", "end"]).map { "did you mean '\($0)'?" })
+            }
+        }
+        let typeField = fields["type_field"].map { reader.fieldPath($0, "'type_field'") } ?? FieldPath("type")
+        let idField = fields["id_field"].map { reader.fieldPath($0, "'id_field'") } ?? FieldPath("id")
+        for (key, path) in [("type_field", typeField), ("id_field", idField)] where path?.metadata != nil {
+            reader.error("'\(key)' must name a field of the event, not metadata", at: fields[key]?.mark)
+        }
+        let maxLine = fields["max_line_bytes"].map { reader.byteSize($0, "'max_line_bytes'") } ?? Int64(1 << 20)
+        let drain = fields["drain_timeout"].map { reader.duration($0, "'drain_timeout'") } ?? .seconds(30)
+        let maxOpen = fields["max_open_files"].map { reader.int($0, "'max_open_files'", in: 1...4096) } ?? 64
+        let release = fields["release_after"].map { reader.duration($0, "'release_after'") } ?? .seconds(300)
+        guard let input, let typeField, let idField, let maxLine, let drain, let maxOpen, let release else { return nil }
+        if maxLine < 64 || maxLine > 256 << 20 {
+            reader.error("'max_line_bytes' must be between 64 bytes and 256MiB", at: fields["max_line_bytes"]?.mark)
+        }
+        if release < .seconds(1) { reader.error("'release_after' must be at least 1s", at: fields["release_after"]?.mark) }
+        if input == .stdin {
+            for key in ["max_open_files", "release_after"] where fields[key] != nil {
+                reader.error("'\(key)' applies to file sources, not stdin", at: fields.keyMarks[key])
+            }
+        }
+        var source = SourceConfig(name: name, input: input, startAt: startAt, typeField: typeField, idField: idField,
+                                  maxLineBytes: Int(maxLine), drainTimeout: drain)
+        source.maxOpenFiles = maxOpen
+        source.releaseAfter = release
+        return source
+    }
+
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x5F || byte == 0x2D || byte == 0x2E
+    }
+}

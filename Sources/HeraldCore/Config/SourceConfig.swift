@@ -1,0 +1,53 @@
+import HeraldSource
+
+/// One source of events: a file (or a glob of files) or stdin.
+public struct SourceConfig: Sendable, Equatable {
+    public enum Input: Sendable, Equatable {
+        /// A path, or a glob whose wildcards (`*`, `?`, `[…]`) are in the file name only.
+        case file(String)
+        case stdin
+    }
+
+    public enum StartAt: String, Sendable, Equatable {
+        case beginning
+        case end
+    }
+
+    /// The name events carry as `$source`; `default` for a single source without one.
+    public var name: String
+    public var input: Input
+    /// Where a first run (no checkpoint yet) starts reading a file that exists at start-up.
+    public var startAt: StartAt
+    public var typeField: FieldPath
+    public var idField: FieldPath
+    public var maxLineBytes: Int
+    /// With `stdin`, how long to keep delivering after end of input before exiting.
+    public var drainTimeout: Duration
+    /// A glob's files read at once; the rest wait for one to go idle.
+    public var maxOpenFiles: Int = 64
+    /// How long a glob's file may be gone (deleted, not rotated) before it is released and its
+    /// checkpoint removed.
+    public var releaseAfter: Duration = .seconds(300)
+
+    public init(name: String = Self.defaultName, input: Input, startAt: StartAt = .beginning, typeField: FieldPath = FieldPath("type")!,
+                idField: FieldPath = FieldPath("id")!, maxLineBytes: Int = 1 << 20, drainTimeout: Duration = .seconds(30)) {
+        self.name = name
+        self.input = input
+        self.startAt = startAt
+        self.typeField = typeField
+        self.idField = idField
+        self.maxLineBytes = maxLineBytes
+        self.drainTimeout = drainTimeout
+    }
+
+    public static let defaultName = "default"
+
+    /// The file pattern, for file sources.
+    public var filePattern: String? {
+        if case .file(let pattern) = input { return pattern }
+        return nil
+    }
+
+    /// A file source whose path has wildcards: files are discovered, each with its own checkpoint.
+    public var isGlob: Bool { filePattern.map { FileGlob.hasWildcards($0) } ?? false }
+}
