@@ -9,6 +9,8 @@ public struct AdminReply: Sendable, Equatable {
     public var allow: String?
     /// Set on 401: the `WWW-Authenticate` challenge.
     public var wwwAuthenticate: String?
+    /// Set on 429 and 503 from HTTP ingest: seconds before trying again.
+    public var retryAfter: Int?
 
     public init(status: Int, contentType: String, body: [UInt8], allow: String? = nil) {
         self.status = status

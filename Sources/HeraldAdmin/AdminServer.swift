@@ -10,26 +10,61 @@ import ServiceLifecycle
 /// service of the sidecar's group (``run()``) or around a piece of work (``serve(while:)``),
 /// within ``AdminLimits``: a connection cap, idle and request timeouts, a small request head.
 public struct AdminServer: Service {
-    public struct StartError: Error, CustomStringConvertible {
-        public var description: String
-    }
+    public typealias StartError = ListenerStartError
 
-    let host: String
-    let port: Int
-    let routes: AdminRoutes
-    let limits: AdminLimits
-    let logger: Logger
+    let listener: LimitedListener<AdminResponder>
 
     public init(host: String, port: Int, routes: AdminRoutes, limits: AdminLimits = AdminLimits(), logger: Logger) {
-        self.host = host
-        self.port = port
-        self.routes = routes
-        self.limits = limits
-        self.logger = logger
+        listener = LimitedListener(host: host, port: port, responder: AdminResponder(routes: routes), limits: limits,
+                                   setting: "admin.listen", listening: "admin API listening", logger: logger)
     }
 
     /// Listens until graceful shutdown of the group it runs in. Throws ``StartError`` when the
     /// address cannot be bound, which shuts the sidecar's group down.
+    public func run() async throws {
+        try await listener.run()
+    }
+
+    /// Listens, runs `work`, then stops listening (see ``LimitedListener/serve(while:)``).
+    public func serve(while work: () async throws -> Void) async throws {
+        try await listener.serve(while: work)
+    }
+}
+
+/// The address of a listener could not be bound (in use, not local, no permission).
+public struct ListenerStartError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// A Hummingbird HTTP/1.1 listener within ``AdminLimits``: what the admin API and HTTP ingest
+/// both listen with.
+public struct LimitedListener<Responder: HTTPResponder>: Service where Responder.Context == BasicRequestContext {
+    public typealias StartError = ListenerStartError
+
+    let host: String
+    let port: Int
+    let responder: Responder
+    let limits: AdminLimits
+    /// The config key of the address, for the error when it cannot be bound.
+    let setting: String
+    /// Logged once listening.
+    let listening: Logger.Message
+    /// How long requests in flight may finish once the listener is told to stop.
+    var shutdownGrace: Duration = .seconds(1)
+    let logger: Logger
+
+    init(host: String, port: Int, responder: Responder, limits: AdminLimits, setting: String, listening: Logger.Message,
+         shutdownGrace: Duration = .seconds(1), logger: Logger) {
+        self.host = host
+        self.port = port
+        self.responder = responder
+        self.limits = limits
+        self.setting = setting
+        self.listening = listening
+        self.shutdownGrace = shutdownGrace
+        self.logger = logger
+    }
+
     public func run() async throws {
         try await serve {
             // Cancellation ends the wait as well: either way the listener stops.
@@ -37,16 +72,16 @@ public struct AdminServer: Service {
         }
     }
 
-    /// Listens, runs `work`, then stops listening: requests in flight get up to a second to
-    /// finish, so the listener never holds up shutdown. Throws ``StartError`` without running
+    /// Listens, runs `work`, then stops listening: requests in flight get up to `shutdownGrace`
+    /// to finish, so the listener never holds up shutdown. Throws ``StartError`` without running
     /// `work` when the address cannot be bound.
     public func serve(while work: () async throws -> Void) async throws {
-        let (listening, listened) = AsyncStream<Void>.makeStream()
+        let (listeningStream, listened) = AsyncStream<Void>.makeStream()
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)
         let gate = ConnectionGate(limit: limits.maxConnections)
         let app = Application(
-            responder: AdminResponder(routes: routes),
+            responder: responder,
             server: .admin(limits: limits, gate: gate),
             configuration: ApplicationConfiguration(
                 address: .hostname(host, port: port), serverName: nil,
@@ -61,14 +96,14 @@ public struct AdminServer: Service {
         )
         // No signals: the sidecar handles those, and stops the listener by returning from `work`.
         var configuration = ServiceGroupConfiguration(services: [app], logger: quiet)
-        configuration.maximumGracefulShutdownDuration = .seconds(1)
+        configuration.maximumGracefulShutdownDuration = shutdownGrace
         let server = ServiceGroup(configuration: configuration)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 defer { listened.finish() }
                 try await server.run()
             }
-            guard await listening.first(where: { _ in true }) != nil else {
+            guard await listeningStream.first(where: { _ in true }) != nil else {
                 // The server ended before listening: its error says why (an address in use, say).
                 let reason: String
                 do {
@@ -77,9 +112,9 @@ public struct AdminServer: Service {
                 } catch {
                     reason = "\(error)"
                 }
-                throw StartError(description: "cannot listen on \(host):\(port) (admin.listen): \(reason)")
+                throw StartError(description: "cannot listen on \(host):\(port) (\(setting)): \(reason)")
             }
-            logger.info("admin API listening", metadata: ["address": "\(host):\(port)"])
+            logger.info(listening, metadata: ["address": "\(host):\(port)"])
             do {
                 try await work()
             } catch {
@@ -92,11 +127,11 @@ public struct AdminServer: Service {
 }
 
 /// Hands each request to ``AdminRoutes`` and writes its reply.
-struct AdminResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+public struct AdminResponder: HTTPResponder {
+    public typealias Context = BasicRequestContext
     let routes: AdminRoutes
 
-    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+    public func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
         let reply = await routes.reply(
             method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
             authorization: request.headers[.authorization])
@@ -104,6 +139,7 @@ struct AdminResponder: HTTPResponder {
         headers[.contentType] = reply.contentType
         if let allow = reply.allow { headers[.allow] = allow }
         if let challenge = reply.wwwAuthenticate { headers[.wwwAuthenticate] = challenge }
+        if let seconds = reply.retryAfter { headers[.retryAfter] = String(seconds) }
         return Response(status: HTTPResponse.Status(code: reply.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))
     }
 }

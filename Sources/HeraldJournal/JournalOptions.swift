@@ -21,6 +21,10 @@ public struct JournalOptions: Sendable {
     /// for tools and tests). The sidecar sets it false: it queues ``JournalRecovery/pending``
     /// and reads each delivery back before its turn, so a large backlog is not held in memory.
     public var recoverPayloads = true
+    /// How many of the last enqueued delivery ids recovery remembers, settled or not
+    /// (``JournalRecovery/recentEnqueued``): a client that resends after a lost answer is told
+    /// apart from new events across a restart. 0 keeps none.
+    public var recentEnqueuedIDs = 0
 
     /// Where recovery copies a damaged segment before it reads past the damage (default: a
     /// `quarantine` folder beside the journal's). Never deleted by Herald.

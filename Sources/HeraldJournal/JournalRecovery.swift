@@ -42,4 +42,6 @@ public struct JournalRecovery: Sendable {
     /// The furthest journaled line of each file records name (one entry per file): what
     /// ``furthestSource`` is for the newest file, for every file of every source.
     public var furthestByFile: [SourcePosition] = []
+    /// The last ``JournalOptions/recentEnqueuedIDs`` delivery ids enqueued, settled or not.
+    public var recentEnqueued = RecentIDs(capacity: 0)
 }

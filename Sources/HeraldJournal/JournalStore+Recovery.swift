@@ -35,6 +35,8 @@ extension JournalStore {
         var furthestAt = Int64.min
         // The furthest line of every file (several sources, or a glob's files, interleave).
         var furthestByFile: [SourcePosition] = []
+        // The ids enqueued last, settled or not, for sources whose clients resend (HTTP ingest).
+        var recent = RecentIDs(capacity: options.recentEnqueuedIDs)
         func noteFurthest(_ source: SourcePosition) {
             if let last = furthestByFile.indices.last, furthestByFile[last].sameFile(as: source) {
                 if source.end > furthestByFile[last].end { furthestByFile[last] = source }
@@ -100,6 +102,7 @@ extension JournalStore {
                     case .record(let record, let length):
                         recordsRead += 1
                         largestBody = max(largestBody, length)
+                        if recent.capacity > 0, case .enqueue(let id, _, _, _, _, _, _, _) = record { recent.insert(id) }
                         if case .enqueue(_, _, let enqueuedAt, _, _, _, _, let source?) = record {
                             noteFurthest(source)
                             if let known = furthest, known.sameFile(as: source) {
@@ -158,7 +161,7 @@ extension JournalStore {
             pending: pending, deliveries: options.recoverPayloads ? fullDeliveries(pending) : [],
             truncatedTail: truncatedTail, damage: damage, quarantined: quarantined, segmentsRead: numbers.count,
             recordsRead: recordsRead, sourceGaps: gaps, settledAfterDamage: settledAfterDamage, furthestSource: furthest,
-            furthestByFile: furthestByFile)
+            furthestByFile: furthestByFile, recentEnqueued: recent)
     }
 
     /// A segment written by a newer Herald stops start-up before anything is read or changed:

@@ -42,11 +42,12 @@ struct RunCommand: AsyncParsableCommand {
                 let routes = AdminRoutes(registry: registry, readiness: sidecar.readiness,
                                          deliveries: config.deliveryLog.enabled ? deliveryLogQuery(directory: config.deliveryLogDirectory) : nil,
                                          token: admin.token.map(AdminToken.init))
-                try await sidecar.run(alongside: [AdminServer(host: admin.host, port: admin.port, routes: routes, logger: logger)])
+                try await sidecar.run(alongside: [AdminServer(host: admin.host, port: admin.port, routes: routes, logger: logger)],
+                                      ingestListener: { IngestServer(sink: $0, logger: logger) })
             } else {
-                try await sidecar.run()
+                try await sidecar.run(ingestListener: { IngestServer(sink: $0, logger: logger) })
             }
-        } catch let error as AdminServer.StartError {
+        } catch let error as ListenerStartError {
             logger.critical("\(error)")
             throw ExitCode(ExitStatus.runtime)
         } catch let error as JournalError where error.code == .locked {

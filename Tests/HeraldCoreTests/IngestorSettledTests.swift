@@ -57,7 +57,7 @@ struct IngestorSettledTests {
         // The dispatcher's note of "settled" becomes visible only once the journal has been asked,
         // as when the settlement lands between the two.
         let enqueued = try await ingestor.ingest(batch(["pending", "settled", "lost"]), from: origin, reread: &none, settled: {
-            asked.load(ordering: .sequentiallyConsistent) ? [delivery("settled")] : []
+            asked.load(ordering: .sequentiallyConsistent) && $0 == delivery("settled")
         })
         let readBack = asked.load(ordering: .sequentiallyConsistent)
         #expect(readBack, "the pending delivery's payload was read back")

@@ -1,7 +1,7 @@
 import HeraldSource
 
 extension ConfigDecoder {
-    static let sourceKeys = ["name", "file", "stdin", "start_at", "type_field", "id_field", "max_line_bytes", "drain_timeout",
+    static let sourceKeys = ["name", "file", "stdin", "http", "start_at", "type_field", "id_field", "max_line_bytes", "drain_timeout",
                              "max_open_files", "release_after"]
 
     /// `source:` as one mapping (named `default` unless it says otherwise) or as a list of named
@@ -17,12 +17,20 @@ extension ConfigDecoder {
         let decoded = items.map { decodeSource($0, named: true) }
         var names: [String: SourceMark] = [:]
         var patterns: [String: String] = [:]
+        var listens: [String: String] = [:]
         for (item, source) in zip(items, decoded) {
             guard let source else { continue }
             if let first = names[source.name] {
                 reader.error("source name '\(source.name)' is used twice (first at line \(first.line))", at: item.mark)
             }
             names[source.name] = names[source.name] ?? item.mark
+            if case .http(let http) = source.input {
+                let address = "\(http.host):\(http.port)"
+                if let other = listens[address] {
+                    reader.error("sources '\(other)' and '\(source.name)' both listen on \(address)", at: item.mark)
+                }
+                listens[address] = listens[address] ?? source.name
+            }
             if let pattern = source.filePattern {
                 if let other = patterns[pattern] {
                     reader.error("sources '\(other)' and '\(source.name)' read the same files ('\(pattern)')", at: item.mark)
@@ -51,7 +59,15 @@ extension ConfigDecoder {
         var input: SourceConfig.Input?
         let file = fields["file"].flatMap { reader.string($0, "'source.file'") }
         let stdin = fields["stdin"].flatMap { reader.bool($0, "'source.stdin'") } ?? false
+        let inputs = [fields["file"] != nil, stdin, fields["http"] != nil].filter { $0 }.count
+        if inputs > 1 {
+            reader.error("\(what) takes one of 'file', 'stdin: true' and 'http', not several", at: fields.mark)
+        } else if let node = fields["http"] {
+            input = decodeHTTPIngest(node).map(SourceConfig.Input.http)
+        }
         switch (file, stdin) {
+        case _ where inputs != 1 || fields["http"] != nil:
+            if inputs == 0 { reader.error("\(what) needs 'file: PATH', 'stdin: true' or 'http: { listen: HOST:PORT }'", at: fields.mark) }
         case (let path?, false):
             if path.isEmpty { break }
             let resolved = reader.resolvedPath(path)
@@ -60,9 +76,7 @@ extension ConfigDecoder {
             }
             input = .file(resolved)
         case (nil, true): input = .stdin
-        case (_?, true): reader.error("\(what) takes either 'file' or 'stdin: true', not both", at: fields.mark)
-        case (nil, false):
-            if fields["file"] == nil { reader.error("\(what) needs 'file: PATH' or 'stdin: true'", at: fields.mark) }
+        default: break
         }
         var startAt = SourceConfig.StartAt.beginning
         if let node = fields["start_at"], let text = reader.string(node, "'start_at'") {
@@ -87,9 +101,9 @@ extension ConfigDecoder {
             reader.error("'max_line_bytes' must be between 64 bytes and 256MiB", at: fields["max_line_bytes"]?.mark)
         }
         if release < .seconds(1) { reader.error("'release_after' must be at least 1s", at: fields["release_after"]?.mark) }
-        if input == .stdin {
+        if case .file = input {} else {
             for key in ["max_open_files", "release_after"] where fields[key] != nil {
-                reader.error("'\(key)' applies to file sources, not stdin", at: fields.keyMarks[key])
+                reader.error("'\(key)' applies to file sources, not \(input == .stdin ? "stdin" : "http")", at: fields.keyMarks[key])
             }
         }
         var source = SourceConfig(name: name, input: input, startAt: startAt, typeField: typeField, idField: idField,
@@ -97,6 +111,24 @@ extension ConfigDecoder {
         source.maxOpenFiles = maxOpen
         source.releaseAfter = release
         return source
+    }
+
+    private func decodeHTTPIngest(_ node: YAMLNode) -> HTTPIngestConfig? {
+        let keys = ["listen", "max_body", "max_concurrent_requests"] + Self.adminTokenKeys
+        guard let fields = reader.fields(node, of: "'source.http'", allowed: keys, required: ["listen"]),
+            let listen = fields["listen"], let text = reader.string(listen, "'source.http.listen'"),
+            let (host, port) = listenAddress(text, what: "source.http.listen", example: "127.0.0.1:9902", at: listen.mark)
+        else { return nil }
+        guard case .some(let token) = decodeAdminToken(fields, what: "source.http") else { return nil }
+        var config = HTTPIngestConfig(host: host, port: port, token: token)
+        if let node = fields["max_body"], let size = reader.byteSize(node, "'source.http.max_body'") {
+            if size < 1024 || size > 1 << 30 { reader.error("'source.http.max_body' must be between 1KiB and 1GiB", at: node.mark) }
+            config.maxBody = Int(clamping: size)
+        }
+        if let node = fields["max_concurrent_requests"], let count = reader.int(node, "'source.http.max_concurrent_requests'", in: 1...4096) {
+            config.maxConcurrentRequests = count
+        }
+        return config
     }
 
     private static func isNameByte(_ byte: UInt8) -> Bool {

@@ -57,13 +57,19 @@ struct ConfigDecoder {
         guard let fields = reader.fields(node, of: "'admin'", allowed: ["listen"] + Self.adminTokenKeys, required: ["listen"]),
             let listen = fields["listen"], let text = reader.string(listen, "'admin.listen'")
         else { return nil }
+        guard let (host, port) = listenAddress(text, what: "admin.listen", example: "127.0.0.1:9901", at: listen.mark) else { return nil }
+        guard case .some(let token) = decodeAdminToken(fields) else { return nil }
+        return AdminConfig(host: host, port: port, token: token)
+    }
+
+    /// `HOST:PORT` (`[::1]:PORT` for IPv6; an empty host is 127.0.0.1).
+    func listenAddress(_ text: String, what: String, example: String, at mark: SourceMark?) -> (String, Int)? {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
-            reader.error("'admin.listen' must be HOST:PORT such as 127.0.0.1:9901 (port 1 to 65535), found '\(text)'", at: listen.mark)
+            reader.error("'\(what)' must be HOST:PORT such as \(example) (port 1 to 65535), found '\(text)'", at: mark)
             return nil
         }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard case .some(let token) = decodeAdminToken(fields) else { return nil }
-        return AdminConfig(host: host.isEmpty ? "127.0.0.1" : host, port: port, token: token)
+        return (host.isEmpty ? "127.0.0.1" : host, port)
     }
 }

@@ -16,6 +16,10 @@ public enum ConfigWarnings {
                 warnings.append("endpoint '\(endpoint.name)': allow_private is on: events can make Herald connect to internal addresses (loopback, private ranges, cloud metadata) among its allowed_hosts")
             }
         }
+        for source in config.sources {
+            guard case .http(let http) = source.input, !http.isLoopback, http.token == nil else { continue }
+            warnings.append("source '\(source.name)' listens on \(http.host):\(http.port), not a loopback address, without a token: anyone who can reach the port can send events that Herald signs and delivers; set source.http.token_file or listen on 127.0.0.1")
+        }
         if let admin = config.admin, !admin.isLoopback, admin.token == nil {
             warnings.append("admin.listen \(admin.host):\(admin.port) is not a loopback address and has no token: anyone who can reach the port reads /metrics and /deliveries (event ids, types, receivers' answers); set admin.token_file (probes on /healthz and /readyz need no token) or listen on 127.0.0.1")
         }

@@ -6,6 +6,8 @@ public struct SourceConfig: Sendable, Equatable {
         /// A path, or a glob whose wildcards (`*`, `?`, `[…]`) are in the file name only.
         case file(String)
         case stdin
+        /// `POST /events` on a listener of Herald's own.
+        case http(HTTPIngestConfig)
     }
 
     public enum StartAt: String, Sendable, Equatable {
@@ -50,4 +52,28 @@ public struct SourceConfig: Sendable, Equatable {
 
     /// A file source whose path has wildcards: files are discovered, each with its own checkpoint.
     public var isGlob: Bool { filePattern.map { FileGlob.hasWildcards($0) } ?? false }
+}
+
+/// An HTTP ingest source: `POST /events` with JSON or NDJSON, answered once journaled.
+public struct HTTPIngestConfig: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    /// The bearer token every request needs (`token` or `token_file`); nil leaves it open, which
+    /// `check` warns of on an address other hosts can reach.
+    public var token: String?
+    /// The largest request body accepted; a larger one is answered `413`.
+    public var maxBody: Int
+    /// Requests journaling at once; one more is answered `429` with `Retry-After`.
+    public var maxConcurrentRequests: Int
+
+    public init(host: String, port: Int, token: String? = nil, maxBody: Int = 10 << 20, maxConcurrentRequests: Int = 64) {
+        self.host = host
+        self.port = port
+        self.token = token
+        self.maxBody = maxBody
+        self.maxConcurrentRequests = maxConcurrentRequests
+    }
+
+    /// True when only this host can connect (as for ``AdminConfig/isLoopback``).
+    public var isLoopback: Bool { AdminConfig(host: host, port: port).isLoopback }
 }

@@ -84,8 +84,8 @@ public final class Dispatcher: Sendable {
     /// Starts noting settled ids (see `settledWhileRecovering`).
     public func recordSettlements() { settledWhileRecovering.withLock { $0 = [] } }
 
-    /// The ids settled since ``recordSettlements()``.
-    public func recordedSettlements() -> Set<String> { settledWhileRecovering.withLock { $0 ?? [] } }
+    /// Whether `id` was settled since ``recordSettlements()``.
+    public func settledWhileRecording(_ id: String) -> Bool { settledWhileRecovering.withLock { $0?.contains(id) ?? false } }
 
     public func stopRecordingSettlements() { settledWhileRecovering.withLock { $0 = nil } }
 

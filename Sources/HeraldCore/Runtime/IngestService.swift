@@ -49,6 +49,11 @@ struct IngestService: Service {
             throw error
         }
         if Task.isShuttingDownGracefully || Task.isCancelled { return stopping() }
+        guard readers.contains(where: { if case .stream = $0 { true } else { false } }) else {
+            // Files are followed for good and HTTP is served by its listener: nothing ends by itself.
+            try? await gracefulShutdown()
+            return stopping()
+        }
         logger.info("end of input; delivering what is pending", metadata: ["drain_timeout": "\(ConfigDuration.format(drainTimeout))"])
         _ = await cancelWhenGracefulShutdown { [dispatcher, drainTimeout] in await dispatcher.waitUntilDrained(timeout: drainTimeout) }
         if Task.isShuttingDownGracefully { stopping() }

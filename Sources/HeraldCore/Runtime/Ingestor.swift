@@ -38,13 +38,22 @@ struct Ingestor: Sendable {
         }
     }
 
-    /// `settled`: deliveries known to be settled although the journal does not hold them (a re-read
-    /// after journal damage): not enqueued again. It is asked after the journal is, so that a
-    /// delivery settled between the two (noted before it leaves the journal) is still seen. `file`: the file the lines are from, when the
-    /// batch has no checkpoint to say so. Returns how many deliveries were journaled.
+    /// `settled`: tells deliveries known to be settled although the journal does not hold them (a
+    /// re-read after journal damage; an event a client sent again): not enqueued again. It is
+    /// asked after the journal is, so that a delivery settled between the two (noted before it
+    /// leaves the journal) is still seen. `file`: the file the lines are from, when the batch has
+    /// no checkpoint to say so. Returns how many deliveries were journaled.
     @discardableResult
-    func ingest(_ batch: LineBatch, from origin: IngestOrigin, reread: inout RereadGuard, settled: () -> Set<String> = { [] },
+    func ingest(_ batch: LineBatch, from origin: IngestOrigin, reread: inout RereadGuard, settled: (String) -> Bool = { _ in false },
                 file: SourceFileStamp? = nil) async throws -> Int {
+        try await ingestReporting(batch, from: origin, reread: &reread, settled: settled, file: file).stored
+    }
+
+    /// ``ingest(_:from:reread:settled:file:)`` with what became of each line: what HTTP ingest
+    /// answers. `keepIDs`: list the deliveries journaled in the report.
+    func ingestReporting(_ batch: LineBatch, from origin: IngestOrigin, reread: inout RereadGuard, settled: (String) -> Bool = { _ in false },
+                         file: SourceFileStamp? = nil, keepIDs: Bool = false) async throws -> IngestReport {
+        var report = IngestReport()
         let enqueuedAt = now()
         // Each delivery records where its line is, so that a damaged record can be read again.
         let file = file ?? batch.checkpoint.map(SourceFileStamp.init(checkpoint:))
@@ -63,6 +72,7 @@ struct Ingestor: Sendable {
             switch decoder.decode(Array(line.bytes), lineNumber: line.lineNumber, totalLength: line.oversized) {
             case .failure(let rejection):
                 rejected[rejection.reason.rawValue, default: 0] += 1
+                report.rejected.append(IngestReport.Rejected(line: line.lineNumber, reason: rejection.reason.rawValue, message: rejection.message))
                 logger.warning("rejected input line", metadata: [
                     "line": "\(line.lineNumber.map(String.init) ?? "?")", "reason": "\(rejection.reason.rawValue)", "error": "\(rejection.message)",
                 ])
@@ -99,13 +109,13 @@ struct Ingestor: Sendable {
         // is skipped while its first copy is pending. A read that fails counts as unknown.
         let unseen = reread.fresh(deliveries)
         let known = Set(await journal.read(unseen.map(\.id)).compactMap { $0.delivery?.id })
-        let settled = settled()
         var seen = Set<String>()
-        let fresh = unseen.filter { !known.contains($0.id) && !settled.contains($0.id) && seen.insert($0.id).inserted }
+        let fresh = unseen.filter { !known.contains($0.id) && !settled($0.id) && seen.insert($0.id).inserted }
         let (stored, refused) = try await journal(fresh, lines: lineOf)
-        if refused > 0 {
-            rejected[EventRejection.Reason.unjournalable.rawValue, default: 0] += refused
-            routed -= refused
+        if !refused.isEmpty {
+            rejected[EventRejection.Reason.unjournalable.rawValue, default: 0] += refused.count
+            routed -= refused.count
+            report.rejected += refused
         }
         stats.ingested(.init(lines: lines, routed: routed, unrouted: unrouted, enqueued: stored.count,
                              duplicates: deliveries.count - fresh.count, rejected: rejected))
@@ -113,7 +123,12 @@ struct Ingestor: Sendable {
         // start recovers its deliveries, and its re-read lines are known to the re-read guard.
         if let checkpoint = batch.checkpoint, let store = origin.checkpoints { try await saveCheckpointDurably(checkpoint, in: store) }
         dispatcher.submit(stored)
-        return stored.count
+        report.lines = lines
+        report.stored = stored.count
+        report.duplicates = deliveries.count - fresh.count
+        report.unrouted = unrouted
+        if keepIDs { report.journaled = stored.map(\.id) }
+        return report
     }
 
     /// Journals `deliveries` durably. When the journal refuses them for a reason retrying cannot
@@ -121,13 +136,13 @@ struct Ingestor: Sendable {
     /// their own and a line still refused is rejected with the reason — logged, counted, and left
     /// behind by the checkpoint — so one line never holds the source. Returns what was journaled
     /// and how many lines were rejected.
-    private func journal(_ deliveries: [PendingDelivery], lines: [String: Int?]) async throws -> (stored: [PendingDelivery], refused: Int) {
+    private func journal(_ deliveries: [PendingDelivery], lines: [String: Int?]) async throws -> (stored: [PendingDelivery], refused: [IngestReport.Rejected]) {
         do {
             try await appendDurably(deliveries.map(JournalRecord.enqueue))
-            return (deliveries, 0)
+            return (deliveries, [])
         } catch let error as JournalError where error.code == .invalidArgument {
             var stored: [PendingDelivery] = []
-            var refused = 0
+            var refused: [IngestReport.Rejected] = []
             var groups: [(line: Int?, deliveries: [PendingDelivery])] = []
             for delivery in deliveries {
                 let line = lines[delivery.id] ?? nil
@@ -142,7 +157,8 @@ struct Ingestor: Sendable {
                     try await appendDurably(group.deliveries.map(JournalRecord.enqueue))
                     stored.append(contentsOf: group.deliveries)
                 } catch let error as JournalError where error.code == .invalidArgument {
-                    refused += 1
+                    refused.append(IngestReport.Rejected(line: group.line, reason: EventRejection.Reason.unjournalable.rawValue,
+                                                         message: "the journal cannot store its deliveries: \(error.message)"))
                     logger.warning("rejected input line", metadata: [
                         "line": "\(group.line.map(String.init) ?? "?")", "reason": "\(EventRejection.Reason.unjournalable.rawValue)",
                         "event_id": "\(group.deliveries[0].eventID)", "error": "the journal cannot store its deliveries: \(error.message)",

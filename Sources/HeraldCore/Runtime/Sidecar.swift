@@ -42,7 +42,9 @@ public final class Sidecar: Sendable {
     /// Lines read and journaled together (one journal sync each).
     static let batchLines = 1024
 
-    public func run(alongside leading: [any Service] = []) async throws {
+    /// `ingestListener`: the HTTP listener for an `http` source (Herald's is Hummingbird's, in
+    /// HeraldAdmin), serving the sink it is given until graceful shutdown.
+    public func run(alongside leading: [any Service] = [], ingestListener: (@Sendable (HTTPIngestSink) -> any Service)? = nil) async throws {
         // Trapped first, before recovery (seconds with a large backlog) and before deliveries
         // start: a SIGTERM at any moment from here on shuts down gracefully, none is lost in the
         // gap before the group would register its own handlers.
@@ -55,6 +57,8 @@ public final class Sidecar: Sendable {
         // Payloads stay on disk at start-up: the dispatcher reads them back before their turn.
         var journalOptions = JournalOptions(maxBytes: config.journal.maxBytes)
         journalOptions.recoverPayloads = false
+        let listens = config.sources.contains { if case .http = $0.input { true } else { false } }
+        if listens { journalOptions.recentEnqueuedIDs = RecentDeliveries.capacity }
         journalOptions.quarantineDirectory = state.appendingPathComponent("quarantine").path
 
         journalOptions.countedBeside = { deadLetters.bytesStored }
@@ -103,6 +107,9 @@ public final class Sidecar: Sendable {
         var readers: [IngestService.Reader] = []
         var fileSets: [FileSetReader] = []
         var recoverable: [(pattern: String, origin: IngestOrigin)] = []
+        var sinks: [HTTPIngestSink] = []
+        let recentDeliveries = RecentDeliveries(recovery.recentEnqueued)
+        recovery.recentEnqueued = RecentIDs(capacity: 0)
         for (index, source) in config.sources.enumerated() {
             let limits = LineLimits(maxLineBytes: source.maxLineBytes, maxBatchLines: Self.batchLines)
             switch source.input {
@@ -118,6 +125,9 @@ public final class Sidecar: Sendable {
                 recoverable.append((pattern, IngestOrigin(sourceIndex: index, metadata: EventMetadata(source: source.name), stamped: config.sourcesListed)))
             case .stdin:
                 readers.append(.stream(StdinSource(limits: limits), IngestOrigin.first(of: config)))
+            case .http(let http):
+                let origin = IngestOrigin(sourceIndex: index, metadata: EventMetadata(source: source.name), stamped: config.sourcesListed)
+                sinks.append(HTTPIngestSink(source: source.name, config: http, ingestor: ingestor, origin: origin, recent: recentDeliveries))
             }
         }
         readiness.sources(files: config.sources.compactMap { source in
@@ -131,8 +141,8 @@ public final class Sidecar: Sendable {
                 let afterDamage = recovery.settledAfterDamage
                 // Each checkpoint bounds the read of a gap with no record after it.
                 let checkpoints = fileSets.flatMap { $0.savedCheckpoints() }
-                await recovering.run(SourceRecovery.plan(recovery.sourceGaps, checkpoints: checkpoints)) {
-                    afterDamage.union(dispatcher.recordedSettlements())
+                await recovering.run(SourceRecovery.plan(recovery.sourceGaps, checkpoints: checkpoints)) { id in
+                    afterDamage.contains(id) || dispatcher.settledWhileRecording(id)
                 }
             } else {
                 logger.error("cannot recover the deliveries of damaged journal stretches: the source is stdin, whose lines cannot be read again",
@@ -182,6 +192,11 @@ public final class Sidecar: Sendable {
                 "config": "\(config.path)", "state_dir": "\(config.stateDir)", "pending": "\(recoveredCount)",
                 "routes": "\(config.routes.count)", "endpoints": "\(config.endpoints.count)",
             ])))
+        // Last, so that they stop first: no request is taken once reading stops.
+        for sink in sinks {
+            guard let ingestListener else { throw SidecarError(description: "source '\(sink.source)' needs an HTTP listener, which this build of herald lacks") }
+            services.append(Self.configuration(ingestListener(sink)))
+        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, logger: logger))
         let shutdownOnSignal = Task {
             for await signal in terminations {
@@ -221,4 +236,9 @@ public final class Sidecar: Sendable {
     private static func configuration(_ service: any Service) -> ServiceGroupConfiguration.ServiceConfiguration {
         .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
     }
+}
+
+/// A start-up failure of the sidecar's own making (not a config error).
+public struct SidecarError: Error, CustomStringConvertible {
+    public var description: String
 }

@@ -76,7 +76,7 @@ struct SourceRecovery {
     /// Reads the plan's stretches again and ingests their lines; logs what was recovered and what
     /// was not, and counts both. Returns the deliveries enqueued again.
     @discardableResult
-    func run(_ plan: Plan, settled: @Sendable () -> Set<String>) async -> Int {
+    func run(_ plan: Plan, settled: @Sendable (String) -> Bool) async -> Int {
         var recovered = 0
         var unrecoverable = plan.unbounded.count
         for damage in plan.unbounded {
