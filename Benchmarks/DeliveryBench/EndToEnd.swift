@@ -8,6 +8,7 @@ enum Variant: String, CaseIterable {
     case log = "delivery log on, admin off"
     case all = "delivery log + admin + metrics on"
     case batched = "batch: { max_events: 100 } (JSON arrays), observability off"
+    case tenFiles = "the same events in 10 files read through one glob, observability off"
 
     /// Fields added to the endpoint.
     var endpointFields: String {
@@ -81,7 +82,9 @@ extension DeliveryBench {
         let folder = try temporaryFolder("e2e")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let (top, adminURL) = try observability(variant)
-        try heraldConfig(url: target, source: events.path, concurrency: 32, retry: "[1s, 5s]", endpoint: variant.endpointFields, top: top)
+        var source = events.path
+        if variant == .tenFiles { source = try splitIntoFiles(events.path, count: 10, in: folder + "/logs") + "/*.jsonl" }
+        try heraldConfig(url: target, source: source, concurrency: 32, retry: "[1s, 5s]", endpoint: variant.endpointFields, top: top)
             .write(toFile: folder + "/config.yaml", atomically: true, encoding: .utf8)
         guard await counter.mark() else { throw DeliveryWaitError.nginxSilent }
         let start = ContinuousClock.now
@@ -106,10 +109,22 @@ extension DeliveryBench {
         return HeraldRun(rate: Double(events.count) / seconds(elapsed), cpu: cpu, events: events.count, peakRSS: peak, delivered: delivered)
     }
 
+    /// The events file's lines dealt into `count` files of about equal size (contiguous runs).
+    static func splitIntoFiles(_ path: String, count: Int, in directory: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        let per = (lines.count + count - 1) / count
+        for index in 0..<count {
+            let part = lines[min(lines.count, index * per)..<min(lines.count, (index + 1) * per)]
+            try Data((part.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: "\(directory)/part-\(index).jsonl"))
+        }
+        return directory
+    }
+
     /// The top-level config lines of a variant and, with the admin listener on, its /metrics URL.
     static func observability(_ variant: Variant) throws -> (top: String, adminURL: String?) {
         switch variant {
-        case .off, .ordering, .batched:
+        case .off, .ordering, .batched, .tenFiles:
             return ("delivery_log: { enabled: false }", nil)
         case .log:
             return ("", nil)

@@ -135,11 +135,18 @@ public struct AdminResponder: HTTPResponder {
         let reply = await routes.reply(
             method: request.method.rawValue, path: request.uri.path, query: request.uri.query,
             authorization: request.headers[.authorization])
+        return reply.response
+    }
+}
+
+extension AdminReply {
+    /// The reply as Hummingbird writes it.
+    var response: Response {
         var headers = HTTPFields()
-        headers[.contentType] = reply.contentType
-        if let allow = reply.allow { headers[.allow] = allow }
-        if let challenge = reply.wwwAuthenticate { headers[.wwwAuthenticate] = challenge }
-        if let seconds = reply.retryAfter { headers[.retryAfter] = String(seconds) }
-        return Response(status: HTTPResponse.Status(code: reply.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))
+        headers[.contentType] = contentType
+        if let allow { headers[.allow] = allow }
+        if let wwwAuthenticate { headers[.wwwAuthenticate] = wwwAuthenticate }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: HTTPResponse.Status(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -29,13 +29,7 @@ public struct IngestResponder: HTTPResponder {
     let routes: IngestRoutes
 
     public func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
-        let reply = await answer(request)
-        var headers = HTTPFields()
-        headers[.contentType] = reply.contentType
-        if let allow = reply.allow { headers[.allow] = allow }
-        if let challenge = reply.wwwAuthenticate { headers[.wwwAuthenticate] = challenge }
-        if let seconds = reply.retryAfter { headers[.retryAfter] = String(seconds) }
-        return Response(status: HTTPResponse.Status(code: reply.status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: reply.body)))
+        await answer(request).response
     }
 
     private func answer(_ request: Request) async -> AdminReply {

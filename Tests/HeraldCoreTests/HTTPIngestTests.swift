@@ -56,14 +56,8 @@ struct HTTPIngestTests {
         let client: HTTPClient
 
         init(maxConcurrent: Int = 64, recovered: RecentIDs = RecentIDs(capacity: 100)) throws {
-            state = FileManager.default.temporaryDirectory.appendingPathComponent("herald-ingest-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
-            let config = try ConfigLoader.load(text: """
-                version: 1
-                source: { http: { listen: 127.0.0.1:9, max_concurrent_requests: \(maxConcurrent) } }
-                endpoints: { a: { url: "http://127.0.0.1:9/hooks" } }
-                routes: [{ name: r, events: ["*"], to: a }]
-                """, path: state.appendingPathComponent("config.yaml").path, environment: [:]).get()
+            let config: HeraldConfig
+            (state, config) = try scratchState("ingest", source: "{ http: { listen: 127.0.0.1:9, max_concurrent_requests: \(maxConcurrent) } }")
             var options = JournalOptions()
             options.injectWriteFailure = { [failWrites] _ in failWrites.errno.withLock { $0 } }
             (journal, _) = try Journal.open(directory: state.appendingPathComponent("journal").path, options: options)

@@ -16,15 +16,8 @@ import Testing
 struct IngestorSettledTests {
     @Test("deliveries settled while the journal is being asked are not enqueued again; one in neither answer is")
     func settledAskedAfterJournal() async throws {
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("herald-ingest-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        let (state, config) = try scratchState("ingest")
         defer { try? FileManager.default.removeItem(at: state) }
-        let config = try ConfigLoader.load(text: """
-            version: 1
-            source: { stdin: true }
-            endpoints: { a: { url: "http://127.0.0.1:9/hooks" } }
-            routes: [{ name: r, events: ["*"], to: a }]
-            """, path: state.appendingPathComponent("config.yaml").path, environment: [:]).get()
         // The journal's read-back of a pending payload marks that the journal has been asked.
         let asked = Atomic<Bool>(false)
         var options = JournalOptions()

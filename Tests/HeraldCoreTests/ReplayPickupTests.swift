@@ -13,15 +13,8 @@ struct ReplayPickupTests {
     @Test("a spool submit is picked up at once by inotify, not by the fallback timer, and the service stops on graceful shutdown",
           .timeLimit(.minutes(1)))
     func pickedUpOnSubmit() async throws {
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("herald-replay-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: state, withIntermediateDirectories: true)
+        let (state, config) = try scratchState("replay")
         defer { try? FileManager.default.removeItem(at: state) }
-        let config = try ConfigLoader.load(text: """
-            version: 1
-            source: { stdin: true }
-            endpoints: { a: { url: "http://127.0.0.1:9/hooks" } }
-            routes: [{ name: r, events: ["*"], to: a }]
-            """, path: state.appendingPathComponent("config.yaml").path, environment: [:]).get()
         let (journal, _) = try Journal.open(directory: state.appendingPathComponent("journal").path)
         let deadLetters = try DeadLetterStore(directory: state.appendingPathComponent("dead").path)
         let spool = try ReplaySpool(directory: state.appendingPathComponent("replay").path)

@@ -44,16 +44,11 @@ struct HTTPSourceTests {
 
     @Test("202 once journaled and delivered; 400 names the bad lines and takes the rest; 401, 404, 405, 413, 415 refused")
     func answers() async throws {
-        let receiver = try Receiver()
+        let (receiver, harness, port) = try await Self.started()
         defer { receiver.stop() }
-        let port = try PortReservation()
-        let harness = try SidecarHarness(config: Self.config(receiver: receiver.url, listen: port.port))
-        port.release()
-        try harness.start()
-        #expect(await waitUntil { harness.log.contains("http source listening") }, "\(harness.log)")
         let client = try HTTPClient()
         defer { client.shutdown() }
-        let poster = Poster(client: client, url: "http://127.0.0.1:\(port.port)")
+        let poster = Poster(client: client, url: "http://127.0.0.1:\(port)")
 
         let accepted = await poster.post(Self.events(0..<100))
         #expect(accepted.status == 202, "\(accepted.body)")
@@ -81,16 +76,11 @@ struct HTTPSourceTests {
 
     @Test("kill -9 right after a 202 loses nothing; the same request sent again after the restart is all duplicates")
     func killAfterAccepted() async throws {
-        let receiver = try Receiver()
+        let (receiver, harness, port) = try await Self.started()
         defer { receiver.stop() }
-        let port = try PortReservation()
-        let harness = try SidecarHarness(config: Self.config(receiver: receiver.url, listen: port.port))
-        port.release()
-        try harness.start()
-        #expect(await waitUntil { harness.log.contains("http source listening") })
         let client = try HTTPClient()
         defer { client.shutdown() }
-        let poster = Poster(client: client, url: "http://127.0.0.1:\(port.port)")
+        let poster = Poster(client: client, url: "http://127.0.0.1:\(port)")
         let body = Self.events(0..<500, prefix: "k")
         let first = await poster.post(body)
         #expect(first.status == 202, "\(first.body)")
@@ -146,6 +136,17 @@ struct HTTPSourceTests {
         #expect(await waitUntil { await poster.post(Self.events(0..<1, prefix: "after")).status == 202 })
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
+    }
+
+    /// A receiver and herald listening for events on a port of its own.
+    static func started() async throws -> (Receiver, SidecarHarness, Int) {
+        let receiver = try Receiver()
+        let port = try PortReservation()
+        let harness = try SidecarHarness(config: config(receiver: receiver.url, listen: port.port))
+        port.release()
+        try harness.start()
+        #expect(await waitUntil { harness.log.contains("http source listening") }, "\(harness.log)")
+        return (receiver, harness, port.port)
     }
 
     static func ids(_ requests: [Receiver.Request]) -> [String] {
