@@ -1,7 +1,7 @@
 import HeraldSource
 
 extension ConfigDecoder {
-    static let sourceKeys = ["name", "file", "stdin", "http", "start_at", "type_field", "id_field", "max_line_bytes", "drain_timeout",
+    static let sourceKeys = ["name", "file", "stdin", "http", "herald", "start_at", "type_field", "id_field", "max_line_bytes", "drain_timeout",
                              "max_open_files", "release_after"]
 
     /// `source:` as one mapping (named `default` unless it says otherwise) or as a list of named
@@ -38,7 +38,10 @@ extension ConfigDecoder {
                 patterns[pattern] = patterns[pattern] ?? source.name
             }
         }
-        if items.count > 1, let index = decoded.firstIndex(where: { $0?.input == .stdin }) {
+        let owned = decoded.indices.filter { decoded[$0]?.input == .herald }
+        if owned.count > 1 { reader.error("only one source may be 'herald: true'", at: items[owned[1]].mark) }
+        // Herald's own events may sit beside stdin: they end with it.
+        if decoded.filter({ $0?.input != .herald }).count > 1, let index = decoded.firstIndex(where: { $0?.input == .stdin }) {
             reader.error("'stdin' must be the only source: its end of input ends the run", at: items[index].mark)
         }
         let list = decoded.compactMap { $0 }
@@ -59,15 +62,18 @@ extension ConfigDecoder {
         var input: SourceConfig.Input?
         let file = fields["file"].flatMap { reader.string($0, "'source.file'") }
         let stdin = fields["stdin"].flatMap { reader.bool($0, "'source.stdin'") } ?? false
-        let inputs = [fields["file"] != nil, stdin, fields["http"] != nil].filter { $0 }.count
+        let own = fields["herald"].flatMap { reader.bool($0, "'source.herald'") } ?? false
+        let inputs = [fields["file"] != nil, stdin, fields["http"] != nil, own].filter { $0 }.count
         if inputs > 1 {
-            reader.error("\(what) takes one of 'file', 'stdin: true' and 'http', not several", at: fields.mark)
+            reader.error("\(what) takes one of 'file', 'stdin: true', 'http' and 'herald: true', not several", at: fields.mark)
         } else if let node = fields["http"] {
             input = decodeHTTPIngest(node).map(SourceConfig.Input.http)
+        } else if own {
+            input = .herald
         }
         switch (file, stdin) {
-        case _ where inputs != 1 || fields["http"] != nil:
-            if inputs == 0 { reader.error("\(what) needs 'file: PATH', 'stdin: true' or 'http: { listen: HOST:PORT }'", at: fields.mark) }
+        case _ where inputs != 1 || fields["http"] != nil || own:
+            if inputs == 0 { reader.error("\(what) needs 'file: PATH', 'stdin: true', 'http: { listen: HOST:PORT }' or 'herald: true'", at: fields.mark) }
         case (let path?, false):
             if path.isEmpty { break }
             let resolved = reader.resolvedPath(path)
@@ -103,7 +109,7 @@ extension ConfigDecoder {
         if release < .seconds(1) { reader.error("'release_after' must be at least 1s", at: fields["release_after"]?.mark) }
         if case .file = input {} else {
             for key in ["max_open_files", "release_after"] where fields[key] != nil {
-                reader.error("'\(key)' applies to file sources, not \(input == .stdin ? "stdin" : "http")", at: fields.keyMarks[key])
+                reader.error("'\(key)' applies to file sources, not \(input == .stdin ? "stdin" : input == .herald ? "herald" : "http")", at: fields.keyMarks[key])
             }
         }
         var source = SourceConfig(name: name, input: input, startAt: startAt, typeField: typeField, idField: idField,

@@ -8,6 +8,8 @@ public struct SourceConfig: Sendable, Equatable {
         case stdin
         /// `POST /events` on a listener of Herald's own.
         case http(HTTPIngestConfig)
+        /// Herald's own events (circuits, endpoints retired, dead letters, journal damage).
+        case herald
     }
 
     public enum StartAt: String, Sendable, Equatable {

@@ -80,6 +80,7 @@ public final class Dispatcher: Sendable {
     /// journal's pending set, and a re-read line must not take it for one the damage lost. nil
     /// when not recording.
     private let settledWhileRecovering = Mutex<Set<String>?>(nil)
+    private let noticeListener = Mutex<(@Sendable (DispatchNotice) -> Void)?>(nil)
 
     /// Starts noting settled ids (see `settledWhileRecovering`).
     public func recordSettlements() { settledWhileRecovering.withLock { $0 = [] } }
@@ -108,6 +109,12 @@ public final class Dispatcher: Sendable {
     public var goneEndpoints: [String: String] { state.withLock { $0.machine.currentStatus.gone } }
 
     /// Calls `listener` with the current status now and whenever it changes (pushed, not polled).
+    /// Hears every circuit change, endpoint retired by a 410 and burial (not the per-delivery
+    /// notices): Herald's own events are made from them. Set once, before deliveries start.
+    func onNotice(_ listener: @escaping @Sendable (DispatchNotice) -> Void) {
+        noticeListener.withLock { $0 = listener }
+    }
+
     public func onStatus(_ listener: @escaping @Sendable (DispatchStatus) -> Void) {
         let current = state.withLock { state in
             state.statusListeners.append(listener)
@@ -268,11 +275,14 @@ public final class Dispatcher: Sendable {
             logger.warning("delivery failed, will retry", metadata: metadata)
         case .breaker(let endpoint, let change):
             logBreaker(endpoint, change)
+            noticeListener.withLock { $0 }?(notice)
         case .endpointGone(let endpoint):
             logger.critical("endpoint retired by its receiver (HTTP 410 Gone): pausing it and dead-lettering its deliveries until the config changes",
                             metadata: ["endpoint": "\(endpoint)"])
+            noticeListener.withLock { $0 }?(notice)
         case .buried(let burials):
             logBurials(burials)
+            noticeListener.withLock { $0 }?(notice)
         // A failing disk is logged once per episode, at its first failure, and once more when it is
         // over; the failures in between are counted (herald_io_errors_total), not logged.
         case .buryFailed(let count, let error, let retryIn, let failures):

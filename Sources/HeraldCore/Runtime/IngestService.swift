@@ -13,6 +13,8 @@ struct IngestService: Service {
     enum Reader: Sendable {
         case stream(any LineSource, IngestOrigin)
         case files(FileSetReader)
+        /// Herald's own events: read while the others are, stopped when they end.
+        case own(OwnEvents, IngestOrigin)
     }
 
     let ingestor: Ingestor
@@ -32,15 +34,25 @@ struct IngestService: Service {
         logger.info(runningMessage, metadata: runningMetadata)
         do {
             try await cancelWhenGracefulShutdown { [ingestor, readers, reread] in
+                let own = readers.compactMap { if case .own(let events, let origin) = $0 { (events, origin) } else { nil } }.first
+                let ownTask = own.map { events, origin in Task { try await ingestor.run(events, from: origin) } }
+                defer {
+                    own?.0.stop()
+                    ownTask?.cancel()
+                }
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for reader in readers {
                         switch reader {
                         case .stream(let source, let origin): group.addTask { try await ingestor.run(source, from: origin, reread: reread) }
                         case .files(let files): group.addTask { try await files.run() }
+                        case .own: break
                         }
                     }
                     try await group.waitForAll()
                 }
+                // What the last moments emitted (a dead letter at end of input) is journaled too.
+                own?.0.stop()
+                try await ownTask?.value
             }
         } catch is CancellationError {
             return stopping()
@@ -50,6 +62,7 @@ struct IngestService: Service {
         }
         if Task.isShuttingDownGracefully || Task.isCancelled { return stopping() }
         guard readers.contains(where: { if case .stream = $0 { true } else { false } }) else {
+            // (Herald's own events alone also wait for shutdown.)
             // Files are followed for good and HTTP is served by its listener: nothing ends by itself.
             try? await gracefulShutdown()
             return stopping()

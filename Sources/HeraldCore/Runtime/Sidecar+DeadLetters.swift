@@ -10,9 +10,16 @@ extension DeadLetterRetention {
 extension Sidecar {
     /// One log line per dead-letter retention pass, with its counts, and the removals counted in
     /// `herald_dead_letters_removed_total{reason}`: retention never removes a letter silently.
-    static func reportRetention(logger: Logger, metrics: HeraldMetrics) -> @Sendable (DeadLetterRetention.Pass) -> Void {
+    static func reportRetention(logger: Logger, metrics: HeraldMetrics, events: OwnEvents? = nil) -> @Sendable (DeadLetterRetention.Pass) -> Void {
         { pass in
             metrics.countRetention(removedForBytes: pass.removedForBytes, removedForAge: pass.removedForAge)
+            if pass.removed > 0 {
+                events?.emit("dead_letters.expired", [
+                    ("removed_max_age", .number(JSONNumber(Double(pass.removedForAge)))),
+                    ("removed_max_bytes", .number(JSONNumber(Double(pass.removedForBytes)))),
+                    ("removed_bytes", .number(JSONNumber(Double(pass.bytesRemoved)))),
+                ])
+            }
             var metadata: Logger.Metadata = [
                 "removed_max_bytes": "\(pass.removedForBytes)", "removed_max_age": "\(pass.removedForAge)",
                 "removed_bytes": "\(pass.bytesRemoved)", "kept": "\(pass.kept)", "kept_bytes": "\(pass.keptBytes)",

@@ -51,9 +51,11 @@ public final class Sidecar: Sendable {
         let terminations = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let state = URL(fileURLWithPath: config.stateDir)
         try StateDirectory.create(state.path)
+        // Herald's own events, when a source asks for them: fed by retention, recovery and the dispatcher.
+        let ownEvents = config.sources.contains { $0.input == .herald } ? OwnEvents(now: now) : nil
         let deadLetters = try DeadLetterStore(directory: state.appendingPathComponent("dead").path,
                                               retention: DeadLetterRetention(config.deadLetters),
-                                              onRetention: Self.reportRetention(logger: logger, metrics: stats.metrics))
+                                              onRetention: Self.reportRetention(logger: logger, metrics: stats.metrics, events: ownEvents))
         // Payloads stay on disk at start-up: the dispatcher reads them back before their turn.
         var journalOptions = JournalOptions(maxBytes: config.journal.maxBytes)
         journalOptions.recoverPayloads = false
@@ -78,6 +80,10 @@ public final class Sidecar: Sendable {
                 "first": "\(recovery.damage[0])", "quarantine": "\(recovery.quarantined.joined(separator: ","))",
             ])
             stats.metrics.countJournalDamage(bytes: bytes)
+            ownEvents?.emit("journal.damaged", [
+                ("stretches", .number(JSONNumber(Double(recovery.damage.count)))), ("bytes", .number(JSONNumber(Double(bytes)))),
+                ("quarantined", .array(recovery.quarantined.map(JSONValue.string))),
+            ])
         }
         readiness.journal(open: true)
         let spool = try ReplaySpool(directory: state.appendingPathComponent("replay").path)
@@ -88,6 +94,7 @@ public final class Sidecar: Sendable {
                                     deliveryLog: deliveryLog)
         let reloader = Reloader(path: config.path, live: live, dispatcher: dispatcher, stats: stats, logger: logger,
                                 environment: { ProcessInfo.processInfo.environment })
+        if let ownEvents { dispatcher.onNotice { ownEvents.observe($0) } }
         dispatcher.onStatus { [readiness, metrics = stats.metrics] status in
             readiness.dispatch(status)
             metrics.setPaused(Set(status.gone.keys))
@@ -125,6 +132,10 @@ public final class Sidecar: Sendable {
                 recoverable.append((pattern, IngestOrigin(sourceIndex: index, metadata: EventMetadata(source: source.name), stamped: config.sourcesListed)))
             case .stdin:
                 readers.append(.stream(StdinSource(limits: limits), IngestOrigin.first(of: config)))
+            case .herald:
+                if let ownEvents {
+                    readers.append(.own(ownEvents, IngestOrigin(sourceIndex: index, metadata: EventMetadata(source: source.name), stamped: config.sourcesListed)))
+                }
             case .http(let http):
                 let origin = IngestOrigin(sourceIndex: index, metadata: EventMetadata(source: source.name), stamped: config.sourcesListed)
                 sinks.append(HTTPIngestSink(source: source.name, config: http, ingestor: ingestor, origin: origin, recent: recentDeliveries))

@@ -1,0 +1,66 @@
+import Foundation
+import HeraldHTTP
+import Testing
+
+/// Issue 13 part 4 against the binary: Herald's own events, routed like any others.
+@Suite("Herald's own events")
+struct OwnEventsTests {
+    @Test("a circuit opening, a 410 and dead letters become herald.* events delivered to another endpoint; the pager's own failures make none")
+    func ownEvents() async throws {
+        // /ops receives Herald's events; /gone answers 410; /bad answers 400 (dead letters); /pager-down always 500s.
+        let receiver = try Receiver { request, _ in
+            switch request.target {
+            case "/gone": ServerResponse(status: 410)
+            case "/bad": ServerResponse(status: 400)
+            case "/pager": ServerResponse(status: 400)
+            default: ServerResponse(status: 204)
+            }
+        }
+        defer { receiver.stop() }
+        let down = try PortReservation()
+        defer { down.release() }
+        let base = receiver.url.replacingOccurrences(of: "/hooks", with: "")
+        let config = """
+            version: 1
+            state_dir: ./state
+            shutdown_grace: 3s
+            source:
+              - { name: app, file: ./events.jsonl }
+              - { name: herald, herald: true }
+            endpoints:
+              down: { url: "http://127.0.0.1:\(down.port)/x", retry: { schedule: [100ms], max_age: 1h }, breaker: { failures: 2, cooldown: 1h } }
+              gone: { url: "\(base)/gone" }
+              bad: { url: "\(base)/bad" }
+              ops: { url: "\(base)/ops" }
+              pager: { url: "\(base)/pager" }
+            routes:
+              - { name: to-down, events: ["down.*"], to: down }
+              - { name: to-gone, events: ["gone.*"], to: gone }
+              - { name: to-bad, events: ["bad.*"], to: bad }
+              - { name: ops, events: ["herald.*"], to: [ops, pager], where: { $source: herald } }
+            """
+        let harness = try SidecarHarness(config: config)
+        try harness.append([
+            #"{"type":"down.x","id":"d-1"}"#, #"{"type":"gone.x","id":"g-1"}"#, #"{"type":"bad.x","id":"b-1"}"#,
+        ])
+        try harness.start()
+        func types() -> [String] {
+            receiver.requests.filter { $0.target == "/ops" }.compactMap { request in
+                (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])?["type"] as? String
+            }
+        }
+        let expected: Set = ["herald.endpoint.circuit_opened", "herald.endpoint.disabled", "herald.delivery.dead_lettered"]
+        #expect(await waitUntil { Set(types()).isSuperset(of: expected) }, "\(types())\n\(harness.log.suffix(3000))")
+        // The dead letters of the 410 and the 400, each its own event; the pager's 400s on Herald's
+        // own events are dead-lettered too, but make no event.
+        try await Task.sleep(for: .seconds(1))
+        let bodies = receiver.requests.filter { $0.target == "/ops" }.map { String(decoding: $0.body, as: UTF8.self) }
+        let dead = bodies.filter { $0.contains("herald.delivery.dead_lettered") }
+        #expect(dead.contains { $0.contains(#""endpoint":"bad""#) && $0.contains(#""event_ids":["b-1"]"#) }, "\(dead)")
+        #expect(!dead.contains { $0.contains(#""endpoint":"pager""#) }, "no event about Herald's own events: \(dead)")
+        let opened = try #require(bodies.first { $0.contains("herald.endpoint.circuit_opened") })
+        #expect(opened.contains(#""endpoint":"down""#) && opened.contains(#""id":"herald:"#), "\(opened)")
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+    }
+}
