@@ -48,9 +48,19 @@ public struct IngestRoutes: Sendable {
         return nil
     }
 
+    /// A place for the request before its body is read: nil over `max_concurrent_requests`
+    /// (answer ``busy()``).
+    public func admit() -> HTTPIngestSink.Admission? { sink.admit() }
+
+    public func busy() -> AdminReply { reply(to: .busy) }
+
     /// The answer for a body read in full (see ``refusal(method:path:authorization:contentType:)`` first).
-    public func reply(body: [UInt8]) async -> AdminReply {
-        switch await sink.ingest(body) {
+    public func reply(body: [UInt8], admitted admission: HTTPIngestSink.Admission) async -> AdminReply {
+        reply(to: await sink.ingest(body, admitted: admission))
+    }
+
+    private func reply(to outcome: HTTPIngestSink.Outcome) -> AdminReply {
+        switch outcome {
         case .accepted(let report):
             let accepted = report.lines - report.rejected.count
             if report.rejected.isEmpty {

@@ -39,6 +39,8 @@ public struct IngestResponder: HTTPResponder {
         }
         let limit = routes.sink.config.maxBody
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { return routes.tooLarge() }
+        // Admitted before the body is read: past the limit a body is never held.
+        guard let admission = routes.admit() else { return routes.busy() }
         var body: [UInt8] = []
         do {
             for try await buffer in request.body {
@@ -48,6 +50,6 @@ public struct IngestResponder: HTTPResponder {
         } catch {
             return .error(400, "the request body could not be read: \(error)")
         }
-        return await routes.reply(body: body)
+        return await routes.reply(body: body, admitted: admission)
     }
 }

@@ -42,6 +42,25 @@ struct HTTPIngestTests {
         #expect(failure.message == message)
     }
 
+    @Test("a body of many tiny events is handed out a batch at a time, numbered through; an array is checked whole before any of it")
+    func batchesAtATime() throws {
+        let ndjson = Array(String(repeating: "{}\n", count: 5000).utf8)
+        var split = try IngestBody(ndjson)
+        var sizes: [Int] = []
+        var last = 0
+        while !split.isFinished {
+            let batch = split.next(max: 1024)
+            sizes.append(batch.count)
+            last = batch.last?.lineNumber ?? last
+        }
+        #expect(sizes == [1024, 1024, 1024, 1024, 904])
+        #expect(last == 5000)
+        let array = Array(("[" + Array(repeating: "{}", count: 3000).joined(separator: ",") + "]").utf8)
+        var elements = try IngestBody(array)
+        #expect(elements.next(max: 1024).count == 1024)
+        #expect(throws: IngestBody.Malformed.self) { try IngestBody(array.dropLast() + Array(",".utf8)) }
+    }
+
     /// A sink on a real journal with the dispatcher stopped (nothing is sent).
     /// The errno journal writes fail with, when set.
     final class WriteFault: Sendable {

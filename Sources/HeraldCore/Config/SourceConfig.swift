@@ -68,7 +68,7 @@ public struct HTTPIngestConfig: Sendable, Equatable {
     /// Requests journaling at once; one more is answered `429` with `Retry-After`.
     public var maxConcurrentRequests: Int
 
-    public init(host: String, port: Int, token: String? = nil, maxBody: Int = 10 << 20, maxConcurrentRequests: Int = 64) {
+    public init(host: String, port: Int, token: String? = nil, maxBody: Int = 10 << 20, maxConcurrentRequests: Int = 16) {
         self.host = host
         self.port = port
         self.token = token

@@ -27,7 +27,7 @@ public final class HTTPIngestSink: Sendable {
     private let ingestor: Ingestor
     private let origin: IngestOrigin
     private let recent: RecentDeliveries
-    private let inFlight = Mutex(0)
+    fileprivate let inFlight = Mutex(0)
 
     init(source: String, config: HTTPIngestConfig, ingestor: Ingestor, origin: IngestOrigin, recent: RecentDeliveries) {
         self.source = source
@@ -40,25 +40,44 @@ public final class HTTPIngestSink: Sendable {
     /// Requests journaling now.
     var requestsInFlight: Int { inFlight.withLock { $0 } }
 
-    public func ingest(_ body: [UInt8]) async -> Outcome {
+    /// A place among the requests journaling at once: taken before the body is read, so that
+    /// over `max_concurrent_requests` a request is answered at once, its body never held.
+    public final class Admission: Sendable {
+        fileprivate let sink: HTTPIngestSink
+        fileprivate init(sink: HTTPIngestSink) { self.sink = sink }
+        deinit { sink.inFlight.withLock { $0 -= 1 } }
+    }
+
+    /// nil when `max_concurrent_requests` are in already (answer `429`).
+    public func admit() -> Admission? {
         let admitted = inFlight.withLock { count in
             guard count < config.maxConcurrentRequests else { return false }
             count += 1
             return true
         }
-        guard admitted else { return .busy }
-        defer { inFlight.withLock { $0 -= 1 } }
+        return admitted ? Admission(sink: self) : nil
+    }
+
+    /// Admits and ingests (tests and callers that hold the body already).
+    public func ingest(_ body: [UInt8]) async -> Outcome {
+        guard let admission = admit() else { return .busy }
+        return await ingest(body, admitted: admission)
+    }
+
+    /// Ingests a body read under `admission`, which is held until the answer.
+    public func ingest(_ body: [UInt8], admitted admission: Admission) async -> Outcome {
+        defer { withExtendedLifetime(admission) {} }
         guard ingestor.journal.hasRoom() else { return .journalFull }
-        let lines: [SourceLine]
-        switch IngestBody.lines(body) {
-        case .success(let split): lines = split
-        case .failure(let malformed): return .malformed(malformed.message)
+        var split: IngestBody
+        do {
+            split = try IngestBody(body)
+        } catch {
+            return .malformed(error.message)
         }
         var total = IngestReport()
         var none = RereadGuard(recovered: [])
-        var start = 0
         repeat {
-            let chunk = Array(lines[start..<min(lines.count, start + Sidecar.batchLines)])
+            let chunk = split.next(max: Sidecar.batchLines)
             do {
                 // Marked as seen when checked: a request sent twice at once journals its events once.
                 let report = try await ingestor.ingestReporting(LineBatch(lines: chunk, checkpoint: nil), from: origin, reread: &none,
@@ -71,8 +90,7 @@ public final class HTTPIngestSink: Sendable {
             } catch {
                 return .stopping
             }
-            start += Sidecar.batchLines
-        } while start < lines.count
+        } while !split.isFinished
         return .accepted(total)
     }
 }
