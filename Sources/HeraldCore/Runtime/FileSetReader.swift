@@ -52,6 +52,8 @@ final class FileSetReader: Sendable {
         var deferred: Set<String> = []
         /// What ``prepare()`` loaded.
         var saved: [Checkpoint] = []
+        /// Actions decided off the loop (a tail that ended by itself), for the loop to carry out.
+        var pending: [FileSetState.Action] = []
     }
 
     let settings: Settings
@@ -108,7 +110,10 @@ final class FileSetReader: Sendable {
                     let files = glob.matchingFiles().compactMap { path in FileIdentity.current(at: path).map { (path: path, identity: $0.identity) } }
                     actions += shared.withLock { $0.state.discovered(files, now: now) }
                 }
-                actions += shared.withLock { $0.state.tick(now: now) }
+                actions += shared.withLock { shared in
+                    defer { shared.pending = [] }
+                    return shared.pending + shared.state.tick(now: now)
+                }
                 for action in actions { perform(action, firstLook: first, in: &group) }
                 actions = []
                 let ready = shared.withLock { shared in
@@ -197,8 +202,12 @@ final class FileSetReader: Sendable {
         } catch {
             // An unreadable checkpoint is not guessed at: the file waits, and this is said once.
             let first = shared.withLock { $0.failing.insert(path).inserted }
-            if first { logger.error("cannot load a file's checkpoint; not reading it until it can be", metadata: ["file": "\(path)", "error": "\(error)"]) }
-            _ = shared.withLock { $0.state.ended(path, now: now) }
+            if first { logger.error("cannot load a file's checkpoint; trying again every 5 s, not reading the file until then", metadata: ["file": "\(path)", "error": "\(error)"]) }
+            group.addTask { [self] in
+                try? await Task.sleep(for: .seconds(5))
+                shared.withLock { $0.pending += $0.state.ended(path, now: now) }
+                kick.set()
+            }
             return
         }
         if let saved = checkpoint, saved.path != path {
@@ -216,10 +225,7 @@ final class FileSetReader: Sendable {
         let configuration = FileTail.Configuration(path: path, startAt: startAt, checkpoint: checkpoint, pollInterval: settings.pollInterval,
                                                    limits: settings.limits)
         let tail = FileTail(configuration) { [weak self] notice in self?.noticed(notice, path: path) }
-        shared.withLock { shared in
-            shared.running[path] = Running(tail: tail, checkpoint: checkpoint)
-            shared.failing.remove(path)
-        }
+        shared.withLock { $0.running[path] = Running(tail: tail, checkpoint: checkpoint) }
         let origin = IngestOrigin(sourceIndex: settings.sourceIndex, metadata: EventMetadata(source: settings.source.name, file: path),
                                   stamped: settings.stamped, checkpoints: store)
         group.addTask { [self] in
@@ -238,19 +244,24 @@ final class FileSetReader: Sendable {
                 }
                 shared.withLock { shared in
                     shared.state.read(path, identities: known, now: now)
+                    shared.failing.remove(path)
                     if let checkpoint = batch.checkpoint { shared.running[path]?.checkpoint = checkpoint }
                 }
                 try await ingestor.waitForRoom()
             }
         } catch is CancellationError {
         } catch {
-            logger.error("reading a source file failed; it is opened again", metadata: ["file": "\(path)", "error": "\(error)"])
+            // Logged once until it reads again; tried again after a pause, not in a loop.
+            if shared.withLock({ $0.failing.insert(path).inserted }) {
+                logger.error("reading a source file failed; trying it again every 5 s", metadata: ["file": "\(path)", "error": "\(error)"])
+            }
+            try? await Task.sleep(for: .seconds(5))
         }
         let released = shared.withLock { shared in
             guard let running = shared.running[path], running.tail === tail else { return false }
             shared.running.removeValue(forKey: path)
             let released = running.released
-            if !released, !Task.isCancelled { _ = shared.state.ended(path, now: now) }
+            if !released, !Task.isCancelled { shared.pending += shared.state.ended(path, now: now) }
             return released
         }
         if released, case .perPath(let directory) = settings.checkpoints { directory.remove(path) }
