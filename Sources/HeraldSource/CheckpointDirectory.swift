@@ -44,8 +44,9 @@ public struct CheckpointDirectory: Sendable {
         unlink(store(for: path).path)
     }
 
-    /// Two FNV-1a digests of the path with different seeds: 128 bits, hex.
-    static func name(for path: String) -> String {
+    /// The checkpoint file's name for a path: two FNV-1a digests of it with different seeds
+    /// (128 bits, hex) and `.json`.
+    public static func name(for path: String) -> String {
         func digest(_ seed: UInt64) -> String {
             var hash = seed
             for byte in path.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }

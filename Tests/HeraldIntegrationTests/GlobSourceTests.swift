@@ -1,4 +1,5 @@
 import Foundation
+import HeraldSource
 import Testing
 
 /// Issue 13, sources v2, against the binary: several named sources, a glob of files each with its
@@ -142,5 +143,27 @@ struct GlobSourceTests {
         #expect(ids.count == 15 && Set(ids) == Set((0..<15).map { "e-\($0)" }), "nothing read twice: \(ids)")
         #expect(harness.log.contains("moved the single source's checkpoint to the source's own"))
         #expect(!FileManager.default.fileExists(atPath: "\(harness.stateDir)/checkpoint.json"))
+    }
+
+    @Test("a file whose checkpoint cannot be read is tried again every 5 s, logged once, and read once it can be")
+    func unreadableCheckpointRetried() async throws {
+        let receiver = try Receiver()
+        defer { receiver.stop() }
+        let harness = try SidecarHarness(config: Self.config(url: receiver.url))
+        let logs = harness.folder.appendingPathComponent("logs").path
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        try harness.start()
+        #expect(await waitUntil { harness.log.contains("herald running") })
+        // A checkpoint that does not parse, planted for a file before it appears.
+        let planted = "\(harness.stateDir)/checkpoints/app/\(CheckpointDirectory.name(for: "\(logs)/late.jsonl"))"
+        try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: planted))
+        try Self.append((0..<5).map { Self.line("late", $0) }, to: "\(logs)/late.jsonl")
+        #expect(await waitUntil { harness.log.contains("cannot load a file's checkpoint; trying again every 5 s") }, "\(harness.log.suffix(2000))")
+        try await Task.sleep(for: .seconds(6))
+        #expect(harness.log.components(separatedBy: "cannot load a file's checkpoint").count == 2, "logged once however often it is tried")
+        try FileManager.default.removeItem(atPath: planted)
+        #expect(await receiver.wait { Set(Self.eventIDs($0)) == Set((0..<5).map { "late-\($0)" }) })
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
     }
 }
