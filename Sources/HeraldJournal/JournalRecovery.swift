@@ -35,12 +35,9 @@ public struct JournalRecovery: Sendable {
     /// Deliveries settled by records after the damage whose enqueue record was not found (it may
     /// have been in the damage): a line read again must not enqueue them anew.
     public var settledAfterDamage: Set<String> = []
-    /// The furthest source line any record holds a delivery of (in the newest file): every line
-    /// before it was read and journaled, so reading need not resume before it, whatever the
-    /// checkpoint says (a crash between a batch's journal write and its checkpoint's save).
-    public var furthestSource: SourcePosition?
-    /// The furthest journaled line of each file records name (one entry per file): what
-    /// ``furthestSource`` is for the newest file, for every file of every source.
+    /// The furthest journaled line of each file records name (one entry per file): every line
+    /// before it was read and journaled, so reading that file need not resume before it, whatever
+    /// its checkpoint says (a crash between a batch's journal write and its checkpoint's save).
     public var furthestByFile: [SourcePosition] = []
     /// The last ``JournalOptions/recentEnqueuedIDs`` delivery ids enqueued, settled or not.
     public var recentEnqueued = RecentIDs(capacity: 0)

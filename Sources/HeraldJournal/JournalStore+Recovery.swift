@@ -30,10 +30,8 @@ extension JournalStore {
         // would read again, and resend, every line since.
         var lastSource: SourcePosition?
         var lastSourceAt = Int64.min
-        // The furthest line journaled in the newest file: where reading may resume.
-        var furthest: SourcePosition?
-        var furthestAt = Int64.min
-        // The furthest line of every file (several sources, or a glob's files, interleave).
+        // The furthest line journaled in every file (several sources, or a glob's files, interleave):
+        // where reading each may resume.
         var furthestByFile: [SourcePosition] = []
         // The ids enqueued last, settled or not, for sources whose clients resend (HTTP ingest).
         var recent = RecentIDs(capacity: options.recentEnqueuedIDs)
@@ -103,16 +101,7 @@ extension JournalStore {
                         recordsRead += 1
                         largestBody = max(largestBody, length)
                         if recent.capacity > 0, case .enqueue(let id, _, _, _, _, _, _, _) = record { recent.insert(id) }
-                        if case .enqueue(_, _, let enqueuedAt, _, _, _, _, let source?) = record {
-                            noteFurthest(source)
-                            if let known = furthest, known.sameFile(as: source) {
-                                if source.end > known.end { furthest = source }
-                                furthestAt = max(furthestAt, enqueuedAt)
-                            } else if enqueuedAt >= furthestAt {
-                                furthest = source
-                                furthestAt = enqueuedAt
-                            }
-                        }
+                        if case .enqueue(_, _, _, _, _, _, _, let source?) = record { noteFurthest(source) }
                         switch record {
                         case .enqueue(_, _, let enqueuedAt, _, _, _, _, let source?) where enqueuedAt >= lastSourceAt:
                             for gap in openGaps { gaps.append(SourceGap(before: gap.before, after: source, damage: gap.damage)) }
@@ -160,7 +149,7 @@ extension JournalStore {
         return JournalRecovery(
             pending: pending, deliveries: options.recoverPayloads ? fullDeliveries(pending) : [],
             truncatedTail: truncatedTail, damage: damage, quarantined: quarantined, segmentsRead: numbers.count,
-            recordsRead: recordsRead, sourceGaps: gaps, settledAfterDamage: settledAfterDamage, furthestSource: furthest,
+            recordsRead: recordsRead, sourceGaps: gaps, settledAfterDamage: settledAfterDamage,
             furthestByFile: furthestByFile, recentEnqueued: recent)
     }
 

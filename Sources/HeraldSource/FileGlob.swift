@@ -34,22 +34,21 @@ public struct FileGlob: Sendable, Equatable {
         fnmatch(namePattern, name, FNM_PERIOD) == 0
     }
 
-    /// The directory's regular files whose names match, as full paths, sorted; empty when the
-    /// directory cannot be read (it may appear later).
-    public func matchingFiles() -> [String] {
+    /// The directory's regular files whose names match, as full paths with their identities,
+    /// sorted; empty when the directory cannot be read (it may appear later).
+    public func matchingFiles() -> [(path: String, identity: FileIdentity)] {
         guard let dir = opendir(directory) else { return [] }
         defer { closedir(dir) }
-        var found: [String] = []
+        var found: [(path: String, identity: FileIdentity)] = []
         while let entry = readdir(dir) {
             let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
                 pointer.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
             }
             guard name != ".", name != "..", matches(name: name) else { continue }
             let path = directory == "/" ? "/" + name : directory + "/" + name
-            var info = stat()
-            guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            found.append(path)
+            guard let (identity, _) = FileIdentity.current(at: path) else { continue }
+            found.append((path, identity))
         }
-        return found.sorted()
+        return found.sorted { $0.path < $1.path }
     }
 }

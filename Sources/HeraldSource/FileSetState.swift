@@ -31,6 +31,8 @@ public struct FileSetState: Sendable {
     public let idleHandover: Duration
     private(set) var open: [String: OpenFile] = [:]
     private(set) var waiting: [String] = []
+    /// ``waiting`` as a set: a listing of thousands of files asks it for each one.
+    private var waitingSet: Set<String> = []
     /// The identities each tracked path's checkpoint accounts for (its file and the rotated ones
     /// behind it): another name with one of them is that file, renamed.
     private var identities: [String: Set<FileIdentity>] = [:]
@@ -47,9 +49,9 @@ public struct FileSetState: Sendable {
     /// The directory's matching files now, each with its identity. New ones queue; the queue fills
     /// free slots.
     public mutating func discovered(_ files: [(path: String, identity: FileIdentity)], now: Duration) -> [Action] {
-        for file in files where open[file.path] == nil && !waiting.contains(file.path) {
+        for file in files where open[file.path] == nil && !waitingSet.contains(file.path) {
             let renamed = identities.contains { $0.key != file.path && $0.value.contains(file.identity) }
-            if !renamed { waiting.append(file.path) }
+            if !renamed { enqueue(file.path) }
         }
         // Listed: there. Not listed: gone since now, unless its tail goes on giving lines (the
         // rest of a deleted file still open) — see ``read(_:identities:now:)``.
@@ -68,7 +70,7 @@ public struct FileSetState: Sendable {
     /// so that the rest of a file rotated while Herald was down is read.
     public mutating func resumed(_ path: String, identities known: Set<FileIdentity>, now: Duration) -> [Action] {
         identities[path] = known
-        if open[path] == nil, !waiting.contains(path) { waiting.append(path) }
+        if open[path] == nil, !waitingSet.contains(path) { enqueue(path) }
         return fill(now: now)
     }
 
@@ -95,7 +97,7 @@ public struct FileSetState: Sendable {
     /// again so that reading goes on.
     public mutating func ended(_ path: String, now: Duration) -> [Action] {
         guard open.removeValue(forKey: path) != nil else { return [] }
-        waiting.append(path)
+        enqueue(path)
         return fill(now: now)
     }
 
@@ -117,7 +119,7 @@ public struct FileSetState: Sendable {
             for path in idle.prefix(waiting.count) {
                 open.removeValue(forKey: path)
                 actions.append(.close(path))
-                waiting.append(path)
+                enqueue(path)
             }
             actions += fill(now: now)
         }
@@ -135,10 +137,16 @@ public struct FileSetState: Sendable {
         return deadline
     }
 
+    private mutating func enqueue(_ path: String) {
+        waiting.append(path)
+        waitingSet.insert(path)
+    }
+
     private mutating func fill(now: Duration) -> [Action] {
         var actions: [Action] = []
         while open.count < maxOpen, !waiting.isEmpty {
             let path = waiting.removeFirst()
+            waitingSet.remove(path)
             open[path] = OpenFile(lastActivity: now)
             actions.append(.open(path))
         }

@@ -111,8 +111,4 @@ struct DeadReplayCommand: AsyncParsableCommand {
     }
 }
 
-func iso8601(_ milliseconds: Int64) -> String {
-    let formatter = ISO8601DateFormatter()
-    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
-}
+func iso8601(_ milliseconds: Int64) -> String { UnixTime.rfc3339(milliseconds) }

@@ -59,31 +59,7 @@ extension ConfigDecoder {
             }
             name = text
         }
-        var input: SourceConfig.Input?
-        let file = fields["file"].flatMap { reader.string($0, "'source.file'") }
-        let stdin = fields["stdin"].flatMap { reader.bool($0, "'source.stdin'") } ?? false
-        let own = fields["herald"].flatMap { reader.bool($0, "'source.herald'") } ?? false
-        let inputs = [fields["file"] != nil, stdin, fields["http"] != nil, own].filter { $0 }.count
-        if inputs > 1 {
-            reader.error("\(what) takes one of 'file', 'stdin: true', 'http' and 'herald: true', not several", at: fields.mark)
-        } else if let node = fields["http"] {
-            input = decodeHTTPIngest(node).map(SourceConfig.Input.http)
-        } else if own {
-            input = .herald
-        }
-        switch (file, stdin) {
-        case _ where inputs != 1 || fields["http"] != nil || own:
-            if inputs == 0 { reader.error("\(what) needs 'file: PATH', 'stdin: true', 'http: { listen: HOST:PORT }' or 'herald: true'", at: fields.mark) }
-        case (let path?, false):
-            if path.isEmpty { break }
-            let resolved = reader.resolvedPath(path)
-            if FileGlob.hasWildcards(resolved), !FileGlob(resolved).isSupported {
-                reader.error("'source.file' may have wildcards in the file name only, not in its directory: '\(path)'", at: fields["file"]?.mark)
-            }
-            input = .file(resolved)
-        case (nil, true): input = .stdin
-        default: break
-        }
+        let input = decodeInput(fields, what: what)
         var startAt = SourceConfig.StartAt.beginning
         if let node = fields["start_at"], let text = reader.string(node, "'start_at'") {
             if let value = SourceConfig.StartAt(rawValue: text) {
@@ -117,6 +93,31 @@ extension ConfigDecoder {
         source.maxOpenFiles = maxOpen
         source.releaseAfter = release
         return source
+    }
+
+    /// Exactly one of `file`, `stdin: true`, `http` and `herald: true`.
+    private func decodeInput(_ fields: Fields, what: String) -> SourceConfig.Input? {
+        let stdin = fields["stdin"].flatMap { reader.bool($0, "'source.stdin'") } ?? false
+        let own = fields["herald"].flatMap { reader.bool($0, "'source.herald'") } ?? false
+        switch [fields["file"] != nil, stdin, fields["http"] != nil, own].filter({ $0 }).count {
+        case 0:
+            reader.error("\(what) needs 'file: PATH', 'stdin: true', 'http: { listen: HOST:PORT }' or 'herald: true'", at: fields.mark)
+            return nil
+        case 1:
+            break
+        default:
+            reader.error("\(what) takes one of 'file', 'stdin: true', 'http' and 'herald: true', not several", at: fields.mark)
+            return nil
+        }
+        if let node = fields["http"] { return decodeHTTPIngest(node).map(SourceConfig.Input.http) }
+        if own { return .herald }
+        if stdin { return .stdin }
+        guard let path = fields["file"].flatMap({ reader.string($0, "'source.file'") }), !path.isEmpty else { return nil }
+        let resolved = reader.resolvedPath(path)
+        if FileGlob.hasWildcards(resolved), !FileGlob(resolved).isSupported {
+            reader.error("'source.file' may have wildcards in the file name only, not in its directory: '\(path)'", at: fields["file"]?.mark)
+        }
+        return .file(resolved)
     }
 
     private func decodeHTTPIngest(_ node: YAMLNode) -> HTTPIngestConfig? {

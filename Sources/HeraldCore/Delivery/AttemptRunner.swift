@@ -39,10 +39,7 @@ struct AttemptRunner: Sendable {
             Task { done(.unsendable(reason)) }
             return
         }
-        var http = HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
-                               timeout: endpoint.timeout, tls: endpoint.tls, proxy: endpoint.proxy)
-        http.refusePrivateAddresses = endpoint.refusesPrivateAddresses
-        http.responseHeaders = Self.responseHeaders
+        let http = Self.transfer(request, endpoint: endpoint)
         // The completion captures only what it uses: the endpoint config and the request are
         // large structs, and capturing them copies every field.
         let name = endpoint.name
@@ -96,12 +93,19 @@ struct AttemptRunner: Sendable {
             Task { done(.unsendable(reason), leftOut) }
             return
         }
-        var http = HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
-                               timeout: endpoint.timeout, tls: endpoint.tls, proxy: endpoint.proxy)
-        http.responseHeaders = Self.responseHeaders
+        let http = Self.transfer(request, endpoint: endpoint)
         authorizeAndSend(http, endpoint: endpoint, context: (endpoint.name, recorder == nil ? "" : request.url, recorded, nil, started)) { report in
             done(report, leftOut)
         }
+    }
+
+    /// The transfer for a rendered request under the endpoint's transport settings (single and batch alike).
+    private static func transfer(_ request: DeliveryRequest, endpoint: EndpointConfig) -> HTTPRequest {
+        var http = HTTPRequest(method: request.method, url: request.url, headers: request.headers, body: request.body,
+                               timeout: endpoint.timeout, tls: endpoint.tls, proxy: endpoint.proxy)
+        http.refusePrivateAddresses = endpoint.refusesPrivateAddresses
+        http.responseHeaders = responseHeaders
+        return http
     }
 
     /// Adds the endpoint's OAuth2 token, when it has one, and sends.

@@ -67,7 +67,7 @@ final class OwnEvents: LineSource, Sendable {
             let event = JSONObject([
                 JSONField(key: "type", value: .string("herald." + type)),
                 JSONField(key: "id", value: .string("\(Self.idPrefix)\(time):\(buffer.sequence)")),
-                JSONField(key: "time", value: .string(Self.timestamp(time))),
+                JSONField(key: "time", value: .string(UnixTime.rfc3339(time))),
                 JSONField(key: "data", value: .object(JSONObject(data.map { JSONField(key: $0.0, value: $0.1) }))),
             ])
             buffer.lines.append(JSONWriter.encodeBytes(.object(event)))
@@ -81,7 +81,7 @@ final class OwnEvents: LineSource, Sendable {
         switch notice {
         case .breaker(let endpoint, .opened(let failures, let until)):
             emit("endpoint.circuit_opened", [("endpoint", .string(endpoint)), ("failures", .number(JSONNumber(Double(failures)))),
-                                             ("probe_at", .string(Self.timestamp(until)))])
+                                             ("probe_at", .string(UnixTime.rfc3339(until)))])
         case .breaker(let endpoint, .closed):
             emit("endpoint.circuit_closed", [("endpoint", .string(endpoint))])
         case .endpointGone(let endpoint):
@@ -105,12 +105,5 @@ final class OwnEvents: LineSource, Sendable {
         default:
             break
         }
-    }
-
-    /// RFC 3339 UTC with milliseconds.
-    static func timestamp(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
 }

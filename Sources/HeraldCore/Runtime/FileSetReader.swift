@@ -107,7 +107,7 @@ final class FileSetReader: Sendable {
             var first = true
             while !Task.isCancelled {
                 if settings.source.isGlob {
-                    let files = glob.matchingFiles().compactMap { path in FileIdentity.current(at: path).map { (path: path, identity: $0.identity) } }
+                    let files = glob.matchingFiles()
                     actions += shared.withLock { $0.state.discovered(files, now: now) }
                 }
                 actions += shared.withLock { shared in

@@ -22,8 +22,6 @@ public struct IngestReport: Sendable, Equatable {
     /// Events no route took.
     public var unrouted = 0
     public var rejected: [Rejected] = []
-    /// The ids of the deliveries journaled, when asked for.
-    public var journaled: [String] = []
 
     public init() {}
 }

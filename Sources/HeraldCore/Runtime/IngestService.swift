@@ -34,25 +34,29 @@ struct IngestService: Service {
         logger.info(runningMessage, metadata: runningMetadata)
         do {
             try await cancelWhenGracefulShutdown { [ingestor, readers, reread] in
-                let own = readers.compactMap { if case .own(let events, let origin) = $0 { (events, origin) } else { nil } }.first
-                let ownTask = own.map { events, origin in Task { try await ingestor.run(events, from: origin) } }
-                defer {
-                    own?.0.stop()
-                    ownTask?.cancel()
-                }
                 try await withThrowingTaskGroup(of: Void.self) { group in
+                    var own: OwnEvents?
+                    var others = 0
                     for reader in readers {
                         switch reader {
                         case .stream(let source, let origin): group.addTask { try await ingestor.run(source, from: origin, reread: reread) }
                         case .files(let files): group.addTask { try await files.run() }
-                        case .own: break
+                        case .own(let events, let origin):
+                            own = events
+                            group.addTask { try await ingestor.run(events, from: origin) }
+                            continue
                         }
+                        others += 1
+                    }
+                    // Herald's own events end with the other sources (stdin's end of input): what they
+                    // emitted last is journaled too. With only HTTP beside them (no reader here) they
+                    // go on until shutdown, which cancels every reader alike.
+                    if others > 0 {
+                        for _ in 0..<others { try await group.next() }
+                        own?.stop()
                     }
                     try await group.waitForAll()
                 }
-                // What the last moments emitted (a dead letter at end of input) is journaled too.
-                own?.0.stop()
-                try await ownTask?.value
             }
         } catch is CancellationError {
             return stopping()

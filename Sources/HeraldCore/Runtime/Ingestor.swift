@@ -49,10 +49,9 @@ struct Ingestor: Sendable {
         try await ingestReporting(batch, from: origin, reread: &reread, settled: settled, file: file).stored
     }
 
-    /// ``ingest(_:from:reread:settled:file:)`` with what became of each line: what HTTP ingest
-    /// answers. `keepIDs`: list the deliveries journaled in the report.
+    /// ``ingest(_:from:reread:settled:file:)`` with what became of each line: what HTTP ingest answers.
     func ingestReporting(_ batch: LineBatch, from origin: IngestOrigin, reread: inout RereadGuard, settled: (String) -> Bool = { _ in false },
-                         file: SourceFileStamp? = nil, keepIDs: Bool = false) async throws -> IngestReport {
+                         file: SourceFileStamp? = nil) async throws -> IngestReport {
         var report = IngestReport()
         let enqueuedAt = now()
         // Each delivery records where its line is, so that a damaged record can be read again.
@@ -127,7 +126,6 @@ struct Ingestor: Sendable {
         report.stored = stored.count
         report.duplicates = deliveries.count - fresh.count
         report.unrouted = unrouted
-        if keepIDs { report.journaled = stored.map(\.id) }
         return report
     }
 
