@@ -63,4 +63,38 @@ struct OwnEventsTests {
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
     }
+
+    @Test("beside an HTTP source alone, Herald's own events go on until shutdown")
+    func besideHTTPOnly() async throws {
+        let receiver = try Receiver { request, _ in ServerResponse(status: request.target == "/bad" ? 400 : 204) }
+        defer { receiver.stop() }
+        let port = try PortReservation()
+        let base = receiver.url.replacingOccurrences(of: "/hooks", with: "")
+        let harness = try SidecarHarness(config: """
+            version: 1
+            state_dir: ./state
+            shutdown_grace: 3s
+            source:
+              - { name: api, http: { listen: "127.0.0.1:\(port.port)" } }
+              - { name: herald, herald: true }
+            endpoints:
+              bad: { url: "\(base)/bad" }
+              ops: { url: "\(base)/ops" }
+            routes:
+              - { name: to-bad, events: ["bad.*"], to: bad }
+              - { name: ops, events: ["herald.*"], to: ops }
+            """)
+        port.release()
+        try harness.start()
+        #expect(await waitUntil { harness.log.contains("http source listening") })
+        let client = try HTTPClient()
+        defer { client.shutdown() }
+        let posted = await client.send(HTTPRequest(method: "POST", url: "http://127.0.0.1:\(port.port)/events",
+                                                   headers: [HTTPHeader("Content-Type", "application/json")],
+                                                   body: Array(#"{"type":"bad.x","id":"b-1"}"#.utf8), timeout: .seconds(30)))
+        #expect(posted.status == 202)
+        #expect(await receiver.wait { $0.contains { $0.target == "/ops" && String(decoding: $0.body, as: UTF8.self).contains("herald.delivery.dead_lettered") } })
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+    }
 }
