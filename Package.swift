@@ -45,6 +45,11 @@ let package = Package(
             pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"])]
         ),
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
         .systemLibrary(name: "CMalloc"),
         .target(name: "CCRC32C"),
         .target(
@@ -62,6 +67,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "HeraldKafka",
+            dependencies: ["CRdKafka", "HeraldHTTP"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "HeraldCore",
             dependencies: [
                 "CYAML",
@@ -69,6 +79,7 @@ let package = Package(
                 "HeraldJournal",
                 "HeraldHTTP",
                 "HeraldSource",
+                "HeraldKafka",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Collections", package: "swift-collections"),
@@ -121,10 +132,18 @@ let package = Package(
             path: "Benchmarks/DeliveryBench",
             swiftSettings: strict
         ),
+        /// A Kafka cluster for the tests: librdkafka's mock brokers (the real protocol on loopback),
+        /// driven over stdin (produce, broker down/up).
+        .executableTarget(
+            name: "herald-kafka-mock",
+            dependencies: ["CRdKafka"],
+            path: "Tests/KafkaMock",
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "HeraldCoreTests",
             dependencies: [
-                "HeraldCore", "HeraldHTTP", "HeraldTestSupport", .product(name: "MetricsTestKit", package: "swift-metrics"),
+                "HeraldCore", "HeraldHTTP", "HeraldKafka", "HeraldTestSupport", .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Fixtures"], swiftSettings: strict
@@ -138,7 +157,7 @@ let package = Package(
         .testTarget(name: "HeraldJournalTests", dependencies: ["HeraldJournal"], swiftSettings: strict),
         .testTarget(name: "HeraldHTTPTests", dependencies: ["HeraldHTTP", "HeraldTestSupport"], swiftSettings: strict),
         .testTarget(name: "HeraldSourceTests", dependencies: ["HeraldSource"], swiftSettings: strict),
-        .testTarget(name: "HeraldIntegrationTests", dependencies: ["herald", "HeraldCore", "HeraldHTTP", "HeraldTestSupport"], swiftSettings: strict),
+        .testTarget(name: "HeraldIntegrationTests", dependencies: ["herald", "herald-kafka-mock", "HeraldCore", "HeraldHTTP", "HeraldTestSupport"], swiftSettings: strict),
     ]
 )
 

@@ -5,7 +5,7 @@ import HeraldHTTP
 /// gcc, starts nginx and runs it in release mode.
 ///   herald-delivery-bench --herald PATH --raw-loop PATH --target URL --status URL
 ///                         [--events N] [--backlog N] [--rounds R] [--observability]
-///                         [--only throughput,latency,backlog,ingest]
+///                         [--only throughput,latency,backlog,ingest,kafka] [--kafka-mock PATH]
 /// 1. raw loop: a C program on libcurl's multi interface (32 handles, keep-alive) to the target;
 /// 2. end to end: `herald run` tailing a file of N events, journal on, one POST per event,
 ///    concurrency 32, observability off; its events/s and CPU per event against the raw loop's;
@@ -15,7 +15,8 @@ import HeraldHTTP
 /// 4. latency from a line being appended to its request arriving, at 1,000 events/s;
 /// 5. peak RSS with a backlog of N pending events against an endpoint that is down, then a
 ///    restart with that backlog against nginx: time to the first request, peak RSS;
-/// 6. ingest alone (endpoint down): N events journaled from a file, and accepted over HTTP.
+/// 6. ingest alone (endpoint down): N events journaled from a file, and accepted over HTTP;
+/// 7. one Herald consuming N messages from Kafka (librdkafka's mock cluster) into nginx, beside a file.
 /// The throughput variants include the events split over 10 files read through one glob.
 @main
 struct DeliveryBench {
@@ -30,11 +31,13 @@ struct DeliveryBench {
         var variants: [Variant]
         /// `--only throughput,latency,backlog`: the parts to run (all by default).
         var parts: Set<String>
+        /// `--kafka-mock PATH`: the mock cluster helper, for the `kafka` part.
+        var kafkaMock: String?
     }
 
     static func main() async throws {
         guard let options = parseOptions() else {
-            report("usage: herald-delivery-bench --herald PATH --raw-loop PATH --target URL --status URL [--events N] [--backlog N] [--rounds R] [--observability] [--only throughput,latency,backlog,ingest]")
+            report("usage: herald-delivery-bench --herald PATH --raw-loop PATH --target URL --status URL [--events N] [--backlog N] [--rounds R] [--observability] [--only throughput,latency,backlog,ingest,kafka] [--kafka-mock PATH]")
             exit(2)
         }
         let client = try HTTPClient()
@@ -47,6 +50,7 @@ struct DeliveryBench {
 
         if options.parts.contains("throughput") { try await throughput(options, counter: counter, events: events) }
         if options.parts.contains("ingest") { try await ingest(herald: options.herald, events: events) }
+        if options.parts.contains("kafka") { try await kafka(options, counter: counter, events: events) }
         if options.parts.contains("latency") {
             let latency = try await latency(herald: options.herald, rate: 1000, seconds: 10)
             report(String(format: "latency append -> arrival at 1,000 events/s: p50 %.2f ms, p99 %.2f ms, max %.2f ms (%ld events)",
@@ -76,7 +80,8 @@ struct DeliveryBench {
             herald: herald, rawLoop: rawLoop, target: target, status: status, events: events,
             backlog: value("--backlog").flatMap(Int.init) ?? events, rounds: max(1, value("--rounds").flatMap(Int.init) ?? 2),
             variants: arguments.contains("--observability") ? Variant.allCases : [.off, .ordering, .batched, .tenFiles],
-            parts: Set((value("--only") ?? "throughput,latency,backlog,ingest").split(separator: ",").map(String.init))
+            parts: Set((value("--only") ?? "throughput,latency,backlog,ingest,kafka").split(separator: ",").map(String.init)),
+            kafkaMock: value("--kafka-mock")
         )
     }
 

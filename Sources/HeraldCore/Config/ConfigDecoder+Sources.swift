@@ -1,7 +1,7 @@
 import HeraldSource
 
 extension ConfigDecoder {
-    static let sourceKeys = ["name", "file", "stdin", "http", "herald", "start_at", "type_field", "id_field", "max_line_bytes", "drain_timeout",
+    static let sourceKeys = ["name", "file", "stdin", "http", "herald", "kafka", "start_at", "type_field", "id_field", "max_line_bytes", "drain_timeout",
                              "max_open_files", "release_after"]
 
     /// `source:` as one mapping (named `default` unless it says otherwise) or as a list of named
@@ -85,7 +85,7 @@ extension ConfigDecoder {
         if release < .seconds(1) { reader.error("'release_after' must be at least 1s", at: fields["release_after"]?.mark) }
         if case .file = input {} else {
             for key in ["max_open_files", "release_after"] where fields[key] != nil {
-                reader.error("'\(key)' applies to file sources, not \(input == .stdin ? "stdin" : input == .herald ? "herald" : "http")", at: fields.keyMarks[key])
+                reader.error("'\(key)' applies to file sources, not \(input.kind)", at: fields.keyMarks[key])
             }
         }
         var source = SourceConfig(name: name, input: input, startAt: startAt, typeField: typeField, idField: idField,
@@ -95,21 +95,23 @@ extension ConfigDecoder {
         return source
     }
 
-    /// Exactly one of `file`, `stdin: true`, `http` and `herald: true`.
+    /// Exactly one of `file`, `stdin: true`, `http`, `herald: true` and `kafka`.
     private func decodeInput(_ fields: Fields, what: String) -> SourceConfig.Input? {
         let stdin = fields["stdin"].flatMap { reader.bool($0, "'source.stdin'") } ?? false
         let own = fields["herald"].flatMap { reader.bool($0, "'source.herald'") } ?? false
-        switch [fields["file"] != nil, stdin, fields["http"] != nil, own].filter({ $0 }).count {
+        switch [fields["file"] != nil, stdin, fields["http"] != nil, own, fields["kafka"] != nil].filter({ $0 }).count {
         case 0:
-            reader.error("\(what) needs 'file: PATH', 'stdin: true', 'http: { listen: HOST:PORT }' or 'herald: true'", at: fields.mark)
+            reader.error("\(what) needs 'file: PATH', 'stdin: true', 'http: { listen: HOST:PORT }', 'herald: true' or 'kafka: { brokers, topics, group }'",
+                         at: fields.mark)
             return nil
         case 1:
             break
         default:
-            reader.error("\(what) takes one of 'file', 'stdin: true', 'http' and 'herald: true', not several", at: fields.mark)
+            reader.error("\(what) takes one of 'file', 'stdin: true', 'http', 'herald: true' and 'kafka', not several", at: fields.mark)
             return nil
         }
         if let node = fields["http"] { return decodeHTTPIngest(node).map(SourceConfig.Input.http) }
+        if let node = fields["kafka"] { return decodeKafka(node).map(SourceConfig.Input.kafka) }
         if own { return .herald }
         if stdin { return .stdin }
         guard let path = fields["file"].flatMap({ reader.string($0, "'source.file'") }), !path.isEmpty else { return nil }

@@ -109,15 +109,11 @@ public struct RetryConfig: Sendable, Equatable {
 public struct OrderingConfig: Sendable, Equatable {
     public var key: FieldPath
 
-    /// The ordering key of `event`: a string, number or boolean at `key`, as text. An event without
-    /// the field (or with null, an object or an array there) has no key and waits for no one.
+    /// The ordering key of `event`: a string, number or boolean at `key` (a field, or metadata such
+    /// as `$key`), as text. An event without the field (or with null, an object or an array there)
+    /// has no key and waits for no one.
     public func value(in event: Event) -> String? {
-        switch JSONValue.object(event.body)[key] {
-        case .string(let text): text
-        case .number(let number): number.text
-        case .bool(let flag): flag ? "true" : "false"
-        case .null, .array, .object, nil: nil
-        }
+        event[key]?.keyText
     }
 }
 
@@ -133,4 +129,16 @@ public struct BreakerConfig: Sendable, Equatable {
     }
 
     public static let standard = BreakerConfig(failures: 10, cooldown: .seconds(30))
+}
+
+extension JSONValue {
+    /// A string, number or boolean as the text of a key; nil for null, objects and arrays.
+    var keyText: String? {
+        switch self {
+        case .string(let text): text
+        case .number(let number): number.text
+        case .bool(let flag): flag ? "true" : "false"
+        case .null, .array, .object: nil
+        }
+    }
 }

@@ -1,6 +1,6 @@
 import HeraldSource
 
-/// One source of events: a file (or a glob of files) or stdin.
+/// One source of events: a file (or a glob of files), stdin, HTTP ingest, Herald's own events or Kafka.
 public struct SourceConfig: Sendable, Equatable {
     public enum Input: Sendable, Equatable {
         /// A path, or a glob whose wildcards (`*`, `?`, `[…]`) are in the file name only.
@@ -10,6 +10,8 @@ public struct SourceConfig: Sendable, Equatable {
         case http(HTTPIngestConfig)
         /// Herald's own events (circuits, endpoints retired, dead letters, journal damage).
         case herald
+        /// A member of a Kafka consumer group.
+        case kafka(KafkaSourceConfig)
     }
 
     public enum StartAt: String, Sendable, Equatable {
@@ -78,4 +80,17 @@ public struct HTTPIngestConfig: Sendable, Equatable {
 
     /// True when only this host can connect (as for ``AdminConfig/isLoopback``).
     public var isLoopback: Bool { AdminConfig(host: host, port: port).isLoopback }
+}
+
+extension SourceConfig.Input {
+    /// The input's kind as the config names it.
+    public var kind: String {
+        switch self {
+        case .file: "file"
+        case .stdin: "stdin"
+        case .http: "http"
+        case .herald: "herald"
+        case .kafka: "kafka"
+        }
+    }
 }

@@ -81,6 +81,7 @@ public final class Dispatcher: Sendable {
     /// when not recording.
     private let settledWhileRecovering = Mutex<Set<String>?>(nil)
     private let noticeListener = Mutex<(@Sendable (DispatchNotice) -> Void)?>(nil)
+    private let settlementListener = Mutex<(@Sendable ([String]) -> Void)?>(nil)
 
     /// Starts noting settled ids (see `settledWhileRecovering`).
     public func recordSettlements() { settledWhileRecovering.withLock { $0 = [] } }
@@ -95,6 +96,14 @@ public final class Dispatcher: Sendable {
             guard recorded != nil else { return }
             recorded!.formUnion(ids)
         }
+        settlementListener.withLock { $0 }?(Array(ids))
+    }
+
+    /// Hears the ids of deliveries as they are settled (acked or dead-lettered): a Kafka source
+    /// waits for its partitions' deliveries before it hands them to another member. Set once,
+    /// before deliveries start.
+    func onSettled(_ listener: @escaping @Sendable ([String]) -> Void) {
+        settlementListener.withLock { $0 = listener }
     }
 
     public var pendingCount: Int { state.withLock { $0.machine.pending } }

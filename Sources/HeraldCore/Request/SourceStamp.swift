@@ -7,6 +7,8 @@ import HeraldHTTP
 enum SourceStamp {
     static let sourceHeader = ":source"
     static let fileHeader = ":file"
+    /// A Kafka message's key.
+    static let keyHeader = ":key"
 
     static func headers(_ metadata: EventMetadata) -> [HTTPHeader] {
         var headers: [HTTPHeader] = []
@@ -21,6 +23,7 @@ enum SourceStamp {
         for header in headers where header.name.utf8.first == UInt8(ascii: ":") {
             if header.name == sourceHeader { metadata.source = header.value }
             if header.name == fileHeader { metadata.file = header.value }
+            if header.name == keyHeader { metadata.key = header.value }
         }
         return metadata
     }

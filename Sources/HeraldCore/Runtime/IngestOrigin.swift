@@ -12,12 +12,15 @@ struct IngestOrigin: Sendable {
     var stamped: Bool
     /// Where the file's checkpoint is saved; nil for stdin.
     var checkpoints: CheckpointStore?
+    /// Kafka: the event field that is `$key` for a message without a key.
+    var keyField: FieldPath?
 
-    init(sourceIndex: Int, metadata: EventMetadata, stamped: Bool, checkpoints: CheckpointStore? = nil) {
+    init(sourceIndex: Int, metadata: EventMetadata, stamped: Bool, checkpoints: CheckpointStore? = nil, keyField: FieldPath? = nil) {
         self.sourceIndex = sourceIndex
         self.metadata = metadata
         self.stamped = stamped
         self.checkpoints = checkpoints
+        self.keyField = keyField
     }
 
     /// The origin of `config`'s first source (single-source configs and tests).
@@ -25,4 +28,12 @@ struct IngestOrigin: Sendable {
         IngestOrigin(sourceIndex: 0, metadata: EventMetadata(source: config.sources[0].name, file: file), stamped: config.sourcesListed,
                      checkpoints: checkpoints)
     }
+}
+
+/// Where one Kafka message of a batch is: its key (`$key`, the default ordering key) and its
+/// place in its partition, the id of an event that has none of its own (the same message read
+/// again is known by it; two equal messages are not taken for one).
+struct MessageOrigin: Sendable {
+    var key: String?
+    var position: String
 }

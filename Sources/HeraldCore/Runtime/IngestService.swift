@@ -15,6 +15,8 @@ struct IngestService: Service {
         case files(FileSetReader)
         /// Herald's own events: read while the others are, stopped when they end.
         case own(OwnEvents, IngestOrigin)
+        /// A member of a Kafka consumer group.
+        case kafka(KafkaReader)
     }
 
     let ingestor: Ingestor
@@ -41,6 +43,7 @@ struct IngestService: Service {
                         switch reader {
                         case .stream(let source, let origin): group.addTask { try await ingestor.run(source, from: origin, reread: reread) }
                         case .files(let files): group.addTask { try await files.run() }
+                        case .kafka(let kafka): group.addTask { try await kafka.run() }
                         case .own(let events, let origin):
                             own = events
                             group.addTask { try await ingestor.run(events, from: origin) }
@@ -67,7 +70,7 @@ struct IngestService: Service {
         if Task.isShuttingDownGracefully || Task.isCancelled { return stopping() }
         guard readers.contains(where: { if case .stream = $0 { true } else { false } }) else {
             // (Herald's own events alone also wait for shutdown.)
-            // Files are followed for good and HTTP is served by its listener: nothing ends by itself.
+            // Files and Kafka are followed for good and HTTP is served by its listener: nothing ends by itself.
             try? await gracefulShutdown()
             return stopping()
         }

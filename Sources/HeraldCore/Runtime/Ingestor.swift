@@ -1,4 +1,5 @@
 import HeraldJournal
+import HeraldHTTP
 import HeraldSource
 import Logging
 
@@ -45,13 +46,17 @@ struct Ingestor: Sendable {
     /// no checkpoint to say so. Returns how many deliveries were journaled.
     @discardableResult
     func ingest(_ batch: LineBatch, from origin: IngestOrigin, reread: inout RereadGuard, settled: (String) -> Bool = { _ in false },
-                file: SourceFileStamp? = nil) async throws -> Int {
-        try await ingestReporting(batch, from: origin, reread: &reread, settled: settled, file: file).stored
+                file: SourceFileStamp? = nil, messages: [MessageOrigin]? = nil,
+                journaled: ([(id: String, message: Int)]) -> Void = { _ in }) async throws -> Int {
+        try await ingestReporting(batch, from: origin, reread: &reread, settled: settled, file: file, messages: messages, journaled: journaled).stored
     }
 
     /// ``ingest(_:from:reread:settled:file:)`` with what became of each line: what HTTP ingest answers.
+    /// `messages`: for Kafka, each line's message (parallel to `batch.lines`); `journaled` is then
+    /// told each journaled delivery's message (its index there) before the dispatcher has it.
     func ingestReporting(_ batch: LineBatch, from origin: IngestOrigin, reread: inout RereadGuard, settled: (String) -> Bool = { _ in false },
-                         file: SourceFileStamp? = nil) async throws -> IngestReport {
+                         file: SourceFileStamp? = nil, messages: [MessageOrigin]? = nil,
+                         journaled: ([(id: String, message: Int)]) -> Void = { _ in }) async throws -> IngestReport {
         var report = IngestReport()
         let enqueuedAt = now()
         // Each delivery records where its line is, so that a damaged record can be read again.
@@ -62,9 +67,10 @@ struct Ingestor: Sendable {
         var deliveries: [PendingDelivery] = []
         /// The line each delivery came from, for rejecting a line the journal cannot store.
         var lineOf: [String: Int?] = [:]
+        var messageOf: [String: Int] = [:]
         var lines = 0, routed = 0, unrouted = 0
         var rejected: [String: Int] = [:]
-        for line in batch.lines {
+        for (index, line) in batch.lines.enumerated() {
             if line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
             lines += 1
             var event: Event
@@ -72,14 +78,22 @@ struct Ingestor: Sendable {
             case .failure(let rejection):
                 rejected[rejection.reason.rawValue, default: 0] += 1
                 report.rejected.append(IngestReport.Rejected(line: line.lineNumber, reason: rejection.reason.rawValue, message: rejection.message))
-                logger.warning("rejected input line", metadata: [
-                    "line": "\(line.lineNumber.map(String.init) ?? "?")", "reason": "\(rejection.reason.rawValue)", "error": "\(rejection.message)",
-                ])
+                var position: Logger.Metadata = ["line": "\(line.lineNumber.map(String.init) ?? "?")"]
+                if let message = messages?[index] { position = ["message": "\(message.position)"] }
+                logger.warning("rejected input line", metadata: position.merging([
+                    "reason": "\(rejection.reason.rawValue)", "error": "\(rejection.message)",
+                ]) { first, _ in first })
                 continue
             case .success(let decoded):
                 event = decoded
             }
             event.metadata = origin.metadata
+            var eventStamp = stamp
+            if let message = messages?[index] {
+                if event.idIsDerived { event.id = "kafka:" + message.position }
+                event.metadata.key = message.key ?? origin.keyField.flatMap { event[$0]?.keyText }
+                if let key = event.metadata.key { eventStamp.append(HTTPHeader(SourceStamp.keyHeader, key)) }
+            }
             let matches = router.match(event)
             if matches.allSatisfy({ $0.endpoints.isEmpty }) {
                 unrouted += 1
@@ -94,12 +108,13 @@ struct Ingestor: Sendable {
                     // still fails, so nothing is lost on the way and a fixed route can replay it.
                     var payload = (try? RequestRenderer.payload(for: event, route: match.route, endpoint: endpoint))
                         ?? StoredPayload(contentType: StoredPayload.unrendered, body: event.line)
-                    if !stamp.isEmpty { payload.headers.append(contentsOf: stamp) }
+                    if !eventStamp.isEmpty { payload.headers.append(contentsOf: eventStamp) }
                     deliveries.append(PendingDelivery(id: id, endpoint: endpoint.name, route: match.route.name, eventID: event.id, eventType: event.type,
                                                       enqueuedAt: enqueuedAt, payload: payload.encoded(),
-                                                      orderingKey: endpoint.ordering?.value(in: event),
+                                                      orderingKey: endpoint.ordering?.value(in: event) ?? event.metadata.key,
                                                       source: file.flatMap { file in line.span.map(file.position(of:)) }))
                     lineOf[id] = line.lineNumber
+                    if messages != nil { messageOf[id] = index }
                 }
             }
         }
@@ -121,6 +136,7 @@ struct Ingestor: Sendable {
         // Shutdown while the checkpoint cannot be saved leaves the batch to the journal: the next
         // start recovers its deliveries, and its re-read lines are known to the re-read guard.
         if let checkpoint = batch.checkpoint, let store = origin.checkpoints { try await saveCheckpointDurably(checkpoint, in: store) }
+        if messages != nil { journaled(stored.compactMap { delivery in messageOf[delivery.id].map { (delivery.id, $0) } }) }
         dispatcher.submit(stored)
         report.lines = lines
         report.stored = stored.count

@@ -59,8 +59,9 @@ public final class Sidecar: Sendable {
         // Payloads stay on disk at start-up: the dispatcher reads them back before their turn.
         var journalOptions = JournalOptions(maxBytes: config.journal.maxBytes)
         journalOptions.recoverPayloads = false
-        let listens = config.sources.contains { if case .http = $0.input { true } else { false } }
-        if listens { journalOptions.recentEnqueuedIDs = RecentDeliveries.capacity }
+        // HTTP clients retry and Kafka re-delivers after a crash: both are known by their recent delivery ids.
+        let resends = config.sources.contains { switch $0.input { case .http, .kafka: true; default: false } }
+        if resends { journalOptions.recentEnqueuedIDs = RecentDeliveries.capacity }
         journalOptions.quarantineDirectory = state.appendingPathComponent("quarantine").path
 
         journalOptions.countedBeside = { deadLetters.bytesStored }
@@ -103,6 +104,10 @@ public final class Sidecar: Sendable {
         }
         // Deliveries it settles while damaged stretches are read again must not be taken for lost ones.
         if !recovery.sourceGaps.isEmpty { dispatcher.recordSettlements() }
+        // A Kafka source lets each partition's deliveries out before the partition moves on.
+        let kafkaBacklog = config.sources.contains { if case .kafka = $0.input { true } else { false } }
+            ? KafkaBacklog(recovered: recovery.pending.lazy.map(\.id)) : nil
+        if let kafkaBacklog { dispatcher.onSettled { kafkaBacklog.settled($0) } }
         dispatcher.submit(recovered: recovery.pending)
         let recoveredCount = recovery.pending.count
         // One ingest batch's worth of deliveries, with room to spare, is what a crash can re-read.
@@ -139,6 +144,16 @@ public final class Sidecar: Sendable {
             case .http(let http):
                 let origin = IngestOrigin(sourceIndex: index, metadata: EventMetadata(source: source.name), stamped: config.sourcesListed)
                 sinks.append(HTTPIngestSink(source: source.name, config: http, ingestor: ingestor, origin: origin, recent: recentDeliveries))
+            case .kafka(let kafka):
+                let origin = IngestOrigin(sourceIndex: index, metadata: EventMetadata(source: source.name), stamped: config.sourcesListed,
+                                          keyField: kafka.keyField)
+                do {
+                    readers.append(.kafka(try KafkaReader(source: source.name, settings: kafka.settings, origin: origin, ingestor: ingestor,
+                                                          recent: recentDeliveries, limits: limits, backlog: kafkaBacklog!,
+                                                          drainTimeout: source.drainTimeout, logger: logger)))
+                } catch {
+                    throw SidecarError(description: "source '\(source.name)': \(error)")
+                }
             }
         }
         readiness.sources(files: config.sources.compactMap { source in
