@@ -34,12 +34,14 @@ struct MachineHarness {
     private var pendingReads: [(endpoint: String, ids: [String])] = []
     private var pendingBurials: [[DispatchMachine.Burial]] = []
 
-    init(_ endpoints: [EndpointConfig], now: Int64 = 1_000_000, configure: (inout DispatchMachine.Settings) -> Void = { _ in }) {
+    init(_ endpoints: [EndpointConfig], now: Int64 = 1_000_000, failingSince: [String: Int64] = [:],
+         configure: (inout DispatchMachine.Settings) -> Void = { _ in }) {
         var settings = DispatchMachine.Settings()
         settings.seed = 42
         configure(&settings)
         self.now = now
-        machine = DispatchMachine(endpoints: Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0) }), settings: settings, now: now)
+        machine = DispatchMachine(endpoints: Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0) }), settings: settings, now: now,
+                                  failingSince: failingSince)
     }
 
     // MARK: Inputs

@@ -21,7 +21,7 @@ struct OwnEventsUnitTests {
         events.observe(.breaker(endpoint: "erp", .opened(failures: 10, until: 1_764_000_030_000)))
         events.observe(.breaker(endpoint: "erp", .reopened(until: 1_764_000_060_000)))
         events.observe(.breaker(endpoint: "erp", .closed))
-        events.observe(.endpointGone(endpoint: "crm"))
+        events.observe(.endpointGone(endpoint: "crm", reason: .gone(endpoint: "crm")))
         events.observe(.delivered(endpoint: "erp"))
         events.observe(.buried([
             .init(id: "d1", endpoint: "crm", reason: .permanent(status: 400), eventID: "e1", route: "r"),

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import HeraldHTTP
 import Testing
 
@@ -96,5 +97,57 @@ struct OwnEventsTests {
         #expect(await receiver.wait { $0.contains { $0.target == "/ops" && String(decoding: $0.body, as: UTF8.self).contains("herald.delivery.dead_lettered") } })
         harness.signal(SIGTERM)
         #expect(await harness.waitForExit() == 0)
+    }
+    @Test("disable_after: an endpoint failing that long is paused, says so in a herald.endpoint.disabled event, and its failing-since survives a restart")
+    func disableAfter() async throws {
+        let receiver = try Receiver()
+        defer { receiver.stop() }
+        let down = try PortReservation()
+        defer { down.release() }
+        let base = receiver.url.replacingOccurrences(of: "/hooks", with: "")
+        func config(disableAfter: String) -> String {
+            """
+            version: 1
+            state_dir: ./state
+            shutdown_grace: 3s
+            source:
+              - { name: app, file: ./events.jsonl }
+              - { name: herald, herald: true }
+            endpoints:
+              crm: { url: "http://127.0.0.1:\(down.port)/x", retry: { schedule: [200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms], max_age: 1h }, breaker: { failures: 0, cooldown: 1s }, disable_after: \(disableAfter) }
+              ops: { url: "\(base)/ops" }
+            routes:
+              - { name: to-crm, events: ["order.*"], to: crm }
+              - { name: ops, events: ["herald.*"], to: ops, where: { $source: herald } }
+            """
+        }
+        // A first run that fails for a while without reaching its (long) limit, and stops.
+        let harness = try SidecarHarness(config: config(disableAfter: "1h"))
+        try harness.append([#"{"type":"order.created","id":"o-1"}"#])
+        try harness.start()
+        let file = harness.stateDir + "/failing-since.json"
+        #expect(await waitUntil { FileManager.default.fileExists(atPath: file) }, "\(harness.log)")
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+        let saved = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        let since = try #require((saved["crm"] as? NSNumber)?.int64Value)
+        // Restarted with a 2 s limit once more than 2 s have passed since the first failure: the
+        // first failure of the new run pauses it, counting from the first run's.
+        try await Task.sleep(for: .milliseconds(2_200))
+        try harness.rewriteConfig(config(disableAfter: "2s"))
+        try harness.start()
+        #expect(await waitUntil { harness.log.contains("endpoint failing for longer than disable_after") }, "\(harness.log)")
+        #expect(await receiver.wait { requests in requests.contains { String(decoding: $0.body, as: UTF8.self).contains("herald.endpoint.disabled") } })
+        harness.signal(SIGTERM)
+        #expect(await harness.waitForExit() == 0)
+        let event = try #require(receiver.requests.compactMap { request -> [String: Any]? in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any], object["type"] as? String == "herald.endpoint.disabled"
+            else { return nil }
+            return object["data"] as? [String: Any]
+        }.first)
+        #expect(event["endpoint"] as? String == "crm")
+        #expect(event["reason"] as? String == "disable_after")
+        #expect(event["failing_since"] as? String == UnixTime.rfc3339(since))
+        #expect(harness.log.contains("reason=\"endpoint 'crm' disabled: failing continuously since"), "the delivery is dead-lettered with the reason")
     }
 }

@@ -5,6 +5,7 @@ extension ConfigDecoder {
     static let endpointKeys = [
         "url", "enabled", "description", "headers", "format", "signing", "timeout", "concurrency", "rate_limit",
         "retry", "ordering", "allow_insecure", "breaker", "xml", "cloudevents", "max_body_bytes", "method", "trace_field", "allowed_hosts", "allow_private", "oauth2", "batch",
+        "disable_after",
     ] + transportKeys + outcomeKeys
     /// Mapping-valued keys whose entries merge with `defaults` one level deep.
     static let mergedKeys: Set<String> = ["headers", "retry", "breaker", "tls", "xml", "cloudevents"]
@@ -147,6 +148,10 @@ extension ConfigDecoder {
         endpoint.allowedHosts = fields["allowed_hosts"].map(decodeAllowedHosts) ?? []
         endpoint.allowPrivate = fields["allow_private"].flatMap { reader.bool($0, "'allow_private'") } ?? false
         endpoint.traceField = fields["trace_field"].flatMap { reader.fieldPath($0, "'trace_field'") }
+        if let node = fields["disable_after"], let after = reader.duration(node, "'disable_after'") {
+            if after < .seconds(1) { reader.error("'disable_after' must be at least 1s", at: node.mark) }
+            endpoint.disableAfter = after
+        }
         if let node = fields["batch"] {
             endpoint.batch = decodeBatch(node)
             if endpoint.batch != nil {

@@ -45,6 +45,9 @@ public struct EndpointConfig: Sendable, Equatable {
     public var oauth2: OAuth2Config?
     /// Whether a templated host may resolve to a private, loopback, link-local or metadata address.
     public var allowPrivate = false
+    /// An endpoint that has failed continuously this long (no success in between, across
+    /// restarts) is paused like one that answered 410 Gone (`disable_after`); nil never.
+    public var disableAfter: Duration?
 
     /// Whether the url or a header takes values from the event.
     public var isTemplated: Bool { urlTemplate != nil || !headerTemplates.isEmpty }

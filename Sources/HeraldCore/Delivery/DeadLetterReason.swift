@@ -10,6 +10,8 @@ public enum DeadLetterReason: Sendable, Equatable {
     case maxAge(limit: Duration, attempts: Int, last: String)
     /// The endpoint answered 410 Gone: its receiver retired it.
     case gone(endpoint: String)
+    /// The endpoint failed continuously from `since` (Unix ms) for longer than its `disable_after`.
+    case disabled(endpoint: String, since: Int64, after: Duration)
     /// The endpoint is no longer in the config.
     case removed(endpoint: String)
     /// The route's transform or template cannot render this event under the config in force.
@@ -29,6 +31,7 @@ public enum DeadLetterReason: Sendable, Equatable {
         case .exhausted: "exhausted"
         case .maxAge: "max_age"
         case .gone: "gone"
+        case .disabled: "disabled"
         case .removed: "removed"
         case .render: "render"
         case .corrupt: "corrupt"
@@ -45,6 +48,8 @@ public enum DeadLetterReason: Sendable, Equatable {
         case .maxAge(let limit, let attempts, let last):
             "max_age \(ConfigDuration.format(limit)) exceeded after \(attempts) attempts; last: \(last)"
         case .gone(let endpoint): "HTTP 410 Gone: the receiver retired endpoint '\(endpoint)'"
+        case .disabled(let endpoint, let since, let after):
+            "endpoint '\(endpoint)' disabled: failing continuously since \(UnixTime.rfc3339(since)), longer than disable_after \(ConfigDuration.format(after))"
         case .removed(let endpoint): "endpoint '\(endpoint)' was removed from the config"
         case .render(let message): message
         case .corrupt: "the journaled payload is unreadable"
@@ -59,7 +64,7 @@ public enum DeadLetterReason: Sendable, Equatable {
         switch self {
         case .permanent: .alive
         case .exhausted, .maxAge: .failing
-        case .gone, .removed, .render, .corrupt, .bodyTooLarge, .refused: nil
+        case .gone, .disabled, .removed, .render, .corrupt, .bodyTooLarge, .refused: nil
         }
     }
 }

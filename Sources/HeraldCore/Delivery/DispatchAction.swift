@@ -31,8 +31,9 @@ enum DispatchNotice: Sendable, Equatable {
     /// A failed attempt that will be tried again after `delay` ms.
     case retrying(PendingDelivery, error: String, delay: Int64)
     case breaker(endpoint: String, CircuitBreaker.Transition)
-    /// The endpoint answered 410 Gone: it is paused and its deliveries are being buried.
-    case endpointGone(endpoint: String)
+    /// The endpoint answered 410 Gone (`reason` .gone) or failed for longer than its
+    /// `disable_after` (.disabled): it is paused and its deliveries are being buried.
+    case endpointGone(endpoint: String, reason: DeadLetterReason)
     /// Deliveries are now in the dead letters, durably (one notice per batch and reason).
     case buried([DispatchMachine.Burial])
     /// A batch of dead letters could not be written; they stay pending and are tried again.
@@ -68,10 +69,14 @@ public struct DispatchStatus: Sendable, Equatable {
     public var gone: [String: String] = [:]
     /// The current limit of each endpoint with adaptive concurrency.
     public var concurrencyLimits: [String: Int] = [:]
+    /// Since when (Unix ms) each failing endpoint has failed without a success: kept across
+    /// restarts for `disable_after`.
+    public var failingSince: [String: Int64] = [:]
 
-    public init(openCircuits: [String] = [], gone: [String: String] = [:], concurrencyLimits: [String: Int] = [:]) {
+    public init(openCircuits: [String] = [], gone: [String: String] = [:], concurrencyLimits: [String: Int] = [:], failingSince: [String: Int64] = [:]) {
         self.openCircuits = openCircuits
         self.gone = gone
         self.concurrencyLimits = concurrencyLimits
+        self.failingSince = failingSince
     }
 }

@@ -75,8 +75,10 @@ struct DispatchMachine {
         var inFlight = 0
         /// The limit's state when `concurrency` is adaptive.
         var adaptive: AdaptiveConcurrency?
-        /// Paused after 410 Gone, with the reason its deliveries are buried.
+        /// Paused after 410 Gone (or `disable_after`), with the reason its deliveries are buried.
         var gone: DeadLetterReason?
+        /// When its current run of failures began (Unix ms); nil once an attempt succeeds.
+        var failingSince: Int64?
         var readingBack = false
         var readFailures = 0
         /// When it next needs the machine, if it waits on time.
@@ -142,10 +144,15 @@ struct DispatchMachine {
     private var random: SplitMix64
     private var status = DispatchStatus()
 
-    init(endpoints configs: [String: EndpointConfig], settings: Settings = Settings(), now: Int64) {
+    /// `failingSince`: what an earlier run knew of endpoints failing (``DispatchStatus/failingSince``).
+    init(endpoints configs: [String: EndpointConfig], settings: Settings = Settings(), now: Int64, failingSince: [String: Int64] = [:]) {
         self.settings = settings
         random = SplitMix64(seed: settings.seed)
         for config in configs.values { add(config, now: now) }
+        for (name, since) in failingSince {
+            if let slot = slotOf[name] { slots[slot]!.failingSince = since }
+        }
+        status.failingSince = failingSince.filter { slotOf[$0.key] != nil }
     }
 
     private mutating func add(_ config: EndpointConfig, now: Int64) {
@@ -233,7 +240,7 @@ struct DispatchMachine {
             batchMembers.remove(member.box.delivery.id)
             finish(member.box, key: member.key, report, unsendable: unsendable, slot: slot, name: name, now: now, &outcome, &actions)
         }
-        if let health = outcome.health { recordHealth(health, slot, now: now, &actions) }
+        if let health = outcome.health, let disabled = recordHealth(health, slot, now: now, &actions) { outcome.gone = outcome.gone ?? disabled }
         if let gone = outcome.gone { markGone(slot, reason: gone, &actions) }
         if let slot { pump(slot, now: now, &actions) }
         finishStep(now: now, &actions)
@@ -456,6 +463,8 @@ struct DispatchMachine {
                     slots[slot]!.adaptive = AdaptiveConcurrency(maximum: config.concurrency)
                 }
                 slots[slot]!.config = config
+                // A reload resumes a paused endpoint; one paused by `disable_after` starts its clock again.
+                if case .disabled = slots[slot]!.gone { slots[slot]!.failingSince = nil }
                 slots[slot]!.gone = nil
             } else {
                 add(config, now: now)
@@ -574,13 +583,17 @@ struct DispatchMachine {
         if slots[slot]!.adaptive!.observe(signal, saturated: saturated, now: now) { publishStatus(&actions) }
     }
 
-    private mutating func recordHealth(_ health: EndpointHealth, _ slot: Int?, now: Int64, _ actions: inout [DispatchAction]) {
-        guard let slot else { return }
+    /// Returns the reason to pause the endpoint when this failure is past its `disable_after`.
+    private mutating func recordHealth(_ health: EndpointHealth, _ slot: Int?, now: Int64, _ actions: inout [DispatchAction]) -> DeadLetterReason? {
+        guard let slot else { return nil }
         let change = health == .alive ? slots[slot]!.gate.succeeded() : slots[slot]!.gate.failed(now: now)
-        if let change {
-            actions.append(.notice(.breaker(endpoint: slots[slot]!.name, change)))
-            publishStatus(&actions)
-        }
+        if let change { actions.append(.notice(.breaker(endpoint: slots[slot]!.name, change))) }
+        let since = health == .alive ? nil : slots[slot]!.failingSince ?? now
+        let moved = since != slots[slot]!.failingSince
+        slots[slot]!.failingSince = since
+        if change != nil || moved { publishStatus(&actions) }
+        guard let since, let limit = slots[slot]!.config.disableAfter, now - since >= limit.roundedUpMilliseconds else { return nil }
+        return .disabled(endpoint: slots[slot]!.name, since: since, after: limit)
     }
 
     /// A taken delivery of `name` is settled: its key moves on to the next delivery behind it.
@@ -595,7 +608,7 @@ struct DispatchMachine {
         slots[slot]!.gone = reason
         let queued = slots[slot]!.queue.removeAll()
         bury(queued, endpoint: name, reason: reason)
-        actions.append(.notice(.endpointGone(endpoint: name)))
+        actions.append(.notice(.endpointGone(endpoint: name, reason: reason)))
         publishStatus(&actions)
     }
 
@@ -657,6 +670,7 @@ struct DispatchMachine {
         for endpoint in live {
             if let gone = endpoint.gone { next.gone[endpoint.name] = gone.message }
             if let adaptive = endpoint.adaptive { next.concurrencyLimits[endpoint.name] = adaptive.limit }
+            if let since = endpoint.failingSince { next.failingSince[endpoint.name] = since }
         }
         guard next != status else { return }
         status = next

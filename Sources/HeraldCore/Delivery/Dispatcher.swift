@@ -53,11 +53,11 @@ public final class Dispatcher: Sendable {
 
     public init(live: LiveConfig, client: HTTPClient, journal: Journal, deadLetters: DeadLetterStore, stats: DeliveryStats, logger: Logger,
                 payloadBudget: Int = 1 << 20, now: @escaping @Sendable () -> Int64 = UnixTime.milliseconds,
-                seed: UInt64 = UInt64.random(in: 0...UInt64.max), deliveryLog: DeliveryLog? = nil) {
+                seed: UInt64 = UInt64.random(in: 0...UInt64.max), deliveryLog: DeliveryLog? = nil, failingSince: [String: Int64] = [:]) {
         var settings = DispatchMachine.Settings()
         settings.payloadBudget = payloadBudget
         settings.seed = seed
-        state = Mutex(State(machine: DispatchMachine(endpoints: live.current.endpoints, settings: settings, now: now())))
+        state = Mutex(State(machine: DispatchMachine(endpoints: live.current.endpoints, settings: settings, now: now(), failingSince: failingSince)))
         runner = AttemptRunner(client: client, stats: stats, live: live, recorder: deliveryLog.map { AttemptRecorder(log: $0, secrets: .shared) }, now: now,
                                tokens: TokenSources(client: client, now: now))
         self.journal = journal
@@ -285,7 +285,12 @@ public final class Dispatcher: Sendable {
         case .breaker(let endpoint, let change):
             logBreaker(endpoint, change)
             noticeListener.withLock { $0 }?(notice)
-        case .endpointGone(let endpoint):
+        case .endpointGone(let endpoint, .disabled(_, let since, let after)):
+            logger.critical("endpoint failing for longer than disable_after: pausing it and dead-lettering its deliveries until the config changes",
+                            metadata: ["endpoint": "\(endpoint)", "failing_since": "\(UnixTime.rfc3339(since))",
+                                       "disable_after": "\(ConfigDuration.format(after))"])
+            noticeListener.withLock { $0 }?(notice)
+        case .endpointGone(let endpoint, _):
             logger.critical("endpoint retired by its receiver (HTTP 410 Gone): pausing it and dead-lettering its deliveries until the config changes",
                             metadata: ["endpoint": "\(endpoint)"])
             noticeListener.withLock { $0 }?(notice)

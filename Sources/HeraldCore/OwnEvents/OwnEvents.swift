@@ -84,8 +84,13 @@ final class OwnEvents: LineSource, Sendable {
                                              ("probe_at", .string(UnixTime.rfc3339(until)))])
         case .breaker(let endpoint, .closed):
             emit("endpoint.circuit_closed", [("endpoint", .string(endpoint))])
-        case .endpointGone(let endpoint):
-            emit("endpoint.disabled", [("endpoint", .string(endpoint)), ("reason", .string("the receiver answered 410 Gone"))])
+        case .endpointGone(let endpoint, .disabled(_, let since, let after)):
+            emit("endpoint.disabled", [("endpoint", .string(endpoint)), ("reason", .string("disable_after")),
+                                       ("message", .string("failing continuously for longer than \(ConfigDuration.format(after))")),
+                                       ("failing_since", .string(UnixTime.rfc3339(since)))])
+        case .endpointGone(let endpoint, _):
+            emit("endpoint.disabled", [("endpoint", .string(endpoint)), ("reason", .string("gone")),
+                                       ("message", .string("the receiver answered 410 Gone"))])
         case .buried(let burials):
             // One event per endpoint and reason; none for Herald's own events' deliveries.
             var groups: [String: (endpoint: String, reason: DeadLetterReason, ids: [String], events: [String])] = [:]

@@ -91,12 +91,14 @@ public final class Sidecar: Sendable {
         let client = try HTTPClient()
         let deliveryLog = Self.openDeliveryLog(config.deliveryLog, in: state, logger: logger)
         let live = LiveConfig(config)
+        let failingSince = FailingSinceFile(path: state.appendingPathComponent("failing-since.json").path, logger: logger)
         let dispatcher = Dispatcher(live: live, client: client, journal: journal, deadLetters: deadLetters, stats: stats, logger: logger, now: now,
-                                    deliveryLog: deliveryLog)
+                                    deliveryLog: deliveryLog, failingSince: failingSince.loaded)
         let reloader = Reloader(path: config.path, live: live, dispatcher: dispatcher, stats: stats, logger: logger,
                                 environment: { ProcessInfo.processInfo.environment })
         if let ownEvents { dispatcher.onNotice { ownEvents.observe($0) } }
         dispatcher.onStatus { [readiness, metrics = stats.metrics] status in
+            failingSince.update(status.failingSince)
             readiness.dispatch(status)
             metrics.setPaused(Set(status.gone.keys))
             metrics.setBreakerOpen(Set(status.openCircuits))
@@ -243,6 +245,7 @@ public final class Sidecar: Sendable {
         // What the journal holds unsettled is the truth (the dispatcher counts what it was given;
         // deliveries whose settlement could not be written are still in the journal).
         await journal.close()
+        failingSince.flush()
         let left = max(dispatcher.pendingCount, journal.pendingCount)
         deliveryLog?.close()
         readiness.journal(open: false)
