@@ -3,7 +3,7 @@
 /// they are (applied last, so they win).
 public struct KafkaSettings: Sendable, Equatable {
     /// Where a partition with no committed offset for the group starts.
-    public enum StartAt: String, Sendable, Equatable {
+    public enum StartAt: String, Sendable, Equatable, CaseIterable {
         case earliest
         case latest
     }

@@ -3,7 +3,7 @@ import Testing
 
 @Suite("herald check, explain and --version as a user runs them")
 struct CommandLineTests {
-    static let shippedConfigs = ["config.yaml", "examples/shop/config.yaml", "examples/logistics/config.yaml", "examples/bookings/config.yaml"]
+    static let shippedConfigs = ["config.yaml", "examples/shop/config.yaml", "examples/logistics/config.yaml", "examples/bookings/config.yaml", "examples/fleet/config.yaml"]
     static let badFixtures = ((try? FileManager.default.contentsOfDirectory(atPath: HeraldProcess.root.appendingPathComponent("Tests/HeraldCoreTests/Fixtures/bad").path)) ?? []).sorted()
 
     @Test("the shipped config and every example pass herald check", arguments: shippedConfigs)

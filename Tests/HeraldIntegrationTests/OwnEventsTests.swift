@@ -114,7 +114,7 @@ struct OwnEventsTests {
               - { name: app, file: ./events.jsonl }
               - { name: herald, herald: true }
             endpoints:
-              crm: { url: "http://127.0.0.1:\(down.port)/x", retry: { schedule: [200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms, 200ms], max_age: 1h }, breaker: { failures: 0, cooldown: 1s }, disable_after: \(disableAfter) }
+              crm: { url: "http://127.0.0.1:\(down.port)/x", retry: { schedule: [\(Array(repeating: "200ms", count: 200).joined(separator: ", "))], max_age: 1h }, breaker: { failures: 0, cooldown: 1s }, disable_after: \(disableAfter) }
               ops: { url: "\(base)/ops" }
             routes:
               - { name: to-crm, events: ["order.*"], to: crm }
@@ -135,6 +135,8 @@ struct OwnEventsTests {
         // first failure of the new run pauses it, counting from the first run's.
         try await Task.sleep(for: .milliseconds(2_200))
         try harness.rewriteConfig(config(disableAfter: "2s"))
+        // A fresh delivery too, so that the new run fails at once whatever became of the first one.
+        try harness.append([#"{"type":"order.created","id":"o-2"}"#])
         try harness.start()
         #expect(await waitUntil { harness.log.contains("endpoint failing for longer than disable_after") }, "\(harness.log)")
         #expect(await receiver.wait { requests in requests.contains { String(decoding: $0.body, as: UTF8.self).contains("herald.endpoint.disabled") } })

@@ -22,15 +22,7 @@ extension ConfigDecoder {
         if topics.isEmpty { reader.error("'source.kafka.topics' needs at least one topic", at: topicNode.mark) }
         let group = reader.string(groupNode, "'source.kafka.group'")
         if group?.isEmpty == true { reader.error("'source.kafka.group' must not be empty", at: groupNode.mark) }
-        var startAt = KafkaSettings.StartAt.earliest
-        if let node = fields["start_at"], let text = reader.string(node, "'source.kafka.start_at'") {
-            if let value = KafkaSettings.StartAt(rawValue: text) {
-                startAt = value
-            } else {
-                reader.error("'source.kafka.start_at' must be 'earliest' or 'latest', found '\(text)'", at: node.mark,
-                             suggestion: Suggestion.closest(to: text, in: ["earliest", "latest"]).map { "did you mean '\($0)'?" })
-            }
-        }
+        let startAt = fields["start_at"].flatMap { reader.choice($0, "'source.kafka.start_at'", as: KafkaSettings.StartAt.self) } ?? .earliest
         let keyField = fields["key_field"].flatMap { reader.fieldPath($0, "'source.kafka.key_field'") }
         if keyField?.metadata != nil { reader.error("'source.kafka.key_field' must name a field of the event, not metadata", at: fields["key_field"]?.mark) }
         var options: [String: String] = [:]

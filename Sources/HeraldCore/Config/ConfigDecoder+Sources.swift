@@ -60,15 +60,7 @@ extension ConfigDecoder {
             name = text
         }
         let input = decodeInput(fields, what: what)
-        var startAt = SourceConfig.StartAt.beginning
-        if let node = fields["start_at"], let text = reader.string(node, "'start_at'") {
-            if let value = SourceConfig.StartAt(rawValue: text) {
-                startAt = value
-            } else {
-                reader.error("'start_at' must be 'beginning' or 'end', found '\(text)'", at: node.mark,
-                             suggestion: Suggestion.closest(to: text, in: ["beginning", "end"]).map { "did you mean '\($0)'?" })
-            }
-        }
+        let startAt = fields["start_at"].flatMap { reader.choice($0, "'start_at'", as: SourceConfig.StartAt.self) } ?? .beginning
         let typeField = fields["type_field"].map { reader.fieldPath($0, "'type_field'") } ?? FieldPath("type")
         let idField = fields["id_field"].map { reader.fieldPath($0, "'id_field'") } ?? FieldPath("id")
         for (key, path) in [("type_field", typeField), ("id_field", idField)] where path?.metadata != nil {

@@ -97,6 +97,17 @@ final class ConfigReader {
         }
     }
 
+    /// One of `T`'s names (`'start_at' must be 'beginning' or 'end'`), with the closest as a hint.
+    func choice<T: RawRepresentable & CaseIterable>(_ node: YAMLNode, _ what: String, as type: T.Type) -> T? where T.RawValue == String {
+        guard let text = string(node, what) else { return nil }
+        if let value = T(rawValue: text) { return value }
+        let names = T.allCases.map(\.rawValue)
+        let listed = names.dropLast().map { "'\($0)'" }.joined(separator: ", ") + " or '\(names.last ?? "")'"
+        error("\(what) must be \(listed), found '\(text)'", at: node.mark,
+              suggestion: Suggestion.closest(to: text, in: names).map { "did you mean '\($0)'?" })
+        return nil
+    }
+
     func bool(_ node: YAMLNode, _ what: String) -> Bool? {
         guard let text = string(node, what) else { return nil }
         switch text {

@@ -14,7 +14,7 @@ public struct SourceConfig: Sendable, Equatable {
         case kafka(KafkaSourceConfig)
     }
 
-    public enum StartAt: String, Sendable, Equatable {
+    public enum StartAt: String, Sendable, Equatable, CaseIterable {
         case beginning
         case end
     }
