@@ -173,7 +173,7 @@ public final class KafkaConsumer: Sendable {
                 defer { revoked = [] }
                 return revoked
             }
-            if !revoked.isEmpty { messages.removeAll { revoked.contains(KafkaPartition(topic: $0.topic, partition: $0.partition)) } }
+            if !revoked.isEmpty { messages.removeAll { revoked.contains($0.partition) } }
             guard !messages.isEmpty else { continue }
             let batch = KafkaBatch(messages: messages)
             let waiter: CheckedContinuation<KafkaBatch?, Never>? = handOff.withLock { state in

@@ -1,22 +1,17 @@
 /// One consumed message, copied out of librdkafka's buffer.
 public struct KafkaMessage: Sendable, Equatable {
-    public var topic: String
-    public var partition: Int32
+    public var partition: KafkaPartition
     public var offset: Int64
     /// nil when the producer sent none.
     public var key: [UInt8]?
     public var payload: [UInt8]
 
     public init(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, payload: [UInt8]) {
-        self.topic = topic
-        self.partition = partition
+        self.partition = KafkaPartition(topic: topic, partition: partition)
         self.offset = offset
         self.key = key
         self.payload = payload
     }
-
-    /// `topic/partition@offset`: where the message is, for logs and as an id when the event has none.
-    public var position: String { "\(topic)/\(partition)@\(offset)" }
 }
 
 /// Messages handed over together: journaled as one batch, then stored as consumed.
@@ -30,10 +25,7 @@ public struct KafkaBatch: Sendable, Equatable {
     /// The next offset to consume per partition: each partition's last offset + 1.
     public var nextOffsets: [KafkaPartition: Int64] {
         var next: [KafkaPartition: Int64] = [:]
-        for message in messages {
-            let partition = KafkaPartition(topic: message.topic, partition: message.partition)
-            next[partition] = max(next[partition] ?? 0, message.offset + 1)
-        }
+        for message in messages { next[message.partition] = max(next[message.partition] ?? 0, message.offset + 1) }
         return next
     }
 }

@@ -79,9 +79,9 @@ struct KafkaSourceConfigTests {
     func backlog() {
         let backlog = KafkaBacklog(recovered: ["r1"])
         let p0 = KafkaPartition(topic: "t", partition: 0), p1 = KafkaPartition(topic: "t", partition: 1)
-        backlog.journaled(["a", "b"], from: p0)
-        backlog.journaled(["c"], from: p1)
-        backlog.journaled(["a"], from: p0)  // the same delivery twice is counted once
+        backlog.journaled([("a", p0), ("b", p0)])
+        backlog.journaled([("c", p1)])
+        backlog.journaled([("a", p0)])  // the same delivery twice is counted once
         #expect(backlog.unsettled(in: [p0]) == 3)
         backlog.settled(["r1", "other-source"])
         #expect(backlog.unsettledRecovered == 0)

@@ -16,7 +16,7 @@ extension ConfigDecoder {
         }
         if brokers.isEmpty { reader.error("'source.kafka.brokers' needs at least one HOST:PORT", at: brokerNode.mark) }
         let topics = reader.strings(topicNode, "'source.kafka.topics'") ?? []
-        for (topic, mark) in topics where topic.isEmpty || topic.utf8.count > 249 || !topic.utf8.allSatisfy(Self.isTopicByte) {
+        for (topic, mark) in topics where topic.isEmpty || topic.utf8.count > 249 || !topic.utf8.allSatisfy(Self.isNameByte) {
             reader.error("a Kafka topic name is 1 to 249 letters, digits, '.', '_' or '-', found '\(topic)'", at: mark)
         }
         if topics.isEmpty { reader.error("'source.kafka.topics' needs at least one topic", at: topicNode.mark) }
@@ -48,9 +48,5 @@ extension ConfigDecoder {
     private static func isBrokerAddress(_ text: String) -> Bool {
         guard let colon = text.lastIndex(of: ":"), colon != text.startIndex, let port = Int(text[text.index(after: colon)...]) else { return false }
         return (1...65535).contains(port)
-    }
-
-    private static func isTopicByte(_ byte: UInt8) -> Bool {
-        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x5F || byte == 0x2D || byte == 0x2E
     }
 }

@@ -132,7 +132,8 @@ extension ConfigDecoder {
         return config
     }
 
-    private static func isNameByte(_ byte: UInt8) -> Bool {
+    /// A letter, digit, `_`, `-` or `.`: what source names and Kafka topic names are made of.
+    static func isNameByte(_ byte: UInt8) -> Bool {
         (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x5F || byte == 0x2D || byte == 0x2E
     }
 }

@@ -1,3 +1,4 @@
+import HeraldKafka
 import HeraldSource
 
 /// Where a batch of lines comes from: its source (whose decoding settings apply), the metadata
@@ -35,5 +36,9 @@ struct IngestOrigin: Sendable {
 /// again is known by it; two equal messages are not taken for one).
 struct MessageOrigin: Sendable {
     var key: String?
-    var position: String
+    var partition: KafkaPartition
+    var offset: Int64
+
+    /// `topic/partition@offset`, made only when needed (a rejected line, an event without an id).
+    var position: String { "\(partition)@\(offset)" }
 }

@@ -78,11 +78,13 @@ struct Ingestor: Sendable {
             case .failure(let rejection):
                 rejected[rejection.reason.rawValue, default: 0] += 1
                 report.rejected.append(IngestReport.Rejected(line: line.lineNumber, reason: rejection.reason.rawValue, message: rejection.message))
-                var position: Logger.Metadata = ["line": "\(line.lineNumber.map(String.init) ?? "?")"]
-                if let message = messages?[index] { position = ["message": "\(message.position)"] }
-                logger.warning("rejected input line", metadata: position.merging([
-                    "reason": "\(rejection.reason.rawValue)", "error": "\(rejection.message)",
-                ]) { first, _ in first })
+                var metadata: Logger.Metadata = ["reason": "\(rejection.reason.rawValue)", "error": "\(rejection.message)"]
+                if let message = messages?[index] {
+                    metadata["message"] = "\(message.position)"
+                } else {
+                    metadata["line"] = "\(line.lineNumber.map(String.init) ?? "?")"
+                }
+                logger.warning("rejected input line", metadata: metadata)
                 continue
             case .success(let decoded):
                 event = decoded

@@ -24,11 +24,11 @@ final class KafkaBacklog: Sendable {
         state = Mutex(State(recovered: Set(recovered)))
     }
 
-    /// Deliveries journaled from `partition` (before the dispatcher has them).
-    func journaled(_ ids: [String], from partition: KafkaPartition) {
-        guard !ids.isEmpty else { return }
+    /// Deliveries journaled, each with its partition (before the dispatcher has them).
+    func journaled(_ deliveries: [(id: String, partition: KafkaPartition)]) {
+        guard !deliveries.isEmpty else { return }
         state.withLock { state in
-            for id in ids where state.partitionOf.updateValue(partition, forKey: id) == nil {
+            for (id, partition) in deliveries where state.partitionOf.updateValue(partition, forKey: id) == nil {
                 state.byPartition[partition, default: 0] += 1
             }
         }

@@ -59,6 +59,7 @@ struct KafkaReader: Sendable {
         }
         try consumer.start()
         var none = RereadGuard(recovered: [])
+        var failure: (any Error)?
         do {
             while let batch = await consumer.next() {
                 notices.arrived()
@@ -69,26 +70,20 @@ struct KafkaReader: Sendable {
                 for message in batch.messages {
                     let oversized = message.payload.count > limits.maxLineBytes
                     lines.append(SourceLine(bytes: message.payload.prefix(limits.maxLineBytes), oversized: oversized ? message.payload.count : nil))
-                    messages.append(MessageOrigin(key: message.key.map { String(decoding: $0, as: UTF8.self) }, position: message.position))
+                    messages.append(MessageOrigin(key: message.key.map { String(decoding: $0, as: UTF8.self) }, partition: message.partition,
+                                                  offset: message.offset))
                 }
                 try await ingestor.ingest(LineBatch(lines: lines, checkpoint: nil), from: origin, reread: &none,
                                           settled: { [recent] id in !recent.claim(id) }, messages: messages,
-                                          journaled: { [backlog] stored in
-                                              var byPartition: [KafkaPartition: [String]] = [:]
-                                              for (id, index) in stored {
-                                                  let message = batch.messages[index]
-                                                  byPartition[KafkaPartition(topic: message.topic, partition: message.partition), default: []].append(id)
-                                              }
-                                              for (partition, ids) in byPartition { backlog.journaled(ids, from: partition) }
-                                          })
+                                          journaled: { [backlog] stored in backlog.journaled(stored.map { ($0.id, messages[$0.message].partition) }) })
                 consumer.stored(batch)
                 try await ingestor.waitForRoom()
             }
         } catch {
-            await consumer.close()
-            throw error
+            failure = error
         }
         await consumer.close()
+        if let failure { throw failure }
         try Task.checkCancellation()
     }
 }
